@@ -1,0 +1,175 @@
+"""Integration tier: run FrappeTestCase tests on a real site of a real bench.
+
+Where: WINBACK_BENCH (default /opt/frappe-bench) and WINBACK_SITE (default winback.test). With no bench or no
+site there, every test in this folder is left out and pytest prints one line saying why.
+
+Before the first test this harness makes the site run *this checkout*: it points the bench's
+apps/winback_app at the repository, makes it importable in the bench's virtualenv, lists it in
+sites/apps.txt, and installs the app on the site, or migrates the site when the app's schema, hooks, patches
+or seed data changed since the last run (a fingerprint kept in the site config). Tests then run in-process on
+that site with frappe.flags.in_test set; each test is rolled back (see base.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = Path(os.environ.get("WINBACK_BENCH", "/opt/frappe-bench"))
+SITE = os.environ.get("WINBACK_SITE", "winback.test")
+HERE = Path(__file__).resolve().parent
+
+
+def _problem() -> str | None:
+	if not (BENCH / "apps" / "frappe").is_dir():
+		return f"no Frappe bench at {BENCH} (set WINBACK_BENCH to a bench directory)"
+	if not (BENCH / "sites" / SITE / "site_config.json").is_file():
+		return f"no site {SITE!r} in {BENCH}/sites (set WINBACK_SITE)"
+	try:
+		import frappe  # noqa: F401
+	except ImportError:
+		found = sorted((BENCH / "env" / "lib").glob("python3*/site-packages"))
+		wanted = f"python{sys.version_info.major}.{sys.version_info.minor}"
+		matching = [p for p in found if p.parent.name == wanted]
+		if not matching:
+			return (
+				f"the bench's virtualenv is not {wanted}: run the tests with {BENCH}/env/bin/python -m pytest"
+			)
+		# addsitedir also runs the .pth files of the bench's editable installs (frappe, erpnext, healthcare);
+		# the bench's packages go first so frappe gets the versions it pins.
+		before = list(sys.path)
+		site.addsitedir(str(matching[0]))
+		added = [p for p in sys.path if p not in before]
+		sys.path[:] = added + before
+		try:
+			import frappe  # noqa: F401
+		except ImportError as exc:
+			return f"frappe cannot be imported from {matching[0]}: {exc}"
+	return None
+
+
+PROBLEM = _problem()
+
+
+def pytest_ignore_collect(collection_path, config):
+	if PROBLEM and collection_path.is_file() and collection_path.name.startswith("test_"):
+		return True
+	return None
+
+
+def pytest_report_header(config):
+	if PROBLEM:
+		return f"integration tier SKIPPED: {PROBLEM}"
+	return f"integration tier: site {SITE} on bench {BENCH}"
+
+
+def pytest_terminal_summary(terminalreporter):
+	if PROBLEM:
+		terminalreporter.write_line(f"integration tier SKIPPED: {PROBLEM}", yellow=True, bold=True)
+
+
+def _bench(*args: str, timeout: int = 3600) -> None:
+	cmd = [str(BENCH / "env" / "bin" / "python"), "-m", "frappe.utils.bench_helper", "frappe", "--site", SITE, *args]
+	result = subprocess.run(cmd, cwd=BENCH / "sites", capture_output=True, text=True, timeout=timeout)
+	if result.returncode != 0:
+		raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+
+
+def _fingerprint() -> str:
+	"""Everything that migrate reads: doctype JSON, hooks, patches, install and seed data."""
+	digest = hashlib.sha256()
+	package = REPO / "winback_app"
+	for path in sorted(package.rglob("*")):
+		if path.suffix in (".json", ".py", ".txt") and "__pycache__" not in path.parts:
+			rel = path.relative_to(package).as_posix()
+			if path.suffix == ".json" or rel.startswith(("hooks", "install", "patches", "setup/", "modules", "patches")):
+				digest.update(rel.encode())
+				digest.update(path.read_bytes())
+	return digest.hexdigest()
+
+
+def _link_checkout() -> None:
+	link = BENCH / "apps" / "winback_app"
+	if link.is_symlink():
+		if link.resolve() != REPO:
+			link.unlink()
+			link.symlink_to(REPO, target_is_directory=True)
+	elif link.exists():
+		if link.resolve() != REPO:
+			raise RuntimeError(f"{link} is a real directory, not this checkout ({REPO}); move it away first")
+	else:
+		link.symlink_to(REPO, target_is_directory=True)
+
+	apps_txt = BENCH / "sites" / "apps.txt"
+	apps = apps_txt.read_text().split()
+	if "winback_app" not in apps:
+		apps_txt.write_text("\n".join([*apps, "winback_app"]) + "\n")
+
+	probe = subprocess.run(
+		[str(BENCH / "env" / "bin" / "python"), "-c", "import winback_app, os; print(os.path.realpath(winback_app.__file__))"],
+		capture_output=True,
+		text=True,
+	)
+	if probe.returncode != 0 or not probe.stdout.strip().startswith(str(REPO)):
+		# Editable install through the symlink: a later checkout only needs the symlink re-pointed.
+		subprocess.run(
+			[str(BENCH / "env" / "bin" / "python"), "-m", "pip", "install", "-q", "-e", str(link)],
+			check=True,
+		)
+
+
+def _prepare_site() -> None:
+	_link_checkout()
+	config_path = BENCH / "sites" / SITE / "site_config.json"
+	config = json.loads(config_path.read_text())
+	fingerprint = _fingerprint()
+	import frappe
+
+	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
+	frappe.connect()
+	installed = "winback_app" in frappe.get_installed_apps()
+	frappe.destroy()
+	if not installed:
+		_bench("install-app", "winback_app")
+	elif config.get("winback_test_fingerprint") != fingerprint or os.environ.get("WINBACK_FORCE_MIGRATE"):
+		_bench("migrate", "--skip-search-index")
+	if config.get("winback_test_fingerprint") != fingerprint:
+		_bench("set-config", "winback_test_fingerprint", fingerprint)
+	if not config.get("allow_tests"):
+		_bench("set-config", "allow_tests", "true", "--parse")
+
+
+_connected = False
+
+
+def pytest_collection_modifyitems(session, config, items):
+	"""Connect once, before the first integration test, and only when some are selected."""
+	global _connected
+	if PROBLEM or _connected or not any(HERE in Path(str(item.fspath)).parents for item in items):
+		return
+	_prepare_site()
+	import frappe
+
+	os.chdir(BENCH / "sites")
+	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
+	frappe.connect()
+	frappe.flags.in_test = True
+	frappe.set_user("Administrator")
+	frappe.clear_cache()
+	_connected = True
+
+
+def pytest_sessionfinish(session, exitstatus):
+	if _connected:
+		import frappe
+
+		frappe.db.rollback()
+		frappe.destroy()

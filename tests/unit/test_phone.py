@@ -1,0 +1,44 @@
+import pytest
+
+from winback_app.engine.phone import can_receive_sms, display, normalize
+
+
+@pytest.mark.parametrize(
+	"raw,expected",
+	[
+		("(202) 555-0143", "+12025550143"),
+		("202.555.0143", "+12025550143"),
+		("+1 202 555 0143", "+12025550143"),
+		("1-202-555-0143", "+12025550143"),
+		(" 2025550143 ", "+12025550143"),
+		("+44 20 7946 0958", "+442079460958"),
+		("555-0143", None),  # no area code: cannot be placed
+		("12", None),
+		("not a number", None),
+		("", None),
+		(None, None),
+		("9" * 60, None),
+	],
+)
+def test_normalize(raw, expected):
+	assert normalize(raw, "US") == expected
+
+
+def test_region_reads_national_numbers():
+	assert normalize("020 7946 0958", "GB") == "+442079460958"
+	assert normalize("020 7946 0958", "gb") == "+442079460958"
+
+
+def test_fictional_555_01xx_numbers_are_accepted():
+	assert normalize("(555) 555-0100", "US") == "+15555550100"
+
+
+def test_can_receive_sms():
+	assert can_receive_sms("+12025550143")
+	assert not can_receive_sms(None)
+	assert not can_receive_sms("+18005550100")  # toll free
+
+
+def test_display():
+	assert display("+12025550143") == "(202) 555-0143"
+	assert display(None) == ""

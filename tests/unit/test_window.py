@@ -1,0 +1,71 @@
+from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from winback_app.engine.window import SendWindow, parse_time, validate_window
+
+NY = "America/New_York"
+UTC = timezone.utc
+WEEKDAYS = SendWindow(time(9), time(19), (0, 1, 2, 3, 4))
+
+
+def local(y, m, d, h, mi=0, tz=NY):
+	return datetime(y, m, d, h, mi, tzinfo=ZoneInfo(tz))
+
+
+def test_inside_window_is_unchanged():
+	moment = local(2026, 11, 18, 10, 30)  # Wednesday
+	assert WEEKDAYS.next_open(moment, NY) == moment.astimezone(UTC)
+
+
+def test_before_window_moves_to_opening():
+	assert WEEKDAYS.next_open(local(2026, 11, 18, 6), NY) == local(2026, 11, 18, 9).astimezone(UTC)
+
+
+def test_after_window_moves_to_next_open_day():
+	# Friday 20:00 -> Monday 9:00
+	assert WEEKDAYS.next_open(local(2026, 11, 20, 20), NY) == local(2026, 11, 23, 9).astimezone(UTC)
+
+
+def test_patient_time_zone_decides_not_the_server():
+	moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 New York, 07:00 Los Angeles
+	assert WEEKDAYS.is_open(moment, NY)
+	assert not WEEKDAYS.is_open(moment, "America/Los_Angeles")
+	assert WEEKDAYS.next_open(moment, "America/Los_Angeles") == local(2026, 11, 18, 9, tz="America/Los_Angeles").astimezone(UTC)
+
+
+def test_dst_spring_forward_keeps_local_nine_oclock():
+	# US DST starts Sunday 2026-03-08; Monday 9:00 New York is 13:00 UTC, the Friday before it was 14:00 UTC.
+	friday_evening = local(2026, 3, 6, 20)
+	opened = WEEKDAYS.next_open(friday_evening, NY)
+	assert opened == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
+	assert opened.astimezone(ZoneInfo(NY)).hour == 9
+
+
+def test_dst_fall_back_keeps_local_nine_oclock():
+	opened = WEEKDAYS.next_open(local(2026, 10, 30, 20), NY)  # Friday; DST ends Sunday Nov 1
+	assert opened == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+
+def test_hard_limits_cannot_be_widened():
+	window = SendWindow.from_settings("06:00", "23:00", (0, 1, 2, 3, 4, 5, 6))
+	assert window.start == time(8) and window.end == time(21)
+	assert validate_window("07:00", "19:00", [0]) == ["Messages may not go out before 8:00."]
+	assert "after 21:00" in validate_window("09:00", "22:00", [0])[0]
+	assert "end after it starts" in validate_window("10:00", "09:00", [0])[0]
+	assert "at least one day" in validate_window("09:00", "10:00", [])[0]
+
+
+def test_naive_datetimes_are_refused():
+	with pytest.raises(ValueError):
+		WEEKDAYS.next_open(datetime(2026, 1, 1, 10), NY)
+
+
+def test_parse_time_accepts_db_shapes():
+	from datetime import timedelta
+
+	assert parse_time("9:00") == time(9)
+	assert parse_time("09:30:00") == time(9, 30)
+	assert parse_time(timedelta(hours=19)) == time(19)
+	assert parse_time("10:00:00.000000") == time(10)

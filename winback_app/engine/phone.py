@@ -1,0 +1,66 @@
+"""Phone numbers: one canonical form (E.164) for matching, opt-outs and caps.
+
+Patient.mobile is free text in the host (a loose regex, no E.164), so the same person appears as
+"(555) 010-0123", "555.010.0123" and "+1 555 010 0123". Every comparison in winback_app goes through
+normalize(). This module never performs I/O.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+
+def normalize(raw: str | None, region: str = "US") -> str | None:
+	"""The E.164 form of a number, or None when it is not a plausible phone number.
+
+	Fictional 555-01xx numbers (used in demos and tests) are accepted: they are well-formed, and rejecting
+	them would make every test depend on real subscriber numbers.
+	"""
+	if not raw:
+		return None
+	text = str(raw).strip()
+	if not text or len(text) > 40:
+		return None
+	try:
+		number = phonenumbers.parse(text, (region or "US").upper())
+	except NumberParseException:
+		return None
+	if not phonenumbers.is_possible_number(number):
+		return None
+	if not phonenumbers.is_valid_number(number) and not _is_fictional_nanp(number):
+		return None
+	return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def can_receive_sms(e164: str | None) -> bool:
+	"""False for numbers that are certainly landlines, pagers or premium lines; unknown types pass."""
+	if not e164:
+		return False
+	try:
+		number = phonenumbers.parse(e164, None)
+	except NumberParseException:
+		return False
+	kind = phonenumbers.number_type(number)
+	return kind not in (
+		PhoneNumberType.FIXED_LINE,
+		PhoneNumberType.PAGER,
+		PhoneNumberType.PREMIUM_RATE,
+		PhoneNumberType.SHARED_COST,
+		PhoneNumberType.TOLL_FREE,
+	)
+
+
+def _is_fictional_nanp(number) -> bool:
+	national = str(number.national_number)
+	return number.country_code == 1 and len(national) == 10 and national[3:8] == "55501"
+
+
+def display(e164: str | None) -> str:
+	"""A number formatted for staff to read and dial."""
+	if not e164:
+		return ""
+	try:
+		return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.NATIONAL)
+	except NumberParseException:
+		return e164

@@ -1,0 +1,107 @@
+"""Campaign Segment configuration as plain data, and the checks a manager's edits must pass.
+
+The desk controller turns the document into a SegmentSpec and shows whatever validate_segment returns.
+This module never performs I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from winback_app.engine.templates import check_template
+
+RULE_KINDS = (
+	"Recall Window",
+	"Unfinished Treatment",
+	"Unfinished Therapy Plan",
+	"Med Spa Maintenance",
+	"Missed Appointment",
+	"New Patient Never Booked",
+	"Lapsed Membership",
+	"Annual Check-in",
+)
+
+# Rule kinds whose window is measured in days and therefore needs a lower bound.
+WINDOWED = {k for k in RULE_KINDS if k != "Missed Appointment"}
+CHANNELS = ("SMS", "Email", "Call Task")
+
+
+@dataclass(frozen=True)
+class TouchSpec:
+	day_offset: int
+	channel: str
+	template: str
+	email_subject: str = ""
+	skip_if_replied: bool = True
+	name: str = ""
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+	name: str
+	rule_kind: str
+	priority: int = 50
+	enabled: bool = False
+	min_days: int | None = None
+	max_days: int | None = None
+	holdout_percent: float = 10.0
+	reentry_cooldown_days: int = 90
+	allow_clinical_detail: bool = False
+	fall_back_to_email: bool = True
+	# (doctype, value) pairs from the "Only for" table
+	filters: tuple[tuple[str, str], ...] = ()
+	touches: tuple[TouchSpec, ...] = field(default_factory=tuple)
+
+	def filter_values(self, doctype: str) -> frozenset[str]:
+		return frozenset(v for d, v in self.filters if d == doctype)
+
+
+@dataclass
+class SegmentCheck:
+	errors: list[str] = field(default_factory=list)
+	warnings: list[str] = field(default_factory=list)
+
+
+def validate_segment(spec: SegmentSpec) -> SegmentCheck:
+	out = SegmentCheck()
+	if spec.rule_kind not in RULE_KINDS:
+		out.errors.append(f"Unknown rule: {spec.rule_kind}.")
+	if spec.rule_kind in WINDOWED and spec.min_days is None:
+		out.errors.append("Set From (days): the rule needs to know how long ago counts as lapsed.")
+	if spec.min_days is not None and spec.max_days is not None and spec.max_days <= spec.min_days:
+		out.errors.append("Until (days) must be greater than From (days).")
+	if not 0 <= spec.holdout_percent <= 100:
+		out.errors.append("Holdout must be between 0% and 100%.")
+	elif spec.holdout_percent > 50:
+		out.warnings.append("More than half of the patients will be held out and receive nothing.")
+	if (
+		spec.enabled
+		and spec.rule_kind == "Med Spa Maintenance"
+		and not spec.filter_values("Clinical Procedure Template")
+	):
+		out.errors.append(
+			"Med spa maintenance needs at least one Clinical Procedure Template under Only for before it can be enabled."
+		)
+	if not spec.touches:
+		out.errors.append("Add at least one touch to the cadence.")
+
+	seen: set[tuple[int, str]] = set()
+	for index, touch in enumerate(sorted(spec.touches, key=lambda t: t.day_offset), start=1):
+		label = f"Touch {index} (day {touch.day_offset}, {touch.channel})"
+		if touch.channel not in CHANNELS:
+			out.errors.append(f"{label}: unknown channel.")
+			continue
+		if touch.day_offset < 1:
+			out.errors.append(f"{label}: the first day of a cadence is day 1.")
+		if (touch.day_offset, touch.channel) in seen:
+			out.errors.append(f"{label}: two touches on the same day and channel would double-send.")
+		seen.add((touch.day_offset, touch.channel))
+		if touch.channel == "Email" and not (touch.email_subject or "").strip():
+			out.errors.append(f"{label}: an email needs a subject.")
+		checks = [("message", check_template(touch.template, channel=touch.channel, allow_clinical=spec.allow_clinical_detail))]
+		if touch.channel == "Email" and touch.email_subject:
+			checks.append(("subject", check_template(touch.email_subject, channel="Email")))
+		for part, result in checks:
+			out.errors.extend(f"{label} {part}: {e}" for e in result.errors)
+			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)
+	return out

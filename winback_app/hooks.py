@@ -1,0 +1,37 @@
+app_name = "winback_app"
+app_title = "Win-Back"
+app_publisher = "winback_app contributors"
+app_description = "Finds lapsed patients in Marley Health, runs a warm multi-channel win-back cadence and measures who came back"
+app_email = "maintainers@winback.invalid"
+app_license = "MIT"
+
+# The app needs healthcare (and so erpnext). It is deliberately NOT declared in required_apps: frappe 15's
+# installer resolves every required_apps entry through the GitHub API (installer.find_org), recursively and
+# even when the app is already installed, so a bench without GitHub access could never install us.
+# pyproject.toml declares the dependency for bench ([tool.bench.frappe-dependencies]) and
+# install.before_install refuses, with a clear message, to install on a site without healthcare.
+before_install = "winback_app.install.before_install"
+after_install = "winback_app.install.after_install"
+after_migrate = "winback_app.install.after_migrate"
+before_uninstall = "winback_app.install.before_uninstall"
+
+export_python_type_annotations = True
+require_type_annotated_api_methods = True
+
+doctype_js = {"Patient": "public/js/patient.js"}
+
+doc_events = {
+	"Patient": {
+		"validate": "winback_app.integrations.healthcare.patient.validate",
+	},
+}
+
+# Scheduler entry points are tiny wrappers in tasks.py. Times are in the system time zone; detection runs well
+# after the host's own midnight job (update_appointment_status) has rewritten past appointment statuses.
+scheduler_events = {
+	"cron": {
+		"30 4 * * *": ["winback_app.tasks.enqueue_detection"],
+		"*/5 * * * *": ["winback_app.tasks.dispatch_due"],
+	},
+}
+

@@ -1,0 +1,154 @@
+"""Install, migrate and uninstall: seed roles, Patient custom fields, settings defaults and default campaigns.
+
+Everything here is idempotent: it runs after install, after every migrate and from a patch, and a second run
+changes nothing (no new rows, no re-saved documents). It never edits a campaign a manager has touched.
+"""
+
+import frappe
+from frappe import _
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.utils import get_system_timezone
+
+ROLES = ("Win-Back Manager", "Win-Back Agent")
+MODULE = "Win Back"
+
+
+class HealthcareNotInstalledError(frappe.ValidationError):
+	pass
+
+
+def before_install():
+	if "healthcare" not in frappe.get_installed_apps():
+		frappe.throw(
+			_(
+				"Win-Back works on Marley Health patients and appointments. Install the healthcare app on this "
+				"site first: bench --site {0} install-app healthcare"
+			).format(frappe.local.site),
+			HealthcareNotInstalledError,
+			title=_("Marley Health is required"),
+		)
+
+
+def after_install():
+	seed()
+
+
+def after_migrate():
+	seed()
+
+
+def before_uninstall():
+	# Custom fields carry module "Win Back", so frappe's remove_app deletes them with the module. Patients,
+	# appointments, Communications and ToDos the app created belong to the clinic and stay.
+	pass
+
+
+def seed():
+	ensure_roles()
+	create_custom_fields(patient_custom_fields(), update=True)
+	ensure_settings_defaults()
+	seed_default_segments()
+
+
+def ensure_roles():
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+
+
+def patient_custom_fields() -> dict:
+	common = {"module": MODULE}
+	return {
+		"Patient": [
+			{
+				"fieldname": "winback_section",
+				"fieldtype": "Section Break",
+				"label": "Messaging preferences",
+				"insert_after": "user_id",
+				"collapsible": 1,
+				**common,
+			},
+			{
+				"fieldname": "winback_sms_consent",
+				"fieldtype": "Select",
+				"label": "Text message consent",
+				"options": "Unknown\nGranted\nRevoked",
+				"default": "Unknown",
+				"insert_after": "winback_section",
+				**common,
+			},
+			{
+				"fieldname": "winback_sms_consent_date",
+				"fieldtype": "Datetime",
+				"label": "Consent recorded on",
+				"insert_after": "winback_sms_consent",
+				**common,
+			},
+			{
+				"fieldname": "winback_sms_consent_source",
+				"fieldtype": "Data",
+				"label": "Consent recorded from",
+				"description": "For example: intake form, phone call, reply START.",
+				"insert_after": "winback_sms_consent_date",
+				**common,
+			},
+			{
+				"fieldname": "winback_column_break",
+				"fieldtype": "Column Break",
+				"insert_after": "winback_sms_consent_source",
+				**common,
+			},
+			{
+				"fieldname": "winback_do_not_contact",
+				"fieldtype": "Check",
+				"label": "Do not contact for win-back",
+				"description": "No win-back texts, emails or calls, whatever the campaign.",
+				"insert_after": "winback_column_break",
+				**common,
+			},
+			{
+				"fieldname": "winback_preferred_channel",
+				"fieldtype": "Select",
+				"label": "Preferred channel",
+				"options": "\nSMS\nEmail\nPhone",
+				"insert_after": "winback_do_not_contact",
+				**common,
+			},
+			{
+				"fieldname": "winback_time_zone",
+				"fieldtype": "Autocomplete",
+				"label": "Time zone",
+				"description": "Empty: the clinic's time zone. Messages only go out in the patient's daytime.",
+				"insert_after": "winback_preferred_channel",
+				**common,
+			},
+		]
+	}
+
+
+def ensure_settings_defaults():
+	"""Fill the settings a fresh install needs; never overwrite a value the clinic set."""
+	settings = frappe.get_single("Win-Back Settings")
+	changes = {}
+	if not settings.default_time_zone:
+		changes["default_time_zone"] = get_system_timezone()
+	if not settings.practice_name:
+		company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+		if company:
+			changes["practice_name"] = company
+	if changes:
+		settings.update(changes)
+		settings.flags.ignore_mandatory = True
+		settings.save(ignore_permissions=True)
+
+
+def seed_default_segments():
+	"""Insert each default campaign that does not exist yet, disabled. Existing ones are the clinic's."""
+	from winback_app.setup.default_segments import DEFAULT_SEGMENTS
+
+	existing = set(frappe.get_all("Campaign Segment", pluck="name"))
+	for spec in DEFAULT_SEGMENTS:
+		if spec["segment_name"] in existing:
+			continue
+		doc = frappe.get_doc({"doctype": "Campaign Segment", "enabled": 0, **spec})
+		doc.insert(ignore_permissions=True)

@@ -1,0 +1,20 @@
+"""Patient doc_events (wired in hooks.py): check the win-back fields staff edit on the Patient form."""
+
+import frappe
+from frappe import _
+from frappe.utils import now_datetime
+
+from winback_app.engine.window import is_valid_zone
+
+
+def validate(doc, method=None):
+	if doc.get("winback_time_zone") and not is_valid_zone(doc.winback_time_zone):
+		frappe.throw(
+			_("{0} is not a time zone. Use a name such as America/New_York.").format(doc.winback_time_zone),
+			title=_("Messaging preferences"),
+		)
+	if doc.has_value_changed("winback_sms_consent") and doc.get("winback_sms_consent") in ("Granted", "Revoked"):
+		if not doc.get("winback_sms_consent_date") or not doc.is_new():
+			doc.winback_sms_consent_date = now_datetime()
+		if not doc.get("winback_sms_consent_source"):
+			doc.winback_sms_consent_source = _("Patient form")

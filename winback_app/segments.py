@@ -1,0 +1,41 @@
+"""Campaign Segment documents as engine specs: the one place that maps desk fields onto SegmentSpec."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import cint, flt
+
+from winback_app.engine.segments import SegmentSpec, TouchSpec
+
+
+def segment_spec(doc) -> SegmentSpec:
+	return SegmentSpec(
+		name=doc.name or doc.segment_name,
+		rule_kind=doc.rule_kind,
+		priority=cint(doc.priority),
+		enabled=bool(cint(doc.enabled)),
+		min_days=None if doc.min_days in (None, "") else cint(doc.min_days),
+		max_days=cint(doc.max_days) or None,
+		holdout_percent=flt(doc.holdout_percent),
+		reentry_cooldown_days=cint(doc.reentry_cooldown_days),
+		allow_clinical_detail=bool(cint(doc.allow_clinical_detail)),
+		fall_back_to_email=bool(cint(doc.fall_back_to_email)),
+		filters=tuple((f.filter_doctype, f.value) for f in doc.get("filters") or ()),
+		touches=tuple(
+			TouchSpec(
+				day_offset=cint(t.day_offset),
+				channel=t.channel,
+				template=t.template or "",
+				email_subject=t.email_subject or "",
+				skip_if_replied=bool(cint(t.skip_if_replied)),
+				name=t.name or "",
+			)
+			for t in doc.get("touches") or ()
+		),
+	)
+
+
+def enabled_segment_specs() -> list[SegmentSpec]:
+	"""Every enabled campaign, highest priority first. A handful of documents: read once per job."""
+	names = frappe.get_all("Campaign Segment", filters={"enabled": 1}, order_by="priority asc, name asc", pluck="name")
+	return [segment_spec(frappe.get_cached_doc("Campaign Segment", name)) for name in names]

@@ -1,0 +1,211 @@
+"""The campaigns a clinic starts with: data, not code. Seeded disabled; a practice manager reviews and enables.
+
+Every SMS is two sentences at most, names the practice and carries the booking link; the first SMS of each
+cadence also says how to opt out. No template names a procedure or a condition: texts are read on lock
+screens, so they stay warm and generic, and the detail lives behind the booking link and in the email.
+"""
+
+from __future__ import annotations
+
+SMS_FIRST = (
+	"{{{{ first_name }}}}, it's {{{{ practice_name }}}}: {body} {{{{ booking_link }}}} {{{{ opt_out_text }}}}"
+)
+
+
+def _standard_cadence(hook: str, email_subject: str, email_body: str, nudge: str, call: str) -> list[dict]:
+	"""Day 1 SMS, day 4 email, day 9 SMS, day 14 call task: the cadence the practice agreed on."""
+	return [
+		{"day_offset": 1, "channel": "SMS", "template": SMS_FIRST.format(body=hook), "skip_if_replied": 1},
+		{
+			"day_offset": 4,
+			"channel": "Email",
+			"email_subject": email_subject,
+			"template": email_body,
+			"skip_if_replied": 1,
+		},
+		{"day_offset": 9, "channel": "SMS", "template": nudge, "skip_if_replied": 1},
+		{"day_offset": 14, "channel": "Call Task", "template": call, "skip_if_replied": 1},
+	]
+
+
+def _email(opening: str) -> str:
+	return (
+		"Hi {{ first_name }},\n\n"
+		f"{opening}\n\n"
+		"Choosing a time takes one tap, no account or phone call needed:\n{{ booking_link }}\n\n"
+		"If it's easier, call us at {{ practice_phone }} and we'll find a time together.\n\n"
+		"Warmly,\nThe team at {{ practice_name }}"
+	)
+
+
+_CALL = (
+	"Call {{ first_name }} ({{ practice_name }} win-back). Ask how they are, offer two times this week, "
+	"and note the outcome. If they're not ready, ask when we may follow up."
+)
+
+DEFAULT_SEGMENTS: list[dict] = [
+	{
+		"segment_name": "Missed Appointment Rescue",
+		"rule_kind": "Missed Appointment",
+		"priority": 10,
+		"reentry_cooldown_days": 30,
+		"description": "Patients who missed an appointment today. Short cadence: they meant to come.",
+		"touches": [
+			{
+				"day_offset": 1,
+				"channel": "SMS",
+				"template": SMS_FIRST.format(body="we missed you today, so pick a new time here:"),
+				"skip_if_replied": 1,
+			},
+			{
+				"day_offset": 2,
+				"channel": "Email",
+				"email_subject": "We missed you today, {{ first_name }}",
+				"template": _email("We missed you at your appointment and hope everything is all right."),
+				"skip_if_replied": 1,
+			},
+			{
+				"day_offset": 4,
+				"channel": "SMS",
+				"template": "{{ first_name }}, your spot at {{ practice_name }} is still waiting for you: {{ booking_link }}",
+				"skip_if_replied": 1,
+			},
+			{"day_offset": 6, "channel": "Call Task", "template": _CALL, "skip_if_replied": 1},
+		],
+	},
+	{
+		"segment_name": "Unfinished Treatment",
+		"rule_kind": "Unfinished Treatment",
+		"priority": 20,
+		"min_days": 30,
+		"max_days": 180,
+		"description": "An accepted Service Request ordered 30-180 days ago that was never scheduled.",
+		"touches": _standard_cadence(
+			"let's finish what we started, book here:",
+			"Let's finish what we started, {{ first_name }}",
+			_email("When we last saw you, we planned a next step together, and it isn't booked yet."),
+			"{{ first_name }}, a friendly reminder from {{ practice_name }} that your next step is one tap away: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "New Patient Never Booked",
+		"rule_kind": "New Patient Never Booked",
+		"priority": 30,
+		"min_days": 7,
+		"max_days": 90,
+		"description": "Registered 7-90 days ago and never booked an appointment.",
+		"touches": _standard_cadence(
+			"welcome aboard, your first visit is one tap away:",
+			"Welcome to {{ practice_name }}, {{ first_name }}",
+			_email("Thank you for choosing us. We'd love to meet you in person."),
+			"{{ first_name }}, we're looking forward to meeting you at {{ practice_name }}: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Lapsed Membership",
+		"rule_kind": "Lapsed Membership",
+		"priority": 35,
+		"min_days": 0,
+		"max_days": 60,
+		"description": "The patient's membership (an ERPNext Subscription) was cancelled or went unpaid in the last 60 days.",
+		"touches": _standard_cadence(
+			"we'd love to see you again, book here:",
+			"We'd love to welcome you back, {{ first_name }}",
+			_email("We noticed your membership has ended, and we'd love to keep looking after you."),
+			"{{ first_name }}, {{ practice_name }} would love to see you again soon: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "6-Month Hygiene Recall",
+		"rule_kind": "Recall Window",
+		"priority": 40,
+		"min_days": 180,
+		"max_days": 270,
+		"description": "Last visit 6-9 months ago: due for the routine recall visit.",
+		"touches": _standard_cadence(
+			"you're due for your next visit, book here:",
+			"Time for your next visit, {{ first_name }}",
+			_email("It's been about six months since your last visit, so you're due for your next routine appointment."),
+			"{{ first_name }}, a quick nudge from {{ practice_name }}: we still have times open this month. {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Annual Check-in",
+		"rule_kind": "Annual Check-in",
+		"priority": 45,
+		"min_days": 335,
+		"max_days": 395,
+		"description": "About a year since the last visit. Map your annual appointment types under Only for.",
+		"touches": _standard_cadence(
+			"it's time for your yearly visit, book here:",
+			"Your yearly visit, {{ first_name }}",
+			_email("It's almost a year since your last visit with us, so it's a good time for your yearly check-in."),
+			"{{ first_name }}, your yearly visit at {{ practice_name }} is one tap away: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Win-Back 9-18 Months",
+		"rule_kind": "Recall Window",
+		"priority": 50,
+		"min_days": 270,
+		"max_days": 540,
+		"description": "Last visit 9-18 months ago.",
+		"touches": _standard_cadence(
+			"we've missed you, pick a time here:",
+			"We've missed you, {{ first_name }}",
+			_email("It's been a while since your last visit, and we'd love to see you again."),
+			"{{ first_name }}, {{ practice_name }} still has a spot for you whenever you're ready: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Med Spa Maintenance - Neurotoxin",
+		"rule_kind": "Med Spa Maintenance",
+		"priority": 55,
+		"min_days": 70,
+		"max_days": 98,
+		"description": "Last treatment 10-14 weeks ago. Map your own procedure templates under Only for before enabling.",
+		"touches": _standard_cadence(
+			"it's time for your next maintenance visit:",
+			"Time for your maintenance visit, {{ first_name }}",
+			_email("It's been about three months since your last visit, the usual time to book your next one."),
+			"{{ first_name }}, {{ practice_name }} has times open for your next visit: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Med Spa Maintenance - Filler",
+		"rule_kind": "Med Spa Maintenance",
+		"priority": 56,
+		"min_days": 180,
+		"max_days": 365,
+		"description": "Last treatment 6-12 months ago. Map your own procedure templates under Only for before enabling.",
+		"touches": _standard_cadence(
+			"it's time to plan your next maintenance visit:",
+			"Planning your next visit, {{ first_name }}",
+			_email("It's been a few months since your last visit, a good time to plan the next one."),
+			"{{ first_name }}, {{ practice_name }} has times open for your next visit: {{ booking_link }}",
+			_CALL,
+		),
+	},
+	{
+		"segment_name": "Dormant 18+ Months",
+		"rule_kind": "Recall Window",
+		"priority": 60,
+		"min_days": 540,
+		"max_days": 1825,
+		"description": "Last visit 18 months to 5 years ago. Older records are left alone: contact details go stale.",
+		"touches": _standard_cadence(
+			"it's been a while and we'd love to see you:",
+			"We'd be glad to see you again, {{ first_name }}",
+			_email("It's been quite some time since your last visit. A lot has changed here, and we'd be glad to welcome you back."),
+			"{{ first_name }}, the door is always open at {{ practice_name }}: {{ booking_link }}",
+			_CALL,
+		),
+	},
+]

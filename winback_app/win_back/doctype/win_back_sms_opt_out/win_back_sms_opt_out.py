@@ -1,0 +1,36 @@
+"""Win-Back SMS Opt-Out: a number that must not get texts, keyed by its E.164 form."""
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import now_datetime
+
+from winback_app.engine.phone import normalize
+from winback_app.settings import phone_region
+
+
+class InvalidPhoneNumberError(frappe.ValidationError):
+	pass
+
+
+class WinBackSMSOptOut(Document):
+	def autoname(self):
+		self.phone = self.normalized_phone()
+		self.name = self.phone
+
+	def validate(self):
+		if self.is_new():
+			return
+		if self.has_value_changed("active") and not self.active and not self.resubscribed_on:
+			self.resubscribed_on = now_datetime()
+		elif self.has_value_changed("active") and self.active:
+			self.resubscribed_on = None
+
+	def normalized_phone(self) -> str:
+		e164 = normalize(self.phone, phone_region())
+		if not e164:
+			frappe.throw(
+				_("{0} is not a phone number we can read. Include the area code.").format(frappe.bold(self.phone)),
+				InvalidPhoneNumberError,
+			)
+		return e164
