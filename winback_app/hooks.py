@@ -23,6 +23,10 @@ doctype_js = {"Patient": "public/js/patient.js"}
 doc_events = {
 	"Patient": {
 		"validate": "winback_app.integrations.healthcare.patient.validate",
+		"on_update": "winback_app.integrations.healthcare.patient.on_update",
+	},
+	"Patient Appointment": {
+		"after_insert": "winback_app.integrations.healthcare.patient_appointment.after_insert",
 	},
 }
 
@@ -31,7 +35,10 @@ doc_events = {
 scheduler_events = {
 	"cron": {
 		"30 4 * * *": ["winback_app.tasks.enqueue_detection"],
-		"*/5 * * * *": ["winback_app.tasks.dispatch_due"],
+		"*/5 * * * *": [
+			"winback_app.tasks.rescue_missed_appointments",
+			"winback_app.tasks.dispatch_due",
+		],
 	},
+	"hourly_long": ["winback_app.tasks.poll_outcomes"],
 }
-

@@ -53,7 +53,9 @@ def seed():
 def ensure_roles():
 	for role in ROLES:
 		if not frappe.db.exists("Role", role):
-			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
 
 
 def patient_custom_fields() -> dict:
@@ -130,6 +132,13 @@ def ensure_settings_defaults():
 	"""Fill the settings a fresh install needs; never overwrite a value the clinic set."""
 	settings = frappe.get_single("Win-Back Settings")
 	changes = {}
+	# frappe fills every Time field of a new document with the current time, ignoring the declared default,
+	# so a never-saved Single would open with a zero-length send window.
+	stored = frappe.db.get_singles_dict("Win-Back Settings")
+	if not stored.get("window_start"):
+		changes["window_start"] = "09:00:00"
+	if not stored.get("window_end"):
+		changes["window_end"] = "19:00:00"
 	if not settings.default_time_zone:
 		changes["default_time_zone"] = get_system_timezone()
 	if not settings.practice_name:

@@ -37,5 +37,7 @@ def segment_spec(doc) -> SegmentSpec:
 
 def enabled_segment_specs() -> list[SegmentSpec]:
 	"""Every enabled campaign, highest priority first. A handful of documents: read once per job."""
-	names = frappe.get_all("Campaign Segment", filters={"enabled": 1}, order_by="priority asc, name asc", pluck="name")
+	names = frappe.get_all(
+		"Campaign Segment", filters={"enabled": 1}, order_by="priority asc, name asc", pluck="name"
+	)
 	return [segment_spec(frappe.get_cached_doc("Campaign Segment", name)) for name in names]

@@ -20,8 +20,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 BENCH = Path(os.environ.get("WINBACK_BENCH", "/opt/frappe-bench"))
 SITE = os.environ.get("WINBACK_SITE", "winback.test")
@@ -77,7 +75,15 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def _bench(*args: str, timeout: int = 3600) -> None:
-	cmd = [str(BENCH / "env" / "bin" / "python"), "-m", "frappe.utils.bench_helper", "frappe", "--site", SITE, *args]
+	cmd = [
+		str(BENCH / "env" / "bin" / "python"),
+		"-m",
+		"frappe.utils.bench_helper",
+		"frappe",
+		"--site",
+		SITE,
+		*args,
+	]
 	result = subprocess.run(cmd, cwd=BENCH / "sites", capture_output=True, text=True, timeout=timeout)
 	if result.returncode != 0:
 		raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
@@ -90,7 +96,9 @@ def _fingerprint() -> str:
 	for path in sorted(package.rglob("*")):
 		if path.suffix in (".json", ".py", ".txt") and "__pycache__" not in path.parts:
 			rel = path.relative_to(package).as_posix()
-			if path.suffix == ".json" or rel.startswith(("hooks", "install", "patches", "setup/", "modules", "patches")):
+			if path.suffix == ".json" or rel.startswith(
+				("hooks", "install", "patches", "setup/", "modules", "patches")
+			):
 				digest.update(rel.encode())
 				digest.update(path.read_bytes())
 	return digest.hexdigest()
@@ -114,7 +122,11 @@ def _link_checkout() -> None:
 		apps_txt.write_text("\n".join([*apps, "winback_app"]) + "\n")
 
 	probe = subprocess.run(
-		[str(BENCH / "env" / "bin" / "python"), "-c", "import winback_app, os; print(os.path.realpath(winback_app.__file__))"],
+		[
+			str(BENCH / "env" / "bin" / "python"),
+			"-c",
+			"import winback_app, os; print(os.path.realpath(winback_app.__file__))",
+		],
 		capture_output=True,
 		text=True,
 	)
@@ -127,6 +139,8 @@ def _link_checkout() -> None:
 
 
 def _prepare_site() -> None:
+	# frappe finds its logs and bench through relative paths: work from sites/, as bench does.
+	os.chdir(BENCH / "sites")
 	_link_checkout()
 	config_path = BENCH / "sites" / SITE / "site_config.json"
 	config = json.loads(config_path.read_text())
@@ -158,7 +172,6 @@ def pytest_collection_modifyitems(session, config, items):
 	_prepare_site()
 	import frappe
 
-	os.chdir(BENCH / "sites")
 	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
 	frappe.connect()
 	frappe.flags.in_test = True

@@ -1,7 +1,9 @@
 from winback_app.engine.segments import SegmentSpec, TouchSpec, validate_segment
 
 SMS = TouchSpec(1, "SMS", "{{ first_name }}, it's {{ practice_name }}: {{ booking_link }} {{ opt_out_text }}")
-EMAIL = TouchSpec(4, "Email", "Hi {{ first_name }}, {{ booking_link }}", email_subject="Hello {{ first_name }}")
+EMAIL = TouchSpec(
+	4, "Email", "Hi {{ first_name }}, {{ booking_link }}", email_subject="Hello {{ first_name }}"
+)
 
 
 def spec(**kw):
@@ -31,7 +33,9 @@ def test_med_spa_needs_procedure_templates_before_enabling():
 	assert validate_segment(disabled).errors == []
 	enabled = spec(rule_kind="Med Spa Maintenance", enabled=True)
 	assert any("Clinical Procedure Template" in e for e in validate_segment(enabled).errors)
-	mapped = spec(rule_kind="Med Spa Maintenance", enabled=True, filters=(("Clinical Procedure Template", "Tox"),))
+	mapped = spec(
+		rule_kind="Med Spa Maintenance", enabled=True, filters=(("Clinical Procedure Template", "Tox"),)
+	)
 	assert validate_segment(mapped).errors == []
 
 

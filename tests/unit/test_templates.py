@@ -34,7 +34,9 @@ def test_unknown_variable_is_an_error_naming_it():
 
 
 def test_frappe_globals_are_not_reachable_from_a_template():
-	check = check_template("{{ frappe.db.get_value('Patient', 'x', 'mobile') }} {{ booking_link }}", channel="Email")
+	check = check_template(
+		"{{ frappe.db.get_value('Patient', 'x', 'mobile') }} {{ booking_link }}", channel="Email"
+	)
 	assert not check.ok
 	assert "frappe" in check.errors[0]
 
@@ -59,7 +61,9 @@ def test_clinical_variable_refused_in_sms_unless_allowed():
 
 @pytest.mark.parametrize("word", ["Botox", "root canal", "FILLER", "your diagnosis", "implant"])
 def test_clinical_words_refused_in_sms(word):
-	check = check_template(f"Hi {{{{ first_name }}}}, about your {word}: {{{{ booking_link }}}}", channel="SMS")
+	check = check_template(
+		f"Hi {{{{ first_name }}}}, about your {word}: {{{{ booking_link }}}}", channel="SMS"
+	)
 	assert any("Clinical words" in e for e in check.errors)
 
 
@@ -101,6 +105,8 @@ def test_every_default_template_passes_its_checks_in_one_segment():
 			assert check.ok, (segment["segment_name"], check.errors)
 			if touch["channel"] == "SMS":
 				assert check.sms_size.segments == 1, (segment["segment_name"], check.rendered)
-				prose = check.rendered.replace(ALL_VARIABLES["booking_link"], "").replace(ALL_VARIABLES["opt_out_text"], "")
+				prose = check.rendered.replace(ALL_VARIABLES["booking_link"], "").replace(
+					ALL_VARIABLES["opt_out_text"], ""
+				)
 				assert len(re.findall(r"[.!?](\s|$)", prose)) <= 1, ("two sentences at most", check.rendered)
 				assert ALL_VARIABLES["practice_name"] in check.rendered or touch is not sms[0]

@@ -32,7 +32,9 @@ def test_patient_time_zone_decides_not_the_server():
 	moment = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)  # 10:00 New York, 07:00 Los Angeles
 	assert WEEKDAYS.is_open(moment, NY)
 	assert not WEEKDAYS.is_open(moment, "America/Los_Angeles")
-	assert WEEKDAYS.next_open(moment, "America/Los_Angeles") == local(2026, 11, 18, 9, tz="America/Los_Angeles").astimezone(UTC)
+	assert WEEKDAYS.next_open(moment, "America/Los_Angeles") == local(
+		2026, 11, 18, 9, tz="America/Los_Angeles"
+	).astimezone(UTC)
 
 
 def test_dst_spring_forward_keeps_local_nine_oclock():

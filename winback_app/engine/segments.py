@@ -98,7 +98,14 @@ def validate_segment(spec: SegmentSpec) -> SegmentCheck:
 		seen.add((touch.day_offset, touch.channel))
 		if touch.channel == "Email" and not (touch.email_subject or "").strip():
 			out.errors.append(f"{label}: an email needs a subject.")
-		checks = [("message", check_template(touch.template, channel=touch.channel, allow_clinical=spec.allow_clinical_detail))]
+		checks = [
+			(
+				"message",
+				check_template(
+					touch.template, channel=touch.channel, allow_clinical=spec.allow_clinical_detail
+				),
+			)
+		]
 		if touch.channel == "Email" and touch.email_subject:
 			checks.append(("subject", check_template(touch.email_subject, channel="Email")))
 		for part, result in checks:

@@ -147,7 +147,9 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 	unknown = sorted(used - ALL_VARIABLES.keys())
 	if unknown:
 		result.errors.append(
-			"Unknown variable(s): {}. Available: {}.".format(", ".join(unknown), ", ".join(sorted(ALL_VARIABLES)))
+			"Unknown variable(s): {}. Available: {}.".format(
+				", ".join(unknown), ", ".join(sorted(ALL_VARIABLES))
+			)
 		)
 		return result
 
@@ -173,7 +175,9 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 
 	if channel == "SMS":
 		if "booking_link" not in used:
-			result.errors.append("A text message must include {{ booking_link }} so the patient can book in one tap.")
+			result.errors.append(
+				"A text message must include {{ booking_link }} so the patient can book in one tap."
+			)
 		size = sms_size(result.rendered)
 		result.sms_size = size
 		if size.encoding == "UCS-2":

@@ -128,7 +128,9 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"you're due for your next visit, book here:",
 			"Time for your next visit, {{ first_name }}",
-			_email("It's been about six months since your last visit, so you're due for your next routine appointment."),
+			_email(
+				"It's been about six months since your last visit, so you're due for your next routine appointment."
+			),
 			"{{ first_name }}, a quick nudge from {{ practice_name }}: we still have times open this month. {{ booking_link }}",
 			_CALL,
 		),
@@ -143,7 +145,9 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"it's time for your yearly visit, book here:",
 			"Your yearly visit, {{ first_name }}",
-			_email("It's almost a year since your last visit with us, so it's a good time for your yearly check-in."),
+			_email(
+				"It's almost a year since your last visit with us, so it's a good time for your yearly check-in."
+			),
 			"{{ first_name }}, your yearly visit at {{ practice_name }} is one tap away: {{ booking_link }}",
 			_CALL,
 		),
@@ -173,7 +177,9 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"it's time for your next maintenance visit:",
 			"Time for your maintenance visit, {{ first_name }}",
-			_email("It's been about three months since your last visit, the usual time to book your next one."),
+			_email(
+				"It's been about three months since your last visit, the usual time to book your next one."
+			),
 			"{{ first_name }}, {{ practice_name }} has times open for your next visit: {{ booking_link }}",
 			_CALL,
 		),
@@ -203,7 +209,9 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"it's been a while and we'd love to see you:",
 			"We'd be glad to see you again, {{ first_name }}",
-			_email("It's been quite some time since your last visit. A lot has changed here, and we'd be glad to welcome you back."),
+			_email(
+				"It's been quite some time since your last visit. A lot has changed here, and we'd be glad to welcome you back."
+			),
 			"{{ first_name }}, the door is always open at {{ practice_name }}: {{ booking_link }}",
 			_CALL,
 		),

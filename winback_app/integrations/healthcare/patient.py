@@ -1,4 +1,4 @@
-"""Patient doc_events (wired in hooks.py): check the win-back fields staff edit on the Patient form."""
+"""Patient doc_events (wired in hooks.py): check the win-back fields and keep the phone lookup in step."""
 
 import frappe
 from frappe import _
@@ -13,8 +13,18 @@ def validate(doc, method=None):
 			_("{0} is not a time zone. Use a name such as America/New_York.").format(doc.winback_time_zone),
 			title=_("Messaging preferences"),
 		)
-	if doc.has_value_changed("winback_sms_consent") and doc.get("winback_sms_consent") in ("Granted", "Revoked"):
+	if doc.has_value_changed("winback_sms_consent") and doc.get("winback_sms_consent") in (
+		"Granted",
+		"Revoked",
+	):
 		if not doc.get("winback_sms_consent_date") or not doc.is_new():
 			doc.winback_sms_consent_date = now_datetime()
 		if not doc.get("winback_sms_consent_source"):
 			doc.winback_sms_consent_source = _("Patient form")
+
+
+def on_update(doc, method=None):
+	if doc.is_new() or doc.has_value_changed("mobile") or doc.has_value_changed("phone"):
+		from winback_app.phones import sync_patient
+
+		sync_patient(doc)

@@ -9,6 +9,43 @@ from winback_app.segments import segment_spec
 
 
 class CampaignSegment(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from winback_app.win_back.doctype.cadence_touch.cadence_touch import CadenceTouch
+		from winback_app.win_back.doctype.campaign_segment_filter.campaign_segment_filter import (
+			CampaignSegmentFilter,
+		)
+
+		allow_clinical_detail: DF.Check
+		description: DF.SmallText | None
+		enabled: DF.Check
+		fall_back_to_email: DF.Check
+		filters: DF.Table[CampaignSegmentFilter]
+		holdout_percent: DF.Percent
+		max_days: DF.Int
+		min_days: DF.Int
+		priority: DF.Int
+		reentry_cooldown_days: DF.Int
+		rule_kind: DF.Literal[
+			"Recall Window",
+			"Unfinished Treatment",
+			"Unfinished Therapy Plan",
+			"Med Spa Maintenance",
+			"Missed Appointment",
+			"New Patient Never Booked",
+			"Lapsed Membership",
+			"Annual Check-in",
+		]
+		segment_name: DF.Data
+		touches: DF.Table[CadenceTouch]
+	# end: auto-generated types
+
 	def validate(self):
 		self.touches.sort(key=lambda t: t.day_offset)
 		for index, touch in enumerate(self.touches, start=1):

@@ -4,4 +4,21 @@ from frappe.model.document import Document
 
 
 class CampaignSegmentFilter(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		filter_doctype: DF.Literal[
+			"Appointment Type", "Clinical Procedure Template", "Medical Department", "Healthcare Practitioner"
+		]
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		value: DF.DynamicLink
+	# end: auto-generated types
+
 	pass

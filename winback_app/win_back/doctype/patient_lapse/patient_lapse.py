@@ -10,13 +10,63 @@ FINAL_STATUSES = ("Booked", "Reactivated", "Opted Out", "Exhausted", "Closed")
 
 
 class PatientLapse(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		booked_appointment: DF.Link | None
+		booked_on: DF.Datetime | None
+		booking_token_expires: DF.Datetime | None
+		booking_token_hash: DF.Data | None
+		cadence_started_on: DF.Datetime | None
+		closed_on: DF.Datetime | None
+		closed_reason: DF.Data | None
+		company: DF.Link | None
+		cycle: DF.Data | None
+		department: DF.Link | None
+		detected_on: DF.Datetime | None
+		email: DF.Data | None
+		evidence_doctype: DF.Link | None
+		evidence_name: DF.DynamicLink | None
+		holdout: DF.Check
+		last_visit_date: DF.Date | None
+		last_visit_source: DF.Data | None
+		leave_reason: DF.Literal["", "Moved", "Cost", "Fear or anxiety", "Switched provider", "Other"]
+		mobile: DF.Data | None
+		patient: DF.Link
+		patient_name: DF.Data | None
+		practitioner: DF.Link | None
+		reactivated_on: DF.Date | None
+		reason: DF.SmallText | None
+		replied_on: DF.Datetime | None
+		reply_handled: DF.Check
+		segment: DF.Link
+		snoozed_until: DF.Datetime | None
+		status: DF.Literal[
+			"Open",
+			"Holdout",
+			"In Cadence",
+			"Replied",
+			"Booked",
+			"Reactivated",
+			"Opted Out",
+			"Exhausted",
+			"Closed",
+		]
+		time_zone: DF.Data | None
+	# end: auto-generated types
+
 	def validate(self):
 		before = self.get_doc_before_save()
 		if before and before.status in FINAL_STATUSES and self.status in ACTIVE_STATUSES:
 			frappe.throw(
-				_("A lapse that is {0} cannot be reopened. The patient joins again at the next detection.").format(
-					_(before.status)
-				)
+				_(
+					"A lapse that is {0} cannot be reopened. The patient joins again at the next detection."
+				).format(_(before.status))
 			)
 		if self.status in ("Closed", "Exhausted", "Opted Out") and not self.closed_on:
 			self.closed_on = now_datetime()
@@ -26,3 +76,8 @@ class PatientLapse(Document):
 			from winback_app.cadence.writer import cancel_open_attempts
 
 			cancel_open_attempts([self.name], reason=_("Lapse {0}").format(_(self.status)))
+
+
+def on_doctype_update():
+	frappe.db.add_index("Patient Lapse", ["patient", "segment", "status"])
+	frappe.db.add_index("Patient Lapse", ["evidence_name"])

@@ -10,12 +10,67 @@ from winback_app.settings import WEEKDAY_FIELDS
 
 
 class WinBackSettings(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		allow_email_fallback: DF.Check
+		attribution_days: DF.Int
+		booking_horizon_days: DF.Int
+		booking_lead_hours: DF.Int
+		booking_link_days: DF.Int
+		count_clinical_procedures: DF.Check
+		count_closed_appointments: DF.Check
+		count_encounters: DF.Check
+		count_therapy_sessions: DF.Check
+		default_region: DF.Data | None
+		default_time_zone: DF.Autocomplete | None
+		front_desk_user: DF.Link | None
+		max_messages_per_day: DF.Int
+		max_messages_per_week: DF.Int
+		messages_per_second: DF.Int
+		minimum_age: DF.Int
+		missed_after_minutes: DF.Int
+		missed_until_minutes: DF.Int
+		pause_sending: DF.Check
+		practice_address: DF.SmallText | None
+		practice_name: DF.Data | None
+		practice_phone: DF.Data | None
+		public_base_url: DF.Data | None
+		request_timeout_seconds: DF.Int
+		rescue_watermark: DF.Datetime | None
+		send_on_friday: DF.Check
+		send_on_monday: DF.Check
+		send_on_saturday: DF.Check
+		send_on_sunday: DF.Check
+		send_on_thursday: DF.Check
+		send_on_tuesday: DF.Check
+		send_on_wednesday: DF.Check
+		sending_mode: DF.Literal["Outbox", "Twilio", "SMS Settings Gateway"]
+		sms_consent_policy: DF.Literal["Everyone not opted out", "Only patients who granted consent"]
+		snooze_days: DF.Int
+		twilio_account_sid: DF.Data | None
+		twilio_auth_token: DF.Password | None
+		twilio_from_number: DF.Data | None
+		twilio_messaging_service_sid: DF.Data | None
+		window_end: DF.Time
+		window_start: DF.Time
+	# end: auto-generated types
+
 	def validate(self):
 		weekdays = [i for i, f in enumerate(WEEKDAY_FIELDS) if cint(self.get(f))]
 		for message in validate_window(self.window_start, self.window_end, weekdays):
 			frappe.throw(_(message), title=_("Send window"))
 		if self.default_time_zone and not is_valid_zone(self.default_time_zone):
-			frappe.throw(_("{0} is not a time zone. Use a name such as America/New_York.").format(self.default_time_zone))
+			frappe.throw(
+				_("{0} is not a time zone. Use a name such as America/New_York.").format(
+					self.default_time_zone
+				)
+			)
 		if not (self.default_region or "").isalpha() or len(self.default_region or "") != 2:
 			frappe.throw(_("Phone number region must be a two-letter country code, such as US."))
 		self.default_region = self.default_region.upper()
@@ -38,7 +93,8 @@ class WinBackSettings(Document):
 			missing.append(_("Public site address"))
 		if missing:
 			frappe.throw(
-				_("To send through Twilio, fill in: {0}").format(", ".join(missing)), title=_("Twilio is not set up")
+				_("To send through Twilio, fill in: {0}").format(", ".join(missing)),
+				title=_("Twilio is not set up"),
 			)
 		if not self.twilio_account_sid.startswith("AC"):
 			frappe.throw(_("A Twilio Account SID starts with AC."))

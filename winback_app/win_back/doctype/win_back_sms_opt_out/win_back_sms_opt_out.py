@@ -14,6 +14,25 @@ class InvalidPhoneNumberError(frappe.ValidationError):
 
 
 class WinBackSMSOptOut(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		active: DF.Check
+		communication: DF.Link | None
+		opted_out_on: DF.Datetime | None
+		patient: DF.Link | None
+		phone: DF.Data
+		reason: DF.Literal["Opted Out", "Wrong Number", "Invalid Number"]
+		resubscribed_on: DF.Datetime | None
+		source: DF.Literal["Reply", "Carrier", "Staff"]
+		words: DF.Data | None
+	# end: auto-generated types
+
 	def autoname(self):
 		self.phone = self.normalized_phone()
 		self.name = self.phone
@@ -30,7 +49,9 @@ class WinBackSMSOptOut(Document):
 		e164 = normalize(self.phone, phone_region())
 		if not e164:
 			frappe.throw(
-				_("{0} is not a phone number we can read. Include the area code.").format(frappe.bold(self.phone)),
+				_("{0} is not a phone number we can read. Include the area code.").format(
+					frappe.bold(self.phone)
+				),
 				InvalidPhoneNumberError,
 			)
 		return e164

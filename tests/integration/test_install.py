@@ -1,0 +1,109 @@
+"""The foundation on a real site: doctypes, roles, custom fields, seeded campaigns, idempotent seeding."""
+
+import frappe
+
+from winback_app.install import patient_custom_fields, seed
+from winback_app.setup.default_segments import DEFAULT_SEGMENTS
+
+from .base import WinBackTestCase
+
+DOCTYPES = (
+	"Win-Back Settings",
+	"Campaign Segment",
+	"Cadence Touch",
+	"Campaign Segment Filter",
+	"Patient Lapse",
+	"Win-Back Contact Attempt",
+	"Win-Back SMS Opt-Out",
+	"Win-Back Patient Phone",
+)
+
+
+class TestInstall(WinBackTestCase):
+	def test_doctypes_are_installed_in_the_win_back_module(self):
+		for doctype in DOCTYPES:
+			self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), "Win Back", doctype)
+
+	def test_roles_exist_with_desk_access(self):
+		for role in ("Win-Back Manager", "Win-Back Agent"):
+			self.assertEqual(frappe.db.get_value("Role", role, "desk_access"), 1)
+
+	def test_patient_custom_fields_exist(self):
+		meta = frappe.get_meta("Patient")
+		for df in patient_custom_fields()["Patient"]:
+			self.assertIsNotNone(meta.get_field(df["fieldname"]), df["fieldname"])
+		self.assertEqual(meta.get_field("winback_sms_consent").default, "Unknown")
+
+	def test_default_campaigns_are_seeded_disabled(self):
+		names = {s["segment_name"] for s in DEFAULT_SEGMENTS}
+		rows = frappe.get_all(
+			"Campaign Segment", filters={"name": ("in", list(names))}, fields=["name", "enabled"]
+		)
+		self.assertEqual({r.name for r in rows}, names)
+		self.assertTrue(all(r.enabled == 0 for r in rows))
+		hygiene = frappe.get_doc("Campaign Segment", "6-Month Hygiene Recall")
+		self.assertEqual(
+			[(t.day_offset, t.channel) for t in hygiene.touches],
+			[(1, "SMS"), (4, "Email"), (9, "SMS"), (14, "Call Task")],
+		)
+
+	def test_seeding_twice_changes_nothing(self):
+		def snapshot():
+			return (
+				frappe.get_all("Campaign Segment", fields=["name", "modified"], order_by="name"),
+				frappe.get_all(
+					"Custom Field",
+					filters={"dt": "Patient", "module": "Win Back"},
+					fields=["name", "modified"],
+					order_by="name",
+				),
+				frappe.get_all(
+					"Role",
+					filters={"name": ("like", "Win-Back%")},
+					fields=["name", "modified"],
+					order_by="name",
+				),
+				frappe.db.get_singles_dict("Win-Back Settings"),
+			)
+
+		before = snapshot()
+		seed()
+		self.assertEqual(snapshot(), before)
+
+	def test_seeding_keeps_a_managers_edits(self):
+		frappe.db.set_value("Campaign Segment", "Dormant 18+ Months", "max_days", 3000)
+		seed()
+		self.assertEqual(frappe.db.get_value("Campaign Segment", "Dormant 18+ Months", "max_days"), 3000)
+
+	def test_guest_sees_nothing(self):
+		for doctype in DOCTYPES:
+			if frappe.get_meta(doctype).istable:
+				continue
+			self.assertFalse(frappe.has_permission(doctype, "read", user="Guest"), doctype)
+
+	def test_agent_reads_campaigns_but_cannot_edit_them(self):
+		user = "winback-agent@example.com"
+		if not frappe.db.exists("User", user):
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": user,
+					"first_name": "Agent",
+					"send_welcome_email": 0,
+					"roles": [{"role": "Win-Back Agent"}],
+				}
+			).insert(ignore_permissions=True)
+		self.assertTrue(frappe.has_permission("Campaign Segment", "read", user=user))
+		self.assertFalse(frappe.has_permission("Campaign Segment", "write", user=user))
+		self.assertTrue(frappe.has_permission("Patient Lapse", "write", user=user))
+		self.assertFalse(frappe.has_permission("Win-Back Settings", "write", user=user))
+
+	def test_scheduler_entry_points_are_registered(self):
+		methods = set(frappe.get_all("Scheduled Job Type", pluck="method"))
+		for method in (
+			"winback_app.tasks.enqueue_detection",
+			"winback_app.tasks.dispatch_due",
+			"winback_app.tasks.rescue_missed_appointments",
+			"winback_app.tasks.poll_outcomes",
+		):
+			self.assertIn(method, methods)

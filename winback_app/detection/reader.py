@@ -1,0 +1,402 @@
+"""Read the host's facts for detection, set-based: a fixed number of queries whatever the number of patients.
+
+Visit evidence comes from four sources (shared/HOST.md explains why appointment status alone lies): submitted
+Patient Encounters, completed Clinical Procedures, submitted Therapy Sessions and appointments Closed or
+Checked Out. Each source is one GROUP BY patient; the details of the latest row ride along in the same pass
+as MAX(CONCAT(date, '|', ...)), which MariaDB computes without a second lookup. Campaigns limited to some
+appointment types, procedures, departments or practitioners add one filtered query per source they apply to.
+Nothing here decides anything: the engine does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Concat, IfNull, Max
+from frappe.utils import getdate
+
+from winback_app.engine.detection import Candidate, PatientFacts
+from winback_app.engine.segments import SegmentSpec
+
+Patient = DocType("Patient")
+Appointment = DocType("Patient Appointment")
+Encounter = DocType("Patient Encounter")
+Procedure = DocType("Clinical Procedure")
+Session = DocType("Therapy Session")
+TherapyPlan = DocType("Therapy Plan")
+ServiceRequest = DocType("Service Request")
+Subscription = DocType("Subscription")
+Lapse = DocType("Patient Lapse")
+PatientPhone = DocType("Win-Back Patient Phone")
+OptOut = DocType("Win-Back SMS Opt-Out")
+Unsubscribe = DocType("Email Unsubscribe")
+
+ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
+OPEN_LAPSE = ("Open", "Holdout", "In Cadence", "Replied")
+SEP = "|"
+
+
+@dataclass(frozen=True)
+class VisitSource:
+	"""One kind of record that proves a visit, and where its columns are."""
+
+	key: str
+	doctype: str
+	table: DocType
+	date: object
+	department: object
+	conditions: tuple
+	# filter doctype -> column, for campaigns limited by "Only for"
+	filter_columns: dict
+
+
+def visit_sources(settings) -> list[VisitSource]:
+	sources = []
+	if settings.get("count_encounters", 1):
+		sources.append(
+			VisitSource(
+				"encounter",
+				"Patient Encounter",
+				Encounter,
+				Encounter.encounter_date,
+				Encounter.medical_department,
+				(Encounter.docstatus == 1,),
+				{
+					"Appointment Type": Encounter.appointment_type,
+					"Medical Department": Encounter.medical_department,
+					"Healthcare Practitioner": Encounter.practitioner,
+				},
+			)
+		)
+	if settings.get("count_clinical_procedures", 1):
+		sources.append(
+			VisitSource(
+				"procedure",
+				"Clinical Procedure",
+				Procedure,
+				Procedure.start_date,
+				Procedure.medical_department,
+				(Procedure.docstatus == 1, Procedure.status == "Completed"),
+				{
+					"Clinical Procedure Template": Procedure.procedure_template,
+					"Medical Department": Procedure.medical_department,
+					"Healthcare Practitioner": Procedure.practitioner,
+				},
+			)
+		)
+	if settings.get("count_therapy_sessions", 1):
+		sources.append(
+			VisitSource(
+				"therapy",
+				"Therapy Session",
+				Session,
+				Session.start_date,
+				Session.department,
+				(Session.docstatus == 1,),
+				{"Medical Department": Session.department, "Healthcare Practitioner": Session.practitioner},
+			)
+		)
+	if settings.get("count_closed_appointments", 1):
+		sources.append(
+			VisitSource(
+				"appointment",
+				"Patient Appointment",
+				Appointment,
+				Appointment.appointment_date,
+				Appointment.department,
+				(Appointment.status.isin(("Closed", "Checked Out")),),
+				{
+					"Appointment Type": Appointment.appointment_type,
+					"Clinical Procedure Template": Appointment.procedure_template,
+					"Medical Department": Appointment.department,
+					"Healthcare Practitioner": Appointment.practitioner,
+				},
+			)
+		)
+	return sources
+
+
+def last_visits(
+	sources: Iterable[VisitSource], filters: tuple[tuple[str, str], ...] = (), since: date | None = None
+) -> dict[str, Candidate]:
+	"""The latest visit per patient across the sources, optionally only visits matching "Only for" filters.
+
+	One query per applicable source. A source that lacks a filtered column is left out for that campaign
+	(a Therapy Session has no appointment type).
+	"""
+	wanted: dict[str, list[str]] = {}
+	for doctype, value in filters:
+		wanted.setdefault(doctype, []).append(value)
+
+	best: dict[str, Candidate] = {}
+	for src in sources:
+		if any(doctype not in src.filter_columns for doctype in wanted):
+			continue
+		t = src.table
+		detail = Max(
+			Concat(
+				src.date,
+				SEP,
+				t.name,
+				SEP,
+				IfNull(t.practitioner, ""),
+				SEP,
+				IfNull(src.department, ""),
+				SEP,
+				IfNull(t.company, ""),
+			)
+		)
+		query = frappe.qb.from_(t).select(t.patient, detail).where(t.patient.isnotnull()).groupby(t.patient)
+		for condition in src.conditions:
+			query = query.where(condition)
+		for doctype, values in wanted.items():
+			query = query.where(src.filter_columns[doctype].isin(values))
+		if since:
+			query = query.where(src.date >= since)
+		for patient, packed in query.run():
+			if not packed:
+				continue
+			day, name, practitioner, department, company = packed.split(SEP, 4)
+			visit_date = getdate(day)
+			current = best.get(patient)
+			if current is None or visit_date > current.event_date:
+				best[patient] = Candidate(
+					patient,
+					visit_date,
+					src.doctype,
+					name,
+					practitioner or None,
+					department or None,
+					company or None,
+					visit_date,
+				)
+	return best
+
+
+def patient_facts(
+	today: date, only: list[str] | None = None, future_from: datetime | None = None
+) -> dict[str, PatientFacts]:
+	"""Patients with what the exclusions need: six set-based queries in all.
+
+	only limits every query to some patients (the rescue trigger looks at a handful); future_from counts an
+	appointment as "future" from that instant instead of from today (a missed appointment is today's too).
+	"""
+
+	def limit(query, column):
+		return query.where(column.isin(only)) if only is not None else query
+
+	if only is not None and not only:
+		return {}
+	future_q = frappe.qb.from_(Appointment).select(Appointment.patient).distinct()
+	future_q = future_q.where(Appointment.status.isin(ACTIVE_APPOINTMENT))
+	if future_from is not None:
+		future_q = future_q.where(Appointment.appointment_datetime > future_from)
+	else:
+		future_q = future_q.where(Appointment.appointment_date >= today)
+	future = set(limit(future_q, Appointment.patient).run(pluck=True))
+	open_lapses = set(
+		limit(
+			frappe.qb.from_(Lapse).select(Lapse.patient).distinct().where(Lapse.status.isin(OPEN_LAPSE)),
+			Lapse.patient,
+		).run(pluck=True)
+	)
+	blocked_numbers = set(
+		frappe.qb.from_(OptOut).select(OptOut.name).where(OptOut.active == 1).run(pluck=True)
+	)
+	unsubscribed = {
+		(e or "").lower()
+		for e in frappe.qb.from_(Unsubscribe)
+		.select(Unsubscribe.email)
+		.where(Unsubscribe.global_unsubscribe == 1)
+		.run(pluck=True)
+	}
+	mobiles = dict(
+		limit(
+			frappe.qb.from_(PatientPhone)
+			.select(PatientPhone.patient, PatientPhone.phone)
+			.where(PatientPhone.source == "Mobile")
+			.where(PatientPhone.phone != ""),
+			PatientPhone.patient,
+		).run()
+	)
+	rows = limit(
+		frappe.qb.from_(Patient).select(
+			Patient.name,
+			Patient.first_name,
+			Patient.patient_name,
+			Patient.status,
+			Patient.dob,
+			Patient.email,
+			Patient.winback_do_not_contact,
+			Patient.winback_sms_consent,
+			Patient.winback_time_zone,
+		),
+		Patient.name,
+	).run()
+	facts = {}
+	for name, first_name, patient_name, status, dob, email, dnc, consent, tz in rows:
+		mobile = mobiles.get(name)
+		email = (email or "").strip().lower() or None
+		facts[name] = PatientFacts(
+			patient=name,
+			first_name=first_name or "",
+			patient_name=patient_name or "",
+			disabled=status == "Disabled",
+			dob=dob,
+			mobile=mobile,
+			email=email,
+			do_not_contact=bool(dnc),
+			sms_consent=consent or "Unknown",
+			time_zone=tz or None,
+			has_future_appointment=name in future,
+			open_lapse=name in open_lapses,
+			sms_blocked=bool(mobile) and mobile in blocked_numbers,
+			email_blocked=bool(email) and email in unsubscribed,
+		)
+	return facts
+
+
+def cooldowns(segments: list[SegmentSpec], today: date) -> set[tuple[str, str]]:
+	"""(patient, campaign) pairs whose last lapse in that campaign ended within its re-entry cooldown."""
+	out: set[tuple[str, str]] = set()
+	for seg in segments:
+		if not seg.reentry_cooldown_days:
+			continue
+		since = frappe.utils.add_days(today, -seg.reentry_cooldown_days)
+		out.update(
+			(p, seg.name)
+			for p in frappe.qb.from_(Lapse)
+			.select(Lapse.patient)
+			.distinct()
+			.where(Lapse.segment == seg.name)
+			.where(Lapse.status.notin(OPEN_LAPSE))
+			.where(IfNull(Lapse.closed_on, Lapse.detected_on) >= since)
+			.run(pluck=True)
+		)
+	return out
+
+
+def unfinished_treatment(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+	"""Accepted (submitted, active) Service Requests ordered inside the window and never scheduled."""
+	query = (
+		frappe.qb.from_(ServiceRequest)
+		.select(
+			ServiceRequest.patient,
+			Max(
+				Concat(
+					ServiceRequest.order_date,
+					SEP,
+					ServiceRequest.name,
+					SEP,
+					IfNull(ServiceRequest.practitioner, ""),
+					SEP,
+					IfNull(ServiceRequest.medical_department, ""),
+					SEP,
+					IfNull(ServiceRequest.company, ""),
+				)
+			),
+		)
+		.where(ServiceRequest.docstatus == 1)
+		.where(ServiceRequest.status == "active-Request Status")
+		.where(ServiceRequest.order_date <= frappe.utils.add_days(today, -(seg.min_days or 0)))
+		.groupby(ServiceRequest.patient)
+	)
+	if seg.max_days:
+		query = query.where(ServiceRequest.order_date > frappe.utils.add_days(today, -seg.max_days))
+	for doctype, column in (
+		("Healthcare Practitioner", ServiceRequest.practitioner),
+		("Medical Department", ServiceRequest.medical_department),
+	):
+		if seg.filter_values(doctype):
+			query = query.where(column.isin(list(seg.filter_values(doctype))))
+	return _unpack(query.run(), "Service Request")
+
+
+def unfinished_therapy_plans(last: dict[str, Candidate]) -> dict[str, Candidate]:
+	"""Patients with a therapy plan not completed: the event date is their last visit (or the plan start)."""
+	rows = (
+		frappe.qb.from_(TherapyPlan)
+		.select(
+			TherapyPlan.patient,
+			Max(
+				Concat(
+					TherapyPlan.start_date,
+					SEP,
+					TherapyPlan.name,
+					SEP,
+					SEP,
+					SEP,
+					IfNull(TherapyPlan.company, ""),
+				)
+			),
+		)
+		.where(TherapyPlan.status.isin(("Not Started", "In Progress")))
+		.groupby(TherapyPlan.patient)
+		.run()
+	)
+	out = {}
+	for patient, candidate in _unpack(rows, "Therapy Plan").items():
+		visit = last.get(patient)
+		event = max(candidate.event_date, visit.event_date) if visit else candidate.event_date
+		out[patient] = Candidate(
+			patient,
+			event,
+			"Therapy Plan",
+			candidate.evidence_name,
+			visit.practitioner if visit else None,
+			visit.department if visit else None,
+			candidate.company,
+			visit.event_date if visit else None,
+		)
+	return out
+
+
+def never_booked(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+	"""Patients registered inside the window who have no appointment of any status."""
+	booked = frappe.qb.from_(Appointment).select(Appointment.name).where(Appointment.patient == Patient.name)
+	since_max = frappe.utils.add_days(today, -seg.max_days) if seg.max_days else None
+	query = (
+		frappe.qb.from_(Patient)
+		.select(Patient.name, Patient.creation)
+		.where(Patient.creation < frappe.utils.add_days(today, -(seg.min_days or 0) + 1))
+		.where(~booked.exists())
+	)
+	if since_max:
+		query = query.where(Patient.creation >= since_max)
+	return {p: Candidate(p, getdate(created), "Patient", p) for p, created in query.run()}
+
+
+def lapsed_memberships(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+	"""Patients whose customer's ERPNext Subscription was cancelled or went unpaid inside the window."""
+	ended = IfNull(Subscription.cancelation_date, Subscription.current_invoice_end)
+	query = (
+		frappe.qb.from_(Subscription)
+		.join(Patient)
+		.on((Subscription.party_type == "Customer") & (Subscription.party == Patient.customer))
+		.select(
+			Patient.name,
+			Max(Concat(ended, SEP, Subscription.name, SEP, SEP, SEP, IfNull(Subscription.company, ""))),
+		)
+		.where(Subscription.status.isin(("Cancelled", "Unpaid", "Past Due Date")))
+		.where(ended <= frappe.utils.add_days(today, -(seg.min_days or 0)))
+		.groupby(Patient.name)
+	)
+	if seg.max_days:
+		query = query.where(ended > frappe.utils.add_days(today, -seg.max_days))
+	return _unpack(query.run(), "Subscription")
+
+
+def _unpack(rows, doctype: str) -> dict[str, Candidate]:
+	out = {}
+	for patient, packed in rows:
+		if not packed:
+			continue
+		day, name, practitioner, department, company = packed.split(SEP, 4)
+		out[patient] = Candidate(
+			patient, getdate(day), doctype, name, practitioner or None, department or None, company or None
+		)
+	return out

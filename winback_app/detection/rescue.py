@@ -1,0 +1,84 @@
+"""Missed-appointment rescue: an appointment 15-60 minutes past its start with no check-in opens a lapse.
+
+Runs every five minutes. Only appointments inside that short window are ever looked at, so a first run after
+install (or after the scheduler was down) cannot flood patients about old appointments; each appointment
+opens at most one lapse (the lapse's evidence is the appointment, checked before inserting).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.utils import cint, getdate, now_datetime
+
+from winback_app.detection import writer
+from winback_app.detection.run import cycle_of
+from winback_app.engine.detection import Candidate, Policy, arbitrate
+from winback_app.segments import enabled_segment_specs
+from winback_app.settings import clinic_time_zone, get_settings, send_window
+
+Appointment = DocType("Patient Appointment")
+Lapse = DocType("Patient Lapse")
+NOT_ARRIVED = ("Scheduled", "Open", "Confirmed", "No Show")
+
+
+def run(now=None) -> dict:
+	now = now or now_datetime()
+	settings = get_settings()
+	segments = [s for s in enabled_segment_specs() if s.rule_kind == "Missed Appointment"]
+	if not segments:
+		return {"created": 0}
+	after = cint(settings.missed_after_minutes) or 15
+	until = max(cint(settings.missed_until_minutes) or 60, after + 1)
+	already = frappe.qb.from_(Lapse).select(Lapse.name).where(Lapse.evidence_name == Appointment.name)
+	rows = (
+		frappe.qb.from_(Appointment)
+		.select(
+			Appointment.patient,
+			Appointment.name,
+			Appointment.appointment_datetime,
+			Appointment.practitioner,
+			Appointment.department,
+			Appointment.company,
+		)
+		.where(Appointment.appointment_datetime <= now - timedelta(minutes=after))
+		.where(Appointment.appointment_datetime > now - timedelta(minutes=until))
+		.where(Appointment.status.isin(NOT_ARRIVED))
+		.where(~already.exists())
+		.orderby(Appointment.appointment_datetime)
+		.run()
+	)
+	if not rows:
+		return {"created": 0}
+	today = getdate(now)
+	by_patient: dict[str, Candidate] = {}
+	for patient, name, start, practitioner, department, company in rows:
+		by_patient.setdefault(
+			patient,
+			Candidate(
+				patient, getdate(start), "Patient Appointment", name, practitioner, department, company
+			),
+		)
+	from winback_app.detection import reader
+
+	patients = reader.patient_facts(today, only=list(by_patient), future_from=now)
+	policy = Policy(
+		minimum_age=cint(settings.minimum_age),
+		require_sms_consent=settings.sms_consent_policy == "Only patients who granted consent",
+	)
+	candidates = {seg.name: by_patient for seg in segments}
+	detection = arbitrate(
+		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy
+	)
+	names = writer.insert_lapses(
+		detection.entries,
+		patients,
+		{s.name: s for s in segments},
+		cycle_of(today),
+		clinic_time_zone(),
+		send_window(),
+		now=now,
+	)
+	return {"created": len(names), "excluded": detection.reason_counts()}

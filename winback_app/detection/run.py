@@ -1,0 +1,170 @@
+"""Detection, end to end: read facts (set-based), let the engine decide, write lapses in bulk.
+
+detect() is what winback_app.tasks.detect_lapses runs; preview() runs the same reading and deciding for one
+campaign and writes nothing. The number of queries depends on the number of campaigns, never on the number
+of patients.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import frappe
+from frappe.utils import cint, getdate
+
+from winback_app import phones
+from winback_app.detection import reader, writer
+from winback_app.engine.detection import Candidate, Detection, Policy, arbitrate
+from winback_app.engine.segments import SegmentSpec
+from winback_app.segments import enabled_segment_specs, segment_spec
+from winback_app.settings import clinic_time_zone, get_settings, send_window
+
+EVENT_RULES = ("Missed Appointment",)  # opened by the rescue trigger, not by the nightly pass
+
+
+def cycle_of(day: date) -> str:
+	return f"{day.year:04d}-{day.month:02d}"
+
+
+def gather(
+	segments: list[SegmentSpec], today: date, settings
+) -> tuple[dict[str, dict[str, Candidate]], dict[str, Candidate]]:
+	"""Per campaign, the patients its rule found (with evidence); and each patient's last visit overall."""
+	sources = reader.visit_sources(settings)
+	last_any = reader.last_visits(sources)
+	by_filters: dict[tuple, dict[str, Candidate]] = {(): last_any}
+	candidates: dict[str, dict[str, Candidate]] = {}
+	for seg in segments:
+		kind = seg.rule_kind
+		if kind in ("Recall Window", "Annual Check-in", "Med Spa Maintenance"):
+			if kind == "Med Spa Maintenance" and not seg.filter_values("Clinical Procedure Template"):
+				candidates[seg.name] = {}
+				continue
+			key = tuple(sorted(seg.filters))
+			if key not in by_filters:
+				by_filters[key] = reader.last_visits(sources, seg.filters)
+			candidates[seg.name] = by_filters[key]
+		elif kind == "Unfinished Treatment":
+			candidates[seg.name] = reader.unfinished_treatment(today, seg)
+		elif kind == "Unfinished Therapy Plan":
+			candidates[seg.name] = reader.unfinished_therapy_plans(last_any)
+		elif kind == "New Patient Never Booked":
+			candidates[seg.name] = reader.never_booked(today, seg)
+		elif kind == "Lapsed Membership":
+			candidates[seg.name] = reader.lapsed_memberships(today, seg)
+		else:
+			candidates[seg.name] = {}
+	return candidates, last_any
+
+
+def decide(
+	segments: list[SegmentSpec], today: date, settings
+) -> tuple[Detection, dict, dict[str, Candidate]]:
+	candidates, last_any = gather(segments, today, settings)
+	patients = reader.patient_facts(today)
+	policy = Policy(
+		minimum_age=cint(settings.minimum_age),
+		require_sms_consent=settings.sms_consent_policy == "Only patients who granted consent",
+	)
+	detection = arbitrate(
+		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy
+	)
+	return detection, patients, last_any
+
+
+def detect(today: date | None = None, publish_progress: bool = False) -> dict:
+	"""Open a lapse for every newly lapsed patient in every enabled campaign. Safe to run again at once."""
+	settings = get_settings()
+	today = getdate(today) if today else getdate()
+	segments = [s for s in enabled_segment_specs() if s.rule_kind not in EVENT_RULES]
+	if not segments:
+		return {"campaigns": 0, "created": 0, "holdout": 0, "excluded": {}}
+	progress(publish_progress, 5, "Reading phone numbers")
+	phones.sync_stale()
+	progress(publish_progress, 30, "Reading visits")
+	detection, patients, last_any = decide(segments, today, settings)
+	progress(publish_progress, 70, "Opening lapses")
+	entries = [with_last_visit(e, last_any) for e in detection.entries]
+	names = writer.insert_lapses(
+		entries,
+		patients,
+		{s.name: s for s in segments},
+		cycle_of(today),
+		clinic_time_zone(),
+		send_window(),
+	)
+	progress(publish_progress, 100, "Done")
+	return {
+		"campaigns": len(segments),
+		"created": len(names),
+		"holdout": sum(1 for e in entries if e.holdout),
+		"excluded": detection.reason_counts(),
+	}
+
+
+def preview(segment_name: str, today: date | None = None, sample: int = 20) -> dict:
+	"""Who would join this campaign today, and why the others would not. Writes nothing.
+
+	The campaign is previewed as if enabled, competing with the enabled campaigns by priority.
+	"""
+	settings = get_settings()
+	today = getdate(today) if today else getdate()
+	target = segment_spec(frappe.get_doc("Campaign Segment", segment_name))
+	target = dataclasses.replace(target, enabled=True)
+	segments = [
+		s for s in enabled_segment_specs() if s.name != target.name and s.rule_kind not in EVENT_RULES
+	]
+	if target.rule_kind in EVENT_RULES:
+		return {
+			"joining": 0,
+			"holdout": 0,
+			"sample": [],
+			"excluded": {},
+			"excluded_sample": [],
+			"event_driven": True,
+		}
+	phones.sync_stale()
+	detection, patients, _last = decide([*segments, target], today, settings)
+	joining = [e for e in detection.entries if e.segment == target.name]
+	excluded = [x for x in detection.exclusions if x.segment == target.name]
+	return {
+		"joining": len(joining),
+		"holdout": sum(1 for e in joining if e.holdout),
+		"sample": [
+			{
+				"patient": e.patient,
+				"patient_name": patients[e.patient].patient_name,
+				"reason": e.reason,
+				"holdout": e.holdout,
+			}
+			for e in joining[:sample]
+		],
+		"excluded": detection.reason_counts(target.name),
+		"excluded_sample": [
+			{"patient": x.patient, "patient_name": patients[x.patient].patient_name, "reason": x.reason}
+			for x in excluded[:sample]
+		],
+	}
+
+
+def with_last_visit(entry, last_any: dict[str, Candidate]):
+	visit = last_any.get(entry.patient)
+	c = entry.candidate
+	if visit is None:
+		return entry
+	return dataclasses.replace(
+		entry,
+		candidate=dataclasses.replace(
+			c,
+			last_visit=visit.event_date,
+			practitioner=c.practitioner or visit.practitioner,
+			department=c.department or visit.department,
+			company=c.company or visit.company,
+		),
+	)
+
+
+def progress(enabled: bool, percent: int, description: str) -> None:
+	if enabled:
+		frappe.publish_progress(percent, title="Win-back detection", description=description)

@@ -1,0 +1,151 @@
+"""The only writer of new Patient Lapses and their planned attempts: bulk inserts, no per-row documents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe.utils import now_datetime
+
+from winback_app import naming
+from winback_app.clock import to_db, to_utc
+from winback_app.engine.cadence import plan
+from winback_app.engine.detection import Entry, PatientFacts
+from winback_app.engine.segments import SegmentSpec
+from winback_app.engine.window import SendWindow
+
+LAPSE_FIELDS = [
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"idx",
+	"patient",
+	"patient_name",
+	"segment",
+	"status",
+	"holdout",
+	"cycle",
+	"detected_on",
+	"cadence_started_on",
+	"company",
+	"last_visit_date",
+	"last_visit_source",
+	"practitioner",
+	"department",
+	"reason",
+	"evidence_doctype",
+	"evidence_name",
+	"mobile",
+	"email",
+	"time_zone",
+	"reply_handled",
+]
+ATTEMPT_FIELDS = [
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"idx",
+	"lapse",
+	"touch",
+	"patient",
+	"segment",
+	"day_offset",
+	"channel",
+	"status",
+	"due_at",
+	"tries",
+]
+
+
+def insert_lapses(
+	entries: list[Entry],
+	patients: dict[str, PatientFacts],
+	segments: dict[str, SegmentSpec],
+	cycle: str,
+	clinic_tz: str,
+	window: SendWindow,
+	now: datetime | None = None,
+) -> list[str]:
+	"""Insert one lapse per entry and plan the cadence of every non-holdout one. Returns the lapse names."""
+	if not entries:
+		return []
+	now = now or now_datetime()
+	user = frappe.session.user
+	names = naming.reserve("WBL-", 5, len(entries))
+	lapse_rows, attempt_rows = [], []
+	for name, entry in zip(names, entries, strict=True):
+		facts = patients[entry.patient]
+		c = entry.candidate
+		seg = segments[entry.segment]
+		tz = facts.time_zone or clinic_tz
+		planned = [] if entry.holdout else plan(seg.touches, to_utc(now), tz, window)
+		lapse_rows.append(
+			(
+				name,
+				now,
+				now,
+				user,
+				user,
+				0,
+				0,
+				entry.patient,
+				facts.patient_name or facts.first_name,
+				entry.segment,
+				"Holdout" if entry.holdout else ("In Cadence" if planned else "Open"),
+				int(entry.holdout),
+				cycle,
+				now,
+				to_db(planned[0].due_at) if planned else None,
+				c.company,
+				c.last_visit,
+				c.evidence_doctype if c.last_visit and c.evidence_doctype in VISIT_DOCTYPES else None,
+				c.practitioner,
+				c.department,
+				entry.reason,
+				c.evidence_doctype or None,
+				c.evidence_name or None,
+				facts.mobile,
+				facts.email,
+				tz,
+				0,
+			)
+		)
+		attempt_rows.extend((name, entry, p) for p in planned)
+
+	frappe.db.bulk_insert("Patient Lapse", LAPSE_FIELDS, lapse_rows)
+	attempt_names = naming.reserve("WBA-", 7, len(attempt_rows))
+	frappe.db.bulk_insert(
+		"Win-Back Contact Attempt",
+		ATTEMPT_FIELDS,
+		(
+			(
+				attempt_name,
+				now,
+				now,
+				user,
+				user,
+				0,
+				0,
+				lapse,
+				p.touch.name,
+				entry.patient,
+				entry.segment,
+				p.touch.day_offset,
+				p.touch.channel,
+				"Scheduled",
+				to_db(p.due_at),
+				0,
+			)
+			for attempt_name, (lapse, entry, p) in zip(attempt_names, attempt_rows, strict=True)
+		),
+	)
+	return names
+
+
+VISIT_DOCTYPES = ("Patient Encounter", "Clinical Procedure", "Therapy Session", "Patient Appointment")

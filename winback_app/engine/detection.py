@@ -1,0 +1,217 @@
+"""Who lapsed, into which campaign, and why not the others: segment arbitration over plain facts.
+
+The reader hands over one PatientFacts per patient and, per campaign, the candidates its rule found (the
+event the rule looks at: last visit, order date, procedure date, registration...). This module applies the
+exact day windows, the exclusions and the priority order, and decides holdout membership. It never performs
+I/O, so every rule and reason is unit tested without a site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from winback_app.engine.segments import SegmentSpec
+
+# Exclusion reasons, stored and counted as they are written here.
+FUTURE_APPOINTMENT = "Has a future appointment"
+OPEN_LAPSE = "Already in an open win-back"
+DO_NOT_CONTACT = "Marked do not contact"
+NO_CHANNEL = "No valid mobile number or email"
+OPTED_OUT = "Opted out of texts and email"
+COOLDOWN = "Left this campaign recently (re-entry cooldown)"
+DISABLED = "Patient record is disabled"
+MINOR = "Younger than the minimum age"
+HIGHER_PRIORITY = "Joins a higher-priority campaign"
+
+EXCLUSION_REASONS = (
+	FUTURE_APPOINTMENT,
+	OPEN_LAPSE,
+	DO_NOT_CONTACT,
+	DISABLED,
+	MINOR,
+	NO_CHANNEL,
+	OPTED_OUT,
+	COOLDOWN,
+	HIGHER_PRIORITY,
+)
+
+
+@dataclass(frozen=True)
+class PatientFacts:
+	patient: str
+	first_name: str = ""
+	patient_name: str = ""
+	disabled: bool = False
+	dob: date | None = None
+	mobile: str | None = None  # E.164, already normalized; None when missing or unreadable
+	email: str | None = None
+	do_not_contact: bool = False
+	sms_consent: str = "Unknown"  # Unknown / Granted / Revoked
+	time_zone: str | None = None
+	has_future_appointment: bool = False
+	open_lapse: bool = False
+	sms_blocked: bool = False  # the number is on the opt-out list
+	email_blocked: bool = False  # globally unsubscribed
+
+
+@dataclass(frozen=True)
+class Candidate:
+	"""What a campaign's rule found for one patient: the dated event and the record that proves it."""
+
+	patient: str
+	event_date: date
+	evidence_doctype: str = ""
+	evidence_name: str = ""
+	practitioner: str | None = None
+	department: str | None = None
+	company: str | None = None
+	last_visit: date | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+	minimum_age: int = 18
+	require_sms_consent: bool = False
+
+
+@dataclass(frozen=True)
+class Entry:
+	patient: str
+	segment: str
+	candidate: Candidate
+	holdout: bool
+	reason: str
+
+
+@dataclass(frozen=True)
+class Exclusion:
+	patient: str
+	segment: str
+	reason: str
+
+
+@dataclass
+class Detection:
+	entries: list[Entry] = field(default_factory=list)
+	exclusions: list[Exclusion] = field(default_factory=list)
+
+	def reason_counts(self, segment: str | None = None) -> dict[str, int]:
+		counts: dict[str, int] = {}
+		for ex in self.exclusions:
+			if segment is None or ex.segment == segment:
+				counts[ex.reason] = counts.get(ex.reason, 0) + 1
+		return counts
+
+
+def in_window(segment: SegmentSpec, event_date: date, today: date) -> bool:
+	"""From (days) inclusive, Until (days) exclusive, so adjacent campaigns (180-270, 270-540) never overlap."""
+	days = (today - event_date).days
+	if days < 0:
+		return False
+	if segment.min_days is not None and days < segment.min_days:
+		return False
+	return segment.max_days is None or days < segment.max_days
+
+
+def age_on(dob: date | None, today: date) -> int | None:
+	if not dob:
+		return None
+	return today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+
+
+def can_text(p: PatientFacts, policy: Policy) -> bool:
+	if not p.mobile or p.sms_blocked or p.sms_consent == "Revoked":
+		return False
+	return not policy.require_sms_consent or p.sms_consent == "Granted"
+
+
+def can_email(p: PatientFacts) -> bool:
+	return bool(p.email) and not p.email_blocked
+
+
+def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | None:
+	"""The first reason this patient cannot join any campaign today, or None."""
+	if p.has_future_appointment:
+		return FUTURE_APPOINTMENT
+	if p.open_lapse:
+		return OPEN_LAPSE
+	if p.do_not_contact:
+		return DO_NOT_CONTACT
+	if p.disabled:
+		return DISABLED
+	age = age_on(p.dob, today)
+	if policy.minimum_age and age is not None and age < policy.minimum_age:
+		return MINOR
+	if not can_text(p, policy) and not can_email(p):
+		if (p.mobile and p.sms_blocked) or (p.email and p.email_blocked):
+			return OPTED_OUT
+		return NO_CHANNEL
+	return None
+
+
+def is_holdout(patient: str, segment: str, cycle: str, percent: float) -> bool:
+	"""Deterministic: the same patient, campaign and cycle always land on the same side."""
+	if percent <= 0:
+		return False
+	digest = hashlib.sha256(f"{patient}|{segment}|{cycle}".encode()).hexdigest()
+	return int(digest[:8], 16) % 10_000 < round(percent * 100)
+
+
+def describe(segment: SegmentSpec, c: Candidate, today: date) -> str:
+	days = (today - c.event_date).days
+	what = {
+		"Unfinished Treatment": "Treatment ordered",
+		"Unfinished Therapy Plan": "Therapy plan unfinished; last visit",
+		"Med Spa Maintenance": "Last maintenance procedure",
+		"New Patient Never Booked": "Registered, never booked,",
+		"Lapsed Membership": "Membership ended",
+		"Missed Appointment": "Missed appointment",
+	}.get(segment.rule_kind, "Last visit")
+	evidence = f" ({c.evidence_doctype} {c.evidence_name})" if c.evidence_name else ""
+	window = (
+		f"{segment.min_days or 0}-{segment.max_days}" if segment.max_days else f"{segment.min_days or 0}+"
+	)
+	return f"{what} on {c.event_date.isoformat()}{evidence}, {days} days ago; {segment.name} takes {window} days."
+
+
+def arbitrate(
+	segments: Iterable[SegmentSpec],
+	candidates: dict[str, dict[str, Candidate]],
+	patients: dict[str, PatientFacts],
+	cooldowns: set[tuple[str, str]],
+	today: date,
+	cycle: str,
+	policy: Policy = Policy(),
+) -> Detection:
+	"""Place every candidate patient in at most one campaign: the first by priority whose rule matches.
+
+	Every (patient, campaign) pair whose rule matched but which did not become an entry is returned as an
+	Exclusion with its reason, so the manager's preview can count and sample them.
+	"""
+	ordered = sorted(segments, key=lambda s: (s.priority, s.name))
+	result = Detection()
+	patient_ids = sorted({p for by_patient in candidates.values() for p in by_patient})
+	for pid in patient_ids:
+		facts = patients.get(pid)
+		if facts is None:  # a candidate whose Patient record is gone: nothing to contact
+			continue
+		blocked = patient_exclusion(facts, policy, today)
+		winner: str | None = None
+		for seg in ordered:
+			cand = candidates.get(seg.name, {}).get(pid)
+			if cand is None or not in_window(seg, cand.event_date, today):
+				continue
+			if blocked:
+				result.exclusions.append(Exclusion(pid, seg.name, blocked))
+			elif winner:
+				result.exclusions.append(Exclusion(pid, seg.name, f"{HIGHER_PRIORITY}: {winner}"))
+			elif (pid, seg.name) in cooldowns:
+				result.exclusions.append(Exclusion(pid, seg.name, COOLDOWN))
+			else:
+				winner = seg.name
+				holdout = is_holdout(pid, seg.name, cycle, seg.holdout_percent)
+				result.entries.append(Entry(pid, seg.name, cand, holdout, describe(seg, cand, today)))
+	return result

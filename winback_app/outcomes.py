@@ -1,0 +1,155 @@
+"""Outcomes: a lapse becomes Booked when any appointment is made for the patient, Reactivated when a real
+visit happens, Exhausted when its cadence has run out.
+
+Bookings are caught twice: at once by the Patient Appointment after_insert hook (any source: desk, phone,
+our booking page) and by poll(), which also catches appointments written without doc events. Visits must be
+polled: the host writes Closed with db.set_value and submits encounters in ways no hook of ours sees.
+Everything here is a handful of set-based statements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Date, Min
+from frappe.utils import add_days, getdate, now_datetime
+
+from winback_app.cadence.writer import cancel_open_attempts
+from winback_app.detection.reader import visit_sources
+from winback_app.settings import get_settings
+
+Lapse = DocType("Patient Lapse")
+Appointment = DocType("Patient Appointment")
+Attempt = DocType("Win-Back Contact Attempt")
+
+BOOKABLE = ("Open", "Holdout", "In Cadence", "Replied", "Exhausted")
+REACTIVATABLE = (*BOOKABLE, "Booked")
+# How long after joining a lapse is still watched for a visit.
+WATCH_DAYS = 365
+# Holdout and finished cadences close this long after the last planned touch, so the patient can rejoin later.
+EXHAUST_AFTER_DAYS = 21
+
+
+def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
+	"""Every open lapse of this patient becomes Booked with this appointment; their remaining touches stop."""
+	when = when or now_datetime()
+	lapses = (
+		frappe.qb.from_(Lapse)
+		.select(Lapse.name)
+		.where(Lapse.patient == patient)
+		.where(Lapse.status.isin(BOOKABLE))
+		.where(Lapse.detected_on <= when)
+		.run(pluck=True)
+	)
+	if not lapses:
+		return []
+	(
+		frappe.qb.update(Lapse)
+		.set(Lapse.status, "Booked")
+		.set(Lapse.booked_appointment, appointment)
+		.set(Lapse.booked_on, when)
+		.set(Lapse.modified, now_datetime())
+		.where(Lapse.name.isin(lapses))
+	).run()
+	cancel_open_attempts(lapses, reason="Patient booked")
+	return lapses
+
+
+def poll(today: date | None = None) -> dict:
+	today = getdate(today) if today else getdate()
+	return {"booked": poll_bookings(), "reactivated": poll_visits(today), "exhausted": poll_exhausted(today)}
+
+
+def poll_bookings() -> int:
+	"""Appointments created after a lapse opened (and not cancelled) that no hook reported."""
+	rows = (
+		frappe.qb.from_(Lapse)
+		.join(Appointment)
+		.on((Appointment.patient == Lapse.patient) & (Appointment.creation > Lapse.detected_on))
+		.select(Lapse.name, Min(Appointment.name), Min(Appointment.creation))
+		.where(Lapse.status.isin(BOOKABLE))
+		.where(Appointment.status != "Cancelled")
+		.where(Appointment.name != Lapse.evidence_name)
+		.groupby(Lapse.name)
+		.run()
+	)
+	for lapse, appointment, created in rows:
+		# Rows differ in appointment and time, so this is one UPDATE per newly booked lapse: a handful a day.
+		(
+			frappe.qb.update(Lapse)
+			.set(Lapse.status, "Booked")
+			.set(Lapse.booked_appointment, appointment)
+			.set(Lapse.booked_on, created)
+			.where(Lapse.name == lapse)
+			.where(Lapse.status.isin(BOOKABLE))
+		).run()
+	cancel_open_attempts([r[0] for r in rows], reason="Patient booked")
+	return len(rows)
+
+
+def poll_visits(today: date) -> int:
+	"""A real visit on or after the day a lapse opened makes it Reactivated (holdout lapses too)."""
+	settings = get_settings()
+	since = add_days(today, -WATCH_DAYS)
+	first_visit: dict[str, date] = {}
+	for src in visit_sources(settings):
+		t = src.table
+		query = (
+			frappe.qb.from_(Lapse)
+			.join(t)
+			.on((t.patient == Lapse.patient) & (src.date >= Date(Lapse.detected_on)))
+			.select(Lapse.name, Min(src.date))
+			.where(Lapse.status.isin(REACTIVATABLE))
+			.where(Lapse.detected_on >= since)
+			.groupby(Lapse.name)
+		)
+		for condition in src.conditions:
+			query = query.where(condition)
+		for lapse, visit in query.run():
+			visit = getdate(visit)
+			if lapse not in first_visit or visit < first_visit[lapse]:
+				first_visit[lapse] = visit
+	by_day: dict[date, list[str]] = defaultdict(list)
+	for lapse, visit in first_visit.items():
+		by_day[visit].append(lapse)
+	for visit, lapses in by_day.items():
+		(
+			frappe.qb.update(Lapse)
+			.set(Lapse.status, "Reactivated")
+			.set(Lapse.reactivated_on, visit)
+			.set(Lapse.modified, now_datetime())
+			.where(Lapse.name.isin(lapses))
+		).run()
+	cancel_open_attempts(list(first_visit), reason="Patient came back")
+	return len(first_visit)
+
+
+def poll_exhausted(today: date) -> int:
+	"""Cadences with nothing left to send, and holdouts past their cadence, stop being open."""
+	cutoff = add_days(today, -EXHAUST_AFTER_DAYS)
+	pending = (
+		frappe.qb.from_(Attempt)
+		.select(Attempt.name)
+		.where(Attempt.lapse == Lapse.name)
+		.where(Attempt.status.isin(("Scheduled", "Sending")) | (Attempt.due_at > cutoff))
+	)
+	lapses = (
+		frappe.qb.from_(Lapse)
+		.select(Lapse.name)
+		.where(Lapse.status.isin(("In Cadence", "Holdout", "Open")))
+		.where(Lapse.detected_on < cutoff)
+		.where(~pending.exists())
+		.run(pluck=True)
+	)
+	if lapses:
+		(
+			frappe.qb.update(Lapse)
+			.set(Lapse.status, "Exhausted")
+			.set(Lapse.closed_on, now_datetime())
+			.set(Lapse.closed_reason, "Cadence finished without a booking")
+			.where(Lapse.name.isin(lapses))
+		).run()
+	return len(lapses)

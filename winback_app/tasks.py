@@ -1,0 +1,41 @@
+"""Scheduler entry points (wired in hooks.py). Each is a thin wrapper; the work lives in its own package."""
+
+import frappe
+
+
+def detect_lapses() -> dict:
+	"""Run detection now, in this process. Running it twice in a row creates nothing new."""
+	from winback_app.detection.run import detect
+
+	return detect(publish_progress=bool(getattr(frappe.local, "request", None)))
+
+
+def enqueue_detection() -> None:
+	"""Nightly: detection on the long queue, once at a time."""
+	frappe.enqueue(
+		"winback_app.tasks.detect_lapses",
+		queue="long",
+		timeout=3600,
+		job_id="winback_detect_lapses",
+		deduplicate=True,
+	)
+
+
+def rescue_missed_appointments() -> dict:
+	from winback_app.detection.rescue import run
+
+	return run()
+
+
+def poll_outcomes() -> dict:
+	"""Bookings and visits the host recorded without doc events (db.set_value) and finished cadences."""
+	from winback_app.outcomes import poll
+
+	return poll()
+
+
+def dispatch_due() -> dict:
+	"""Send the contact attempts that are due (see winback_app.dispatch)."""
+	from winback_app.dispatch.run import dispatch
+
+	return dispatch()
