@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from winback_app.engine.segments import TouchSpec
-from winback_app.engine.window import SendWindow
+from winback_app.engine.window import SendWindow, zone
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,15 @@ def plan(
 	touches: tuple[TouchSpec, ...], start: datetime, time_zone: str | None, window: SendWindow
 ) -> list[PlannedAttempt]:
 	"""Due times for every touch. Later touches never fall before earlier ones, even after window shifts."""
+	if start.tzinfo is None:
+		raise ValueError("Cadence planning needs a timezone-aware start.")
 	planned: list[PlannedAttempt] = []
 	floor = start
+	# Days are counted on the patient's calendar: adding days to a local (zoneinfo) datetime keeps the wall
+	# clock, so "day 9" is 9:00 local even when DST changed in between.
+	local_start = start.astimezone(zone(time_zone))
 	for touch in sorted(touches, key=lambda t: t.day_offset):
-		nominal = start + timedelta(days=max(touch.day_offset, 1) - 1)
+		nominal = local_start + timedelta(days=max(touch.day_offset, 1) - 1)
 		due = window.next_open(max(nominal, floor), time_zone)
 		planned.append(PlannedAttempt(touch, due))
 		floor = due

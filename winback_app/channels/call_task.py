@@ -1,0 +1,56 @@
+"""Call tasks: a ToDo for the front desk, through the host's assignment (frappe.desk.form.assign_to)."""
+
+import frappe
+from frappe import _
+
+from winback_app.channels.base import FAILED, SENT, OutboundMessage, SendResult
+
+
+def front_desk_users(configured: str | None) -> list[str]:
+	if configured:
+		return [configured]
+	Role = frappe.qb.DocType("Has Role")
+	User = frappe.qb.DocType("User")
+	return (
+		frappe.qb.from_(Role)
+		.join(User)
+		.on(User.name == Role.parent)
+		.select(Role.parent)
+		.distinct()
+		.where(Role.role == "Win-Back Agent")
+		.where(Role.parenttype == "User")
+		.where(User.enabled == 1)
+		.orderby(Role.parent)
+		.run(pluck=True)
+	)
+
+
+class CallTaskChannel:
+	name = "Call Task"
+
+	def __init__(self, users: list[str]):
+		self.users = users
+
+	def send(self, message: OutboundMessage) -> SendResult:
+		from frappe.desk.form.assign_to import add
+
+		if not self.users:
+			return SendResult(FAILED, self.name, error_code="no-assignee", error_message=_("Nobody has the Win-Back Agent role"))
+		description = _("Call {0}. Number: {1}. Script: {2} Record the outcome on the Patient Lapse.").format(
+			message.patient, message.to or _("no number on file"), message.body
+		)
+		add(
+			{
+				"assign_to": self.users,
+				"doctype": "Patient Lapse",
+				"name": message.lapse,
+				"description": description,
+				"date": frappe.utils.today(),
+				"priority": "Medium",
+			},
+			ignore_permissions=True,
+		)
+		todo = frappe.db.get_value(
+			"ToDo", {"reference_type": "Patient Lapse", "reference_name": message.lapse, "status": "Open"}, "name", order_by="creation desc"
+		)
+		return SendResult(SENT, self.name, provider_id=todo or "")

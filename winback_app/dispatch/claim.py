@@ -1,0 +1,241 @@
+"""Claim due contact attempts atomically and decide, under lock, what happens to each.
+
+One transaction per chunk: the due rows are taken with SELECT ... FOR UPDATE SKIP LOCKED (a second
+dispatcher skips them instead of waiting), the chunk's patients and phone numbers are locked so that two
+dispatchers cannot both spend the same patient's or family number's frequency cap, every attempt is decided
+by the engine (send / skip / postpone), and the ones to send are marked Sending. The caller commits before
+any provider is called, so a crash after this point leaves Sending rows, never a second send.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Coalesce
+from pypika.terms import Case
+
+from winback_app.clock import to_db, to_utc
+from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide
+from winback_app.engine.window import SendWindow
+
+Attempt = DocType("Win-Back Contact Attempt")
+Lapse = DocType("Patient Lapse")
+Patient = DocType("Patient")
+PatientPhone = DocType("Win-Back Patient Phone")
+OptOut = DocType("Win-Back SMS Opt-Out")
+Unsubscribe = DocType("Email Unsubscribe")
+
+COUNTED = ("Sending", "Sent", "Delivered", "Unknown")
+MAX_POSTPONES = 7
+
+
+@dataclass
+class Claimed:
+	attempt: dict
+	lapse: dict
+	patient: dict
+	decision: Decision
+	to: str = ""
+
+
+@dataclass
+class ClaimResult:
+	to_send: list[Claimed] = field(default_factory=list)
+	skipped: int = 0
+	postponed: int = 0
+
+
+def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps, require_consent: bool, segments: dict) -> ClaimResult:
+	due = (
+		frappe.qb.from_(Attempt)
+		.select(Attempt.name, Attempt.lapse, Attempt.patient, Attempt.segment, Attempt.touch, Attempt.channel, Attempt.tries)
+		.where(Attempt.status == "Scheduled")
+		.where(Attempt.due_at <= now)
+		.orderby(Attempt.due_at)
+		.orderby(Attempt.name)
+		.limit(batch)
+		.for_update(skip_locked=True)
+		.run(as_dict=True)
+	)
+	result = ClaimResult()
+	if not due:
+		return result
+	patient_ids = sorted({a.patient for a in due})
+	lapse_ids = sorted({a.lapse for a in due})
+
+	# Serialize dispatchers per patient (rows locked in name order to avoid deadlocks).
+	frappe.qb.from_(Patient).select(Patient.name).where(Patient.name.isin(patient_ids)).orderby(Patient.name).for_update().run()
+	mobiles = dict(
+		frappe.qb.from_(PatientPhone)
+		.select(PatientPhone.patient, PatientPhone.phone)
+		.where(PatientPhone.patient.isin(patient_ids))
+		.where(PatientPhone.source == "Mobile")
+		.where(PatientPhone.phone != "")
+		.run()
+	)
+	numbers = sorted(set(mobiles.values()))
+	if numbers:
+		# ...and per phone number, so family members sharing a number share its cap.
+		frappe.qb.from_(PatientPhone).select(PatientPhone.name).where(PatientPhone.phone.isin(numbers)).orderby(
+			PatientPhone.name
+		).for_update().run()
+
+	patients = {
+		p.name: p
+		for p in frappe.qb.from_(Patient)
+		.select(
+			Patient.name,
+			Patient.first_name,
+			Patient.patient_name,
+			Patient.email,
+			Patient.winback_do_not_contact,
+			Patient.winback_sms_consent,
+			Patient.winback_time_zone,
+		)
+		.where(Patient.name.isin(patient_ids))
+		.run(as_dict=True)
+	}
+	lapses = {
+		row.name: row
+		for row in frappe.qb.from_(Lapse)
+		.select(
+			Lapse.name,
+			Lapse.status,
+			Lapse.replied_on,
+			Lapse.snoozed_until,
+			Lapse.time_zone,
+			Lapse.practitioner,
+			Lapse.department,
+			Lapse.last_visit_date,
+			Lapse.evidence_doctype,
+			Lapse.evidence_name,
+			Lapse.booking_token_encrypted,
+			Lapse.segment,
+		)
+		.where(Lapse.name.isin(lapse_ids))
+		.run(as_dict=True)
+	}
+	blocks = dict(
+		frappe.qb.from_(OptOut).select(OptOut.name, OptOut.reason).where(OptOut.name.isin(numbers or [""])).where(OptOut.active == 1).run()
+	)
+	emails = sorted({(p.email or "").strip().lower() for p in patients.values() if p.email})
+	unsubscribed = {
+		(e or "").lower()
+		for e in frappe.qb.from_(Unsubscribe)
+		.select(Unsubscribe.email)
+		.where(Unsubscribe.email.isin(emails or [""]))
+		.where((Unsubscribe.global_unsubscribe == 1) | (Unsubscribe.reference_doctype == "Patient Lapse"))
+		.run(pluck=True)
+	}
+	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+	patient_day, patient_week = _counts(Attempt.patient, patient_ids, day_ago, week_ago)
+	number_day, number_week = _counts(Attempt.to_address, numbers, day_ago, week_ago, sms_only=True)
+
+	now_utc = to_utc(now)
+	sending, skips, postpones = [], [], []
+	for a in due:
+		lapse = lapses.get(a.lapse) or {"name": a.lapse, "status": "Closed"}
+		patient = patients.get(a.patient) or {}
+		seg = segments.get(a.segment)
+		touch = next((t for t in seg.touches if t.name == a.touch), None) if seg else None
+		if touch is None:
+			skips.append((a.name, "The campaign step no longer exists"))
+			continue
+		mobile = mobiles.get(a.patient)
+		email = (patient.get("email") or "").strip().lower() or None
+		tz = patient.get("winback_time_zone") or lapse.get("time_zone")
+		facts = SendFacts(
+			channel=a.channel,
+			now=now_utc,
+			time_zone=tz,
+			lapse_status=lapse.get("status"),
+			replied=bool(lapse.get("replied_on")),
+			snoozed_until=to_utc(lapse["snoozed_until"]) if lapse.get("snoozed_until") else None,
+			skip_if_replied=touch.skip_if_replied,
+			do_not_contact=bool(patient.get("winback_do_not_contact")),
+			mobile=mobile,
+			email=email,
+			number_block=blocks.get(mobile) if mobile else None,
+			email_unsubscribed=bool(email) and email in unsubscribed,
+			sms_consent=patient.get("winback_sms_consent") or "Unknown",
+			require_consent=require_consent,
+			fall_back_to_email=seg.fall_back_to_email,
+			patient_day=patient_day[a.patient],
+			patient_week=patient_week[a.patient],
+			number_day=number_day[mobile] if mobile else 0,
+			number_week=number_week[mobile] if mobile else 0,
+		)
+		decision = decide(facts, window, caps)
+		if decision.action == SEND:
+			to = mobile if decision.channel == "SMS" else (email if decision.channel == "Email" else (mobile or ""))
+			sending.append(Claimed(dict(a, touch_spec=touch, segment_spec=seg), lapse, patient, decision, to or ""))
+			if decision.channel in ("SMS", "Email"):
+				patient_day[a.patient] += 1
+				patient_week[a.patient] += 1
+				if decision.channel == "SMS":
+					number_day[mobile] += 1
+					number_week[mobile] += 1
+		elif decision.action == SKIP:
+			skips.append((a.name, decision.reason))
+		elif decision.action == POSTPONE:
+			if a.tries >= MAX_POSTPONES and "cap" in decision.reason:
+				skips.append((a.name, decision.reason))
+			else:
+				postpones.append((a.name, decision.reason, to_db(decision.postpone_until), a.tries))
+
+	if sending:
+		# The channel and address the decision chose are recorded with the claim, so an attempt that ends
+		# Unknown shows staff exactly where it may have gone. One statement for the whole chunk.
+		channel, address = Case(), Case()
+		for c in sending:
+			channel = channel.when(Attempt.name == c.attempt["name"], c.decision.channel)
+			address = address.when(Attempt.name == c.attempt["name"], c.to)
+		(
+			frappe.qb.update(Attempt)
+			.set(Attempt.status, "Sending")
+			.set(Attempt.claim_token, token)
+			.set(Attempt.claimed_at, now)
+			.set(Attempt.channel, channel)
+			.set(Attempt.to_address, address)
+			.where(Attempt.name.isin([c.attempt["name"] for c in sending]))
+		).run()
+	by_reason: dict[str, list[str]] = {}
+	for name, reason in skips:
+		by_reason.setdefault(reason[:140], []).append(name)
+	for reason, names in by_reason.items():
+		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(Attempt.name.isin(names)).run()
+	for name, reason, until, tries in postpones:
+		(
+			frappe.qb.update(Attempt)
+			.set(Attempt.due_at, until)
+			.set(Attempt.skip_reason, f"Postponed: {reason}"[:140])
+			.set(Attempt.tries, tries + 1)
+			.where(Attempt.name == name)
+		).run()
+	result.to_send, result.skipped, result.postponed = sending, len(skips), len(postpones)
+	return result
+
+
+def _counts(column, keys, day_ago, week_ago, sms_only=False) -> tuple[Counter, Counter]:
+	day, week = Counter(), Counter()
+	if not keys:
+		return day, week
+	when = Coalesce(Attempt.sent_at, Attempt.claimed_at)
+	query = (
+		frappe.qb.from_(Attempt)
+		.select(column, when)
+		.where(column.isin(keys))
+		.where(Attempt.status.isin(COUNTED))
+		.where(when >= week_ago)
+	)
+	query = query.where(Attempt.channel == "SMS") if sms_only else query.where(Attempt.channel.isin(("SMS", "Email")))
+	for key, at in query.run():
+		week[key] += 1
+		if at >= day_ago:
+			day[key] += 1
+	return day, week
+

@@ -1,0 +1,59 @@
+"""Build the words of one message: the documented template context and the lapse's booking link."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, format_date, get_url, now_datetime
+from frappe.utils.password import decrypt, encrypt
+
+from winback_app.engine.tokens import new_token, token_hash
+
+OPT_OUT_TEXT = "Reply STOP to opt out."
+
+
+def booking_base_url(settings) -> str:
+	return (settings.public_base_url or get_url()).rstrip("/")
+
+
+def booking_token(lapse: dict, settings) -> str:
+	"""The lapse's booking token, created on first use; the same link goes out in every message of the cadence.
+
+	Only the hash is used to find the lapse; the token itself is kept encrypted with the site key so later
+	messages can repeat it.
+	"""
+	if lapse.get("booking_token_encrypted"):
+		try:
+			return decrypt(lapse["booking_token_encrypted"])
+		except Exception:
+			frappe.log_error(title="Win-back: booking token could not be decrypted", reference_doctype="Patient Lapse", reference_name=lapse["name"])
+	token = new_token()
+	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
+	frappe.db.set_value(
+		"Patient Lapse",
+		lapse["name"],
+		{"booking_token_hash": token_hash(token), "booking_token_encrypted": encrypt(token), "booking_token_expires": expires},
+		update_modified=False,
+	)
+	lapse["booking_token_encrypted"] = "set"
+	return token
+
+
+def context(lapse: dict, patient: dict, settings, token: str) -> dict:
+	last_visit = lapse.get("last_visit_date")
+	return {
+		"first_name": (patient.get("first_name") or "").strip() or _("there"),
+		"practice_name": settings.practice_name or "",
+		"practice_phone": settings.practice_phone or "",
+		"booking_link": f"{booking_base_url(settings)}/book/{token}",
+		"opt_out_text": _(OPT_OUT_TEXT),
+		"last_visit_month": format_date(last_visit, "MMMM yyyy") if last_visit else "",
+		"practitioner_name": lapse.get("practitioner_name") or "",
+		# Clinical variables: filled where we know them; SMS templates may use them only when a manager allows.
+		"procedure_name": "",
+		"appointment_type": "",
+		"department": lapse.get("department") or "",
+		"service_request": lapse.get("evidence_name") if lapse.get("evidence_doctype") == "Service Request" else "",
+		"diagnosis": "",
+		"therapy_plan": lapse.get("evidence_name") if lapse.get("evidence_doctype") == "Therapy Plan" else "",
+	}

@@ -1,0 +1,283 @@
+"""Send claimed attempts through their channel and record what happened.
+
+Right before each provider call the number's opt-out and the email's unsubscribe are read again (the
+dispatcher runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen). Results,
+Communications and their timeline links are written per chunk; the caller commits once per chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import now_datetime
+
+from winback_app.channels.base import FAILED, INVALID, OPTED_OUT, RETRY, SENT, UNKNOWN, OutboundMessage, SendResult
+from winback_app.dispatch.claim import Claimed
+from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
+from winback_app.engine import templates
+from winback_app.engine.sending import ensure_first_sms_identifies
+
+Attempt = DocType("Win-Back Contact Attempt")
+OptOut = DocType("Win-Back SMS Opt-Out")
+Unsubscribe = DocType("Email Unsubscribe")
+RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
+
+
+class Pacer:
+	"""At most `per_second` provider calls per second from this worker."""
+
+	def __init__(self, per_second: int):
+		self.gap = 1.0 / per_second if per_second and per_second > 0 else 0.0
+		self.next_at = 0.0
+
+	def wait(self):
+		if not self.gap:
+			return
+		now = time.monotonic()
+		if now < self.next_at:
+			time.sleep(self.next_at - now)
+		self.next_at = max(now, self.next_at) + self.gap
+
+
+def blocked_now(c: Claimed) -> str | None:
+	"""The last look before the provider call."""
+	channel = c.decision.channel
+	if channel == "SMS" and c.to:
+		reason = frappe.qb.from_(OptOut).select(OptOut.reason).where(OptOut.name == c.to).where(OptOut.active == 1).run(pluck=True)
+		if reason:
+			return _("Number opted out of texts") if reason[0] == "Opted Out" else _("Number flagged: {0}").format(reason[0])
+	if channel == "Email" and c.to:
+		hit = (
+			frappe.qb.from_(Unsubscribe)
+			.select(Unsubscribe.name)
+			.where(Unsubscribe.email == c.to)
+			.where(
+				(Unsubscribe.global_unsubscribe == 1)
+				| ((Unsubscribe.reference_doctype == "Patient Lapse") & (Unsubscribe.reference_name == c.lapse["name"]))
+			)
+			.limit(1)
+			.run()
+		)
+		if hit:
+			return _("Unsubscribed from email")
+	return None
+
+
+def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> OutboundMessage:
+	touch = c.attempt["touch_spec"]
+	token = booking_token(c.lapse, settings)
+	ctx = context(c.lapse, c.patient, settings, token)
+	body = templates.render(touch.template, ctx)
+	subject = templates.render(touch.email_subject, ctx) if touch.email_subject else ""
+	channel = c.decision.channel
+	if channel == "Email" and not subject:  # an SMS touch sent by email (fallback) has no subject of its own
+		subject = _("A message from {0}").format(settings.practice_name or _("your clinic"))
+	if channel == "SMS":
+		first = c.to not in first_sms_numbers
+		body = ensure_first_sms_identifies(body, first, settings.practice_name or "", _(OPT_OUT_TEXT))
+		first_sms_numbers.add(c.to)
+	return OutboundMessage(
+		attempt=c.attempt["name"],
+		channel=channel,
+		to=c.to,
+		body=body,
+		subject=subject,
+		lapse=c.lapse["name"],
+		patient=c.attempt["patient"],
+	)
+
+
+def numbers_already_texted(numbers: list[str]) -> set[str]:
+	if not numbers:
+		return set()
+	return set(
+		frappe.qb.from_(Attempt)
+		.select(Attempt.to_address)
+		.distinct()
+		.where(Attempt.to_address.isin(numbers))
+		.where(Attempt.channel == "SMS")
+		.where(Attempt.status.isin(("Sent", "Delivered", "Unknown")))
+		.run(pluck=True)
+	)
+
+
+def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None = None) -> dict:
+	"""Send each claimed attempt once. Returns counts per outcome."""
+	counts: dict[str, int] = {}
+	texted = numbers_already_texted(sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to}))
+	communications, links = [], []
+	for c in claimed:
+		name = c.attempt["name"]
+		reason = blocked_now(c)
+		if reason:
+			_update(name, status="Skipped", skip_reason=reason)
+			counts["Skipped"] = counts.get("Skipped", 0) + 1
+			continue
+		try:
+			message = build_message(c, settings, texted)
+		except Exception as exc:
+			frappe.log_error(title="Win-back: message could not be rendered", reference_doctype="Win-Back Contact Attempt", reference_name=name)
+			_update(name, status="Failed", error_code="render", error_message=str(exc)[:500])
+			counts["Failed"] = counts.get("Failed", 0) + 1
+			continue
+		channel = channels[message.channel]
+		if pacer and message.channel == "SMS" and channel.name != "Outbox":
+			pacer.wait()
+		try:
+			result = channel.send(message)
+		except Exception as exc:  # a channel bug must not kill the batch; it may have sent, so Unknown
+			frappe.log_error(title="Win-back: channel raised", reference_doctype="Win-Back Contact Attempt", reference_name=name)
+			result = SendResult(UNKNOWN, getattr(channel, "name", message.channel), error_code=type(exc).__name__, error_message=str(exc)[:500])
+		record(c, message, result, communications, links)
+		counts[result.outcome] = counts.get(result.outcome, 0) + 1
+	write_communications(communications, links)
+	return counts
+
+
+def record(c: Claimed, message: OutboundMessage, result: SendResult, communications: list, links: list) -> None:
+	name, now = c.attempt["name"], now_datetime()
+	common = {
+		"provider": result.provider,
+		"provider_id": result.provider_id or None,
+		"error_code": result.error_code or None,
+		"error_message": result.error_message or None,
+		"body": message.body,
+	}
+	if result.outcome == SENT:
+		comm = None
+		if message.channel in ("SMS", "Email"):
+			comm = frappe.generate_hash(length=10)
+			communications.append((comm, message, result, c))
+			links.append((comm, c.attempt["patient"], c.patient.get("patient_name") or c.attempt["patient"]))
+		_update(
+			name,
+			status="Sent",
+			sent_at=now,
+			communication=comm,
+			todo=result.provider_id if message.channel == "Call Task" else None,
+			**common,
+		)
+	elif result.outcome == RETRY and c.attempt["tries"] < len(RETRY_BACKOFF):
+		_update(name, status="Scheduled", due_at=now + RETRY_BACKOFF[c.attempt["tries"]], tries=c.attempt["tries"] + 1, skip_reason="Retrying", **common)
+	elif result.outcome == UNKNOWN:
+		_update(name, status="Unknown", **common)
+	elif result.outcome == OPTED_OUT:
+		_update(name, status="Failed", **common)
+		from winback_app.optouts import block_number
+
+		block_number(message.to, "Opted Out", source="Carrier", patient=c.attempt["patient"], words=f"Twilio {result.error_code}")
+	elif result.outcome == INVALID:
+		from winback_app.optouts import block_number
+
+		block_number(message.to, "Invalid Number", source="Carrier", patient=c.attempt["patient"], words=f"Twilio {result.error_code}")
+		seg = c.attempt["segment_spec"]
+		if seg.fall_back_to_email and c.patient.get("email"):
+			# Try the same touch again by email: back to Scheduled, the next claim decides with the number blocked.
+			_update(name, status="Scheduled", due_at=now, skip_reason="Number cannot get texts: trying email", **common)
+		else:
+			_update(name, status="Failed", **common)
+	else:
+		_update(name, status=FAILED, **common)
+
+
+def _update(name: str, **values) -> None:
+	query = frappe.qb.update(Attempt).where(Attempt.name == name)
+	for field, value in values.items():
+		query = query.set(Attempt[field], value)
+	query.set(Attempt.modified, now_datetime()).run()
+
+
+def write_communications(communications: list, links: list) -> None:
+	"""Every sent SMS and email becomes a Communication on the patient's timeline, linked to the lapse."""
+	if not communications:
+		return
+	now, user = now_datetime(), frappe.session.user
+	rows = []
+	for name, message, result, c in communications:
+		outbox = result.provider == "Outbox"
+		subject = message.subject if message.channel == "Email" else _("Text message")
+		if outbox:
+			subject = _("Outbox (not sent): {0}").format(subject)
+		rows.append(
+			(
+				name,
+				now,
+				now,
+				user,
+				user,
+				0,
+				subject[:140],
+				message.channel,
+				"Communication",
+				"Linked",
+				"Sent",
+				now,
+				message.body,
+				message.to if message.channel == "SMS" else None,
+				message.to if message.channel == "Email" else None,
+				"Patient Lapse",
+				message.lapse,
+				None if outbox else "Sent",
+				1,
+				message.body,
+			)
+		)
+	frappe.db.bulk_insert(
+		"Communication",
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"docstatus",
+			"subject",
+			"communication_medium",
+			"communication_type",
+			"status",
+			"sent_or_received",
+			"communication_date",
+			"content",
+			"phone_no",
+			"recipients",
+			"reference_doctype",
+			"reference_name",
+			"delivery_status",
+			"seen",
+			"text_content",
+		],
+		rows,
+	)
+	frappe.db.bulk_insert(
+		"Communication Link",
+		["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parentfield", "parenttype", "idx", "link_doctype", "link_name", "link_title"],
+		(
+			(frappe.generate_hash(length=10), now, now, user, user, 0, comm, "timeline_links", "Communication", 1, "Patient", patient, title)
+			for comm, patient, title in links
+		),
+	)
+
+
+def recover_stale(now: datetime, older_than: timedelta = timedelta(minutes=15)) -> int:
+	"""Attempts left Sending by a worker that died: they may have gone out, so Unknown, for a person to check."""
+	stale = (
+		frappe.qb.from_(Attempt)
+		.select(Attempt.name)
+		.where(Attempt.status == "Sending")
+		.where(Attempt.claimed_at < now - older_than)
+		.run(pluck=True)
+	)
+	if stale:
+		(
+			frappe.qb.update(Attempt)
+			.set(Attempt.status, "Unknown")
+			.set(Attempt.error_message, "The sending worker stopped before recording a result. Check before resending.")
+			.where(Attempt.name.isin(stale))
+			.where(Attempt.status == "Sending")
+		).run()
+	return len(stale)
+
