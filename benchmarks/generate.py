@@ -131,7 +131,9 @@ def generate(n_patients: int, seed: int = 42, verbose: bool = True) -> dict:
 		and frappe.db.count("Patient", {"name": ("like", f"{PREFIX}PAT-%")}) == n_patients
 	):
 		if verbose:
-			print(f"[generate] {frappe.local.site}: {n_patients} patients already there (anchor {marker['anchor']})")
+			print(
+				f"[generate] {frappe.local.site}: {n_patients} patients already there (anchor {marker['anchor']})"
+			)
 		return marker
 	if marker or frappe.db.exists("Patient", {"name": ("like", f"{PREFIX}%")}):
 		wipe(verbose)
@@ -213,7 +215,9 @@ def ensure_masters() -> dict:
 	"""Departments, appointment types, practitioners and procedure templates: ordinary inserts, once."""
 	for dept in DEPARTMENTS:
 		if not frappe.db.exists("Medical Department", dept):
-			frappe.get_doc({"doctype": "Medical Department", "department": dept}).insert(ignore_permissions=True)
+			frappe.get_doc({"doctype": "Medical Department", "department": dept}).insert(
+				ignore_permissions=True
+			)
 	for name, dept, _w, _t in APPOINTMENT_TYPES:
 		if not frappe.db.exists("Appointment Type", name):
 			frappe.get_doc(
@@ -319,10 +323,7 @@ class _Generator:
 				registered = self._dt(anchor - timedelta(days=rng.randrange(0, 120)))
 				history = []
 			else:
-				span = rng.randint(60, 1460)  # days since the first visit
-				first_visit = anchor - timedelta(days=span)
-				registered = self._dt(first_visit - timedelta(days=rng.randrange(0, 15)))
-				mix = rng.random()
+				mix = rng.random()  # how long ago the last past appointment was
 				if mix < 0.45:
 					recency = rng.randint(0, 179)
 				elif mix < 0.57:
@@ -330,13 +331,19 @@ class _Generator:
 				elif mix < 0.72:
 					recency = rng.randint(270, 539)
 				else:
-					recency = rng.randint(540, 1460)
-				recency = min(recency, span)
-				k = rng.randint(6, 14)
-				days = sorted({span, recency, *(rng.randint(recency, span) for _ in range(k - 2))}, reverse=True)
+					recency = rng.randint(540, 1400)
+				span = min(1460, recency + rng.randint(90, 1200))  # days since the first visit
+				first_visit = anchor - timedelta(days=span)
+				registered = self._dt(first_visit - timedelta(days=rng.randrange(0, 15)))
+				k = rng.randint(6, 14)  # past appointments, mean 10 (two on one day happen, as in clinics)
+				days = sorted(
+					[span, recency, *(rng.randint(recency, span) for _ in range(k - 2))], reverse=True
+				)
 				history = [(anchor - timedelta(days=d), None) for d in days]
 				if rng.random() < 0.2:
-					history.append((anchor + timedelta(days=rng.randint(1, 120)), rng.choice(("Scheduled", "Confirmed"))))
+					history.append(
+						(anchor + timedelta(days=rng.randint(1, 120)), rng.choice(("Scheduled", "Confirmed")))
+					)
 			patients.append(
 				(
 					pid, registered, registered, "Administrator", "Administrator", 0, 0,
@@ -435,7 +442,21 @@ class _Generator:
 		# Win-Back SMS Opt-Out is named by the E.164 number (autoname field:phone), which is what the reader
 		# compares, so these rows cannot carry the BEN- prefix: wipe() finds them by their "words" instead.
 		opt_rows = [
-			(e164, now, now, "Administrator", "Administrator", 0, 0, e164, "Opted Out", 1, "Staff", now, OPT_OUT_WORDS)
+			(
+				e164,
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				0,
+				e164,
+				"Opted Out",
+				1,
+				"Staff",
+				now,
+				OPT_OUT_WORDS,
+			)
 			for e164 in opt_outs
 		]
 		unsub_rows = [

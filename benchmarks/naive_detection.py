@@ -90,7 +90,13 @@ def last_visit(patient: str, settings, filters: tuple = ()) -> Candidate | None:
 		rows = frappe.get_all(
 			doctype,
 			filters=conditions,
-			fields=["name", f"{date_field} as visit_date", "practitioner", f"{dept_field} as department", "company"],
+			fields=[
+				"name",
+				f"{date_field} as visit_date",
+				"practitioner",
+				f"{dept_field} as department",
+				"company",
+			],
 			order_by=f"{date_field} desc, name desc",
 			limit=1,
 		)
@@ -100,7 +106,14 @@ def last_visit(patient: str, settings, filters: tuple = ()) -> Candidate | None:
 		day = getdate(r.visit_date)
 		if best is None or day > best.event_date:
 			best = Candidate(
-				patient, day, doctype, r.name, r.practitioner or None, r.department or None, r.company or None, day
+				patient,
+				day,
+				doctype,
+				r.name,
+				r.practitioner or None,
+				r.department or None,
+				r.company or None,
+				day,
 			)
 	return best
 
@@ -163,7 +176,10 @@ def unfinished_treatment(patient: str, today: date, seg) -> Candidate | None:
 	]
 	if seg.max_days:
 		filters.append(["order_date", ">", add_days(today, -seg.max_days)])
-	for doctype, field in (("Healthcare Practitioner", "practitioner"), ("Medical Department", "medical_department")):
+	for doctype, field in (
+		("Healthcare Practitioner", "practitioner"),
+		("Medical Department", "medical_department"),
+	):
 		if seg.filter_values(doctype):
 			filters.append([field, "in", list(seg.filter_values(doctype))])
 	rows = frappe.get_all(
@@ -232,7 +248,9 @@ def naive_decide(segments, today: date, settings, cycle: str):
 		for seg in segments:
 			cand = None
 			if seg.rule_kind in RECALL_KINDS:
-				if seg.rule_kind == "Med Spa Maintenance" and not seg.filter_values("Clinical Procedure Template"):
+				if seg.rule_kind == "Med Spa Maintenance" and not seg.filter_values(
+					"Clinical Procedure Template"
+				):
 					continue
 				key = tuple(sorted(seg.filters))
 				if key not in by_filters:

@@ -28,6 +28,9 @@ doc_events = {
 	"Patient Appointment": {
 		"after_insert": "winback_app.integrations.healthcare.patient_appointment.after_insert",
 	},
+	"Email Unsubscribe": {
+		"after_insert": "winback_app.integrations.frappe.email_unsubscribe.after_insert",
+	},
 }
 
 # Scheduler entry points are tiny wrappers in tasks.py. Times are in the system time zone; detection runs well

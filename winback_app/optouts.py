@@ -22,19 +22,35 @@ OPEN = ("Open", "In Cadence", "Replied")
 
 
 def block_number(
-	e164: str, reason: str = "Opted Out", *, source: str = "Staff", patient: str | None = None, words: str = "", communication: str | None = None
+	e164: str,
+	reason: str = "Opted Out",
+	*,
+	source: str = "Staff",
+	patient: str | None = None,
+	words: str = "",
+	communication: str | None = None,
 ) -> bool:
 	"""Record that a number must not get texts. Returns True when this changed something (not a repeat)."""
 	if not e164:
 		return False
-	existing = frappe.db.get_value("Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True)
+	existing = frappe.db.get_value(
+		"Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True
+	)
 	if existing and existing.active and (existing.reason == reason or existing.reason == "Opted Out"):
 		return False
 	if existing:
 		frappe.db.set_value(
 			"Win-Back SMS Opt-Out",
 			e164,
-			{"active": 1, "reason": reason, "source": source, "words": words[:140], "opted_out_on": now_datetime(), "resubscribed_on": None, "communication": communication},
+			{
+				"active": 1,
+				"reason": reason,
+				"source": source,
+				"words": words[:140],
+				"opted_out_on": now_datetime(),
+				"resubscribed_on": None,
+				"communication": communication,
+			},
 		)
 	else:
 		frappe.get_doc(
@@ -68,7 +84,11 @@ def stop_planned_texts(e164: str, opted_out: bool) -> None:
 	if opted_out:
 		# STOP ends everything for the patients on this number: no emails or calls in place of the texts.
 		lapses = (
-			frappe.qb.from_(Lapse).select(Lapse.name).where(Lapse.patient.isin(patients)).where(Lapse.status.isin(OPEN)).run(pluck=True)
+			frappe.qb.from_(Lapse)
+			.select(Lapse.name)
+			.where(Lapse.patient.isin(patients))
+			.where(Lapse.status.isin(OPEN))
+			.run(pluck=True)
 		)
 		if lapses:
 			now = now_datetime()
@@ -90,10 +110,14 @@ def stop_planned_texts(e164: str, opted_out: bool) -> None:
 
 def allow_number(e164: str, *, source: str = "Reply") -> bool:
 	"""START / UNSTOP: texts are allowed again. Only SMS: email and do-not-contact are untouched."""
-	existing = frappe.db.get_value("Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True)
+	existing = frappe.db.get_value(
+		"Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True
+	)
 	if not existing or not existing.active or existing.reason != "Opted Out":
 		return False
-	frappe.db.set_value("Win-Back SMS Opt-Out", e164, {"active": 0, "resubscribed_on": now_datetime(), "source": source})
+	frappe.db.set_value(
+		"Win-Back SMS Opt-Out", e164, {"active": 0, "resubscribed_on": now_datetime(), "source": source}
+	)
 	return True
 
 

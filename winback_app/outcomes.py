@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Date, Min
@@ -141,7 +143,7 @@ def poll_exhausted(today: date) -> int:
 		.select(Lapse.name)
 		.where(Lapse.status.isin(("In Cadence", "Holdout", "Open")))
 		.where(Lapse.detected_on < cutoff)
-		.where(~pending.exists())
+		.where(ExistsCriterion(pending).negate())
 		.run(pluck=True)
 	)
 	if lapses:

@@ -164,11 +164,9 @@ def _prepare_site() -> None:
 _connected = False
 
 
-def pytest_collection_modifyitems(session, config, items):
-	"""Connect once, before the first integration test, and only when some are selected."""
+def _connect() -> None:
+	"""Connect before the tier's test modules are imported: they (and the app) build frappe.qb tables at import."""
 	global _connected
-	if PROBLEM or _connected or not any(HERE in Path(str(item.fspath)).parents for item in items):
-		return
 	_prepare_site()
 	import frappe
 
@@ -178,6 +176,10 @@ def pytest_collection_modifyitems(session, config, items):
 	frappe.set_user("Administrator")
 	frappe.clear_cache()
 	_connected = True
+
+
+if not PROBLEM:
+	_connect()
 
 
 def pytest_sessionfinish(session, exitstatus):

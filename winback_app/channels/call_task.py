@@ -35,7 +35,12 @@ class CallTaskChannel:
 		from frappe.desk.form.assign_to import add
 
 		if not self.users:
-			return SendResult(FAILED, self.name, error_code="no-assignee", error_message=_("Nobody has the Win-Back Agent role"))
+			return SendResult(
+				FAILED,
+				self.name,
+				error_code="no-assignee",
+				error_message=_("Nobody has the Win-Back Agent role"),
+			)
 		description = _("Call {0}. Number: {1}. Script: {2} Record the outcome on the Patient Lapse.").format(
 			message.patient, message.to or _("no number on file"), message.body
 		)
@@ -51,6 +56,9 @@ class CallTaskChannel:
 			ignore_permissions=True,
 		)
 		todo = frappe.db.get_value(
-			"ToDo", {"reference_type": "Patient Lapse", "reference_name": message.lapse, "status": "Open"}, "name", order_by="creation desc"
+			"ToDo",
+			{"reference_type": "Patient Lapse", "reference_name": message.lapse, "status": "Open"},
+			"name",
+			order_by="creation desc",
 		)
 		return SendResult(SENT, self.name, provider_id=todo or "")

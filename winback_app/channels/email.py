@@ -20,7 +20,9 @@ class EmailChannel:
 
 	def html(self, body: str) -> str:
 		paragraphs = "".join(f"<p>{escape_html(p).replace(chr(10), '<br>')}</p>" for p in body.split("\n\n"))
-		footer = escape_html(", ".join(x for x in (self.practice_name, self.practice_address.replace("\n", ", ")) if x))
+		footer = escape_html(
+			", ".join(x for x in (self.practice_name, self.practice_address.replace("\n", ", ")) if x)
+		)
 		return f"{paragraphs}<p style='color:#6b7280;font-size:12px'>{footer}</p>"
 
 	def send(self, message: OutboundMessage) -> SendResult:

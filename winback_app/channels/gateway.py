@@ -16,9 +16,16 @@ class GatewaySmsChannel:
 		from frappe.core.doctype.sms_settings.sms_settings import send_via_gateway
 
 		if not frappe.db.get_single_value("SMS Settings", "sms_gateway_url"):
-			return SendResult(FAILED, self.name, error_code="not-configured", error_message="SMS Settings has no gateway URL")
+			return SendResult(
+				FAILED,
+				self.name,
+				error_code="not-configured",
+				error_message="SMS Settings has no gateway URL",
+			)
 		try:
-			send_via_gateway({"receiver_list": [message.to], "message": message.body.encode("utf-8"), "success_msg": False})
+			send_via_gateway(
+				{"receiver_list": [message.to], "message": message.body.encode("utf-8"), "success_msg": False}
+			)
 		except Exception as exc:
 			return SendResult(FAILED, self.name, error_code=type(exc).__name__, error_message=str(exc)[:500])
 		return SendResult(SENT, self.name)

@@ -15,7 +15,16 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from winback_app.channels.base import FAILED, INVALID, OPTED_OUT, RETRY, SENT, UNKNOWN, OutboundMessage, SendResult
+from winback_app.channels.base import (
+	FAILED,
+	INVALID,
+	OPTED_OUT,
+	RETRY,
+	SENT,
+	UNKNOWN,
+	OutboundMessage,
+	SendResult,
+)
 
 OPT_OUT_CODES = {21610}
 INVALID_CODES = {21211, 21614, 21635, 30006}
@@ -61,7 +70,9 @@ class TwilioSmsChannel:
 	def __init__(self, config: TwilioConfig, http_client=None):
 		self.config = config
 		self.client = Client(
-			config.account_sid, config.auth_token, http_client=http_client or TwilioHttpClient(timeout=config.timeout)
+			config.account_sid,
+			config.auth_token,
+			http_client=http_client or TwilioHttpClient(timeout=config.timeout),
 		)
 		if config.base_url:
 			self.client.api.base_url = config.base_url.rstrip("/")
@@ -77,7 +88,9 @@ class TwilioSmsChannel:
 		try:
 			sent = self.client.messages.create(**params)
 		except TwilioRestException as exc:
-			return SendResult(outcome_for(exc.status, exc.code), self.name, "", str(exc.code or exc.status), exc.msg[:500])
+			return SendResult(
+				outcome_for(exc.status, exc.code), self.name, "", str(exc.code or exc.status), exc.msg[:500]
+			)
 		except requests.exceptions.RequestException as exc:
 			outcome = RETRY if _never_left(exc) else UNKNOWN
 			return SendResult(outcome, self.name, "", type(exc).__name__, str(exc)[:500])

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Concat, IfNull, Max
@@ -363,7 +365,7 @@ def never_booked(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
 		frappe.qb.from_(Patient)
 		.select(Patient.name, Patient.creation)
 		.where(Patient.creation < frappe.utils.add_days(today, -(seg.min_days or 0) + 1))
-		.where(~booked.exists())
+		.where(ExistsCriterion(booked).negate())
 	)
 	if since_max:
 		query = query.where(Patient.creation >= since_max)

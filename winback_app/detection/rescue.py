@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe.query_builder import DocType
 from frappe.utils import cint, getdate, now_datetime
@@ -46,7 +48,7 @@ def run(now=None) -> dict:
 		.where(Appointment.appointment_datetime <= now - timedelta(minutes=after))
 		.where(Appointment.appointment_datetime > now - timedelta(minutes=until))
 		.where(Appointment.status.isin(NOT_ARRIVED))
-		.where(~already.exists())
+		.where(ExistsCriterion(already).negate())
 		.orderby(Appointment.appointment_datetime)
 		.run()
 	)

@@ -13,10 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pypika.terms import Case
+
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
-from pypika.terms import Case
 
 from winback_app.clock import to_db, to_utc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide
@@ -49,10 +50,26 @@ class ClaimResult:
 	postponed: int = 0
 
 
-def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps, require_consent: bool, segments: dict) -> ClaimResult:
+def claim(
+	now: datetime,
+	batch: int,
+	token: str,
+	window: SendWindow,
+	caps: Caps,
+	require_consent: bool,
+	segments: dict,
+) -> ClaimResult:
 	due = (
 		frappe.qb.from_(Attempt)
-		.select(Attempt.name, Attempt.lapse, Attempt.patient, Attempt.segment, Attempt.touch, Attempt.channel, Attempt.tries)
+		.select(
+			Attempt.name,
+			Attempt.lapse,
+			Attempt.patient,
+			Attempt.segment,
+			Attempt.touch,
+			Attempt.channel,
+			Attempt.tries,
+		)
 		.where(Attempt.status == "Scheduled")
 		.where(Attempt.due_at <= now)
 		.orderby(Attempt.due_at)
@@ -68,7 +85,9 @@ def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps,
 	lapse_ids = sorted({a.lapse for a in due})
 
 	# Serialize dispatchers per patient (rows locked in name order to avoid deadlocks).
-	frappe.qb.from_(Patient).select(Patient.name).where(Patient.name.isin(patient_ids)).orderby(Patient.name).for_update().run()
+	frappe.qb.from_(Patient).select(Patient.name).where(Patient.name.isin(patient_ids)).orderby(
+		Patient.name
+	).for_update().run()
 	mobiles = dict(
 		frappe.qb.from_(PatientPhone)
 		.select(PatientPhone.patient, PatientPhone.phone)
@@ -80,9 +99,9 @@ def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps,
 	numbers = sorted(set(mobiles.values()))
 	if numbers:
 		# ...and per phone number, so family members sharing a number share its cap.
-		frappe.qb.from_(PatientPhone).select(PatientPhone.name).where(PatientPhone.phone.isin(numbers)).orderby(
-			PatientPhone.name
-		).for_update().run()
+		frappe.qb.from_(PatientPhone).select(PatientPhone.name).where(
+			PatientPhone.phone.isin(numbers)
+		).orderby(PatientPhone.name).for_update().run()
 
 	patients = {
 		p.name: p
@@ -120,7 +139,11 @@ def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps,
 		.run(as_dict=True)
 	}
 	blocks = dict(
-		frappe.qb.from_(OptOut).select(OptOut.name, OptOut.reason).where(OptOut.name.isin(numbers or [""])).where(OptOut.active == 1).run()
+		frappe.qb.from_(OptOut)
+		.select(OptOut.name, OptOut.reason)
+		.where(OptOut.name.isin(numbers or [""]))
+		.where(OptOut.active == 1)
+		.run()
 	)
 	emails = sorted({(p.email or "").strip().lower() for p in patients.values() if p.email})
 	unsubscribed = {
@@ -171,8 +194,14 @@ def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps,
 		)
 		decision = decide(facts, window, caps)
 		if decision.action == SEND:
-			to = mobile if decision.channel == "SMS" else (email if decision.channel == "Email" else (mobile or ""))
-			sending.append(Claimed(dict(a, touch_spec=touch, segment_spec=seg), lapse, patient, decision, to or ""))
+			to = (
+				mobile
+				if decision.channel == "SMS"
+				else (email if decision.channel == "Email" else (mobile or ""))
+			)
+			sending.append(
+				Claimed(dict(a, touch_spec=touch, segment_spec=seg), lapse, patient, decision, to or "")
+			)
 			if decision.channel in ("SMS", "Email"):
 				patient_day[a.patient] += 1
 				patient_week[a.patient] += 1
@@ -207,7 +236,9 @@ def claim(now: datetime, batch: int, token: str, window: SendWindow, caps: Caps,
 	for name, reason in skips:
 		by_reason.setdefault(reason[:140], []).append(name)
 	for reason, names in by_reason.items():
-		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(Attempt.name.isin(names)).run()
+		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(
+			Attempt.name.isin(names)
+		).run()
 	for name, reason, until, tries in postpones:
 		(
 			frappe.qb.update(Attempt)
@@ -232,10 +263,13 @@ def _counts(column, keys, day_ago, week_ago, sms_only=False) -> tuple[Counter, C
 		.where(Attempt.status.isin(COUNTED))
 		.where(when >= week_ago)
 	)
-	query = query.where(Attempt.channel == "SMS") if sms_only else query.where(Attempt.channel.isin(("SMS", "Email")))
+	query = (
+		query.where(Attempt.channel == "SMS")
+		if sms_only
+		else query.where(Attempt.channel.isin(("SMS", "Email")))
+	)
 	for key, at in query.run():
 		week[key] += 1
 		if at >= day_ago:
 			day[key] += 1
 	return day, week
-

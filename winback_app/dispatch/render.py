@@ -26,13 +26,21 @@ def booking_token(lapse: dict, settings) -> str:
 		try:
 			return decrypt(lapse["booking_token_encrypted"])
 		except Exception:
-			frappe.log_error(title="Win-back: booking token could not be decrypted", reference_doctype="Patient Lapse", reference_name=lapse["name"])
+			frappe.log_error(
+				title="Win-back: booking token could not be decrypted",
+				reference_doctype="Patient Lapse",
+				reference_name=lapse["name"],
+			)
 	token = new_token()
 	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
 	frappe.db.set_value(
 		"Patient Lapse",
 		lapse["name"],
-		{"booking_token_hash": token_hash(token), "booking_token_encrypted": encrypt(token), "booking_token_expires": expires},
+		{
+			"booking_token_hash": token_hash(token),
+			"booking_token_encrypted": encrypt(token),
+			"booking_token_expires": expires,
+		},
 		update_modified=False,
 	)
 	lapse["booking_token_encrypted"] = "set"
@@ -53,7 +61,9 @@ def context(lapse: dict, patient: dict, settings, token: str) -> dict:
 		"procedure_name": "",
 		"appointment_type": "",
 		"department": lapse.get("department") or "",
-		"service_request": lapse.get("evidence_name") if lapse.get("evidence_doctype") == "Service Request" else "",
+		"service_request": lapse.get("evidence_name")
+		if lapse.get("evidence_doctype") == "Service Request"
+		else "",
 		"diagnosis": "",
 		"therapy_plan": lapse.get("evidence_name") if lapse.get("evidence_doctype") == "Therapy Plan" else "",
 	}

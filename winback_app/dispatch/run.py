@@ -36,8 +36,16 @@ def channels_for(settings, http_client=None) -> dict:
 		sms = GatewaySmsChannel()
 	else:
 		sms = OutboxChannel()
-	email = OutboxChannel() if mode == "Outbox" else EmailChannel(settings.practice_name or "", settings.practice_address or "")
-	return {"SMS": sms, "Email": email, "Call Task": CallTaskChannel(front_desk_users(settings.front_desk_user))}
+	email = (
+		OutboxChannel()
+		if mode == "Outbox"
+		else EmailChannel(settings.practice_name or "", settings.practice_address or "")
+	)
+	return {
+		"SMS": sms,
+		"Email": email,
+		"Call Task": CallTaskChannel(front_desk_users(settings.front_desk_user)),
+	}
 
 
 def twilio_config(settings) -> TwilioConfig:
@@ -59,7 +67,9 @@ def all_segment_specs() -> dict:
 	return specs
 
 
-def dispatch(chunk: int = CHUNK, time_budget: float = TIME_BUDGET_SECONDS, channels: dict | None = None) -> dict:
+def dispatch(
+	chunk: int = CHUNK, time_budget: float = TIME_BUDGET_SECONDS, channels: dict | None = None
+) -> dict:
 	settings = get_settings()
 	totals = {"claimed": 0, "skipped": 0, "postponed": 0, "recovered": 0}
 	if cint(settings.pause_sending):

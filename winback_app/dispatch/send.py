@@ -15,7 +15,16 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
-from winback_app.channels.base import FAILED, INVALID, OPTED_OUT, RETRY, SENT, UNKNOWN, OutboundMessage, SendResult
+from winback_app.channels.base import (
+	FAILED,
+	INVALID,
+	OPTED_OUT,
+	RETRY,
+	SENT,
+	UNKNOWN,
+	OutboundMessage,
+	SendResult,
+)
 from winback_app.dispatch.claim import Claimed
 from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
 from winback_app.engine import templates
@@ -47,9 +56,19 @@ def blocked_now(c: Claimed) -> str | None:
 	"""The last look before the provider call."""
 	channel = c.decision.channel
 	if channel == "SMS" and c.to:
-		reason = frappe.qb.from_(OptOut).select(OptOut.reason).where(OptOut.name == c.to).where(OptOut.active == 1).run(pluck=True)
+		reason = (
+			frappe.qb.from_(OptOut)
+			.select(OptOut.reason)
+			.where(OptOut.name == c.to)
+			.where(OptOut.active == 1)
+			.run(pluck=True)
+		)
 		if reason:
-			return _("Number opted out of texts") if reason[0] == "Opted Out" else _("Number flagged: {0}").format(reason[0])
+			return (
+				_("Number opted out of texts")
+				if reason[0] == "Opted Out"
+				else _("Number flagged: {0}").format(reason[0])
+			)
 	if channel == "Email" and c.to:
 		hit = (
 			frappe.qb.from_(Unsubscribe)
@@ -57,7 +76,10 @@ def blocked_now(c: Claimed) -> str | None:
 			.where(Unsubscribe.email == c.to)
 			.where(
 				(Unsubscribe.global_unsubscribe == 1)
-				| ((Unsubscribe.reference_doctype == "Patient Lapse") & (Unsubscribe.reference_name == c.lapse["name"]))
+				| (
+					(Unsubscribe.reference_doctype == "Patient Lapse")
+					& (Unsubscribe.reference_name == c.lapse["name"])
+				)
 			)
 			.limit(1)
 			.run()
@@ -120,7 +142,11 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 		try:
 			message = build_message(c, settings, texted)
 		except Exception as exc:
-			frappe.log_error(title="Win-back: message could not be rendered", reference_doctype="Win-Back Contact Attempt", reference_name=name)
+			frappe.log_error(
+				title="Win-back: message could not be rendered",
+				reference_doctype="Win-Back Contact Attempt",
+				reference_name=name,
+			)
 			_update(name, status="Failed", error_code="render", error_message=str(exc)[:500])
 			counts["Failed"] = counts.get("Failed", 0) + 1
 			continue
@@ -130,15 +156,26 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 		try:
 			result = channel.send(message)
 		except Exception as exc:  # a channel bug must not kill the batch; it may have sent, so Unknown
-			frappe.log_error(title="Win-back: channel raised", reference_doctype="Win-Back Contact Attempt", reference_name=name)
-			result = SendResult(UNKNOWN, getattr(channel, "name", message.channel), error_code=type(exc).__name__, error_message=str(exc)[:500])
+			frappe.log_error(
+				title="Win-back: channel raised",
+				reference_doctype="Win-Back Contact Attempt",
+				reference_name=name,
+			)
+			result = SendResult(
+				UNKNOWN,
+				getattr(channel, "name", message.channel),
+				error_code=type(exc).__name__,
+				error_message=str(exc)[:500],
+			)
 		record(c, message, result, communications, links)
 		counts[result.outcome] = counts.get(result.outcome, 0) + 1
 	write_communications(communications, links)
 	return counts
 
 
-def record(c: Claimed, message: OutboundMessage, result: SendResult, communications: list, links: list) -> None:
+def record(
+	c: Claimed, message: OutboundMessage, result: SendResult, communications: list, links: list
+) -> None:
 	name, now = c.attempt["name"], now_datetime()
 	common = {
 		"provider": result.provider,
@@ -151,7 +188,7 @@ def record(c: Claimed, message: OutboundMessage, result: SendResult, communicati
 		comm = None
 		if message.channel in ("SMS", "Email"):
 			comm = frappe.generate_hash(length=10)
-			communications.append((comm, message, result, c))
+			communications.append((comm, message, result))
 			links.append((comm, c.attempt["patient"], c.patient.get("patient_name") or c.attempt["patient"]))
 		_update(
 			name,
@@ -162,22 +199,47 @@ def record(c: Claimed, message: OutboundMessage, result: SendResult, communicati
 			**common,
 		)
 	elif result.outcome == RETRY and c.attempt["tries"] < len(RETRY_BACKOFF):
-		_update(name, status="Scheduled", due_at=now + RETRY_BACKOFF[c.attempt["tries"]], tries=c.attempt["tries"] + 1, skip_reason="Retrying", **common)
+		_update(
+			name,
+			status="Scheduled",
+			due_at=now + RETRY_BACKOFF[c.attempt["tries"]],
+			tries=c.attempt["tries"] + 1,
+			skip_reason="Retrying",
+			**common,
+		)
 	elif result.outcome == UNKNOWN:
 		_update(name, status="Unknown", **common)
 	elif result.outcome == OPTED_OUT:
 		_update(name, status="Failed", **common)
 		from winback_app.optouts import block_number
 
-		block_number(message.to, "Opted Out", source="Carrier", patient=c.attempt["patient"], words=f"Twilio {result.error_code}")
+		block_number(
+			message.to,
+			"Opted Out",
+			source="Carrier",
+			patient=c.attempt["patient"],
+			words=f"Twilio {result.error_code}",
+		)
 	elif result.outcome == INVALID:
 		from winback_app.optouts import block_number
 
-		block_number(message.to, "Invalid Number", source="Carrier", patient=c.attempt["patient"], words=f"Twilio {result.error_code}")
+		block_number(
+			message.to,
+			"Invalid Number",
+			source="Carrier",
+			patient=c.attempt["patient"],
+			words=f"Twilio {result.error_code}",
+		)
 		seg = c.attempt["segment_spec"]
 		if seg.fall_back_to_email and c.patient.get("email"):
 			# Try the same touch again by email: back to Scheduled, the next claim decides with the number blocked.
-			_update(name, status="Scheduled", due_at=now, skip_reason="Number cannot get texts: trying email", **common)
+			_update(
+				name,
+				status="Scheduled",
+				due_at=now,
+				skip_reason="Number cannot get texts: trying email",
+				**common,
+			)
 		else:
 			_update(name, status="Failed", **common)
 	else:
@@ -197,7 +259,7 @@ def write_communications(communications: list, links: list) -> None:
 		return
 	now, user = now_datetime(), frappe.session.user
 	rows = []
-	for name, message, result, c in communications:
+	for name, message, result in communications:
 		outbox = result.provider == "Outbox"
 		subject = message.subject if message.channel == "Email" else _("Text message")
 		if outbox:
@@ -254,9 +316,37 @@ def write_communications(communications: list, links: list) -> None:
 	)
 	frappe.db.bulk_insert(
 		"Communication Link",
-		["name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parentfield", "parenttype", "idx", "link_doctype", "link_name", "link_title"],
+		[
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			"docstatus",
+			"parent",
+			"parentfield",
+			"parenttype",
+			"idx",
+			"link_doctype",
+			"link_name",
+			"link_title",
+		],
 		(
-			(frappe.generate_hash(length=10), now, now, user, user, 0, comm, "timeline_links", "Communication", 1, "Patient", patient, title)
+			(
+				frappe.generate_hash(length=10),
+				now,
+				now,
+				user,
+				user,
+				0,
+				comm,
+				"timeline_links",
+				"Communication",
+				1,
+				"Patient",
+				patient,
+				title,
+			)
 			for comm, patient, title in links
 		),
 	)
@@ -275,9 +365,11 @@ def recover_stale(now: datetime, older_than: timedelta = timedelta(minutes=15)) 
 		(
 			frappe.qb.update(Attempt)
 			.set(Attempt.status, "Unknown")
-			.set(Attempt.error_message, "The sending worker stopped before recording a result. Check before resending.")
+			.set(
+				Attempt.error_message,
+				"The sending worker stopped before recording a result. Check before resending.",
+			)
 			.where(Attempt.name.isin(stale))
 			.where(Attempt.status == "Sending")
 		).run()
 	return len(stale)
-

@@ -64,7 +64,7 @@ STOP_KEYWORDS = (
 	"baja",
 )
 # Whole messages that are plainly "stop" without being a carrier keyword.
-_STOP_WHOLE = frozenset(STOP_KEYWORDS) | {"stop it", "no more", "remove", "unsubscribe me", "enough"}
+_STOP_WHOLE = frozenset(STOP_KEYWORDS) | {"stop it", "quit it", "no more", "remove", "unsubscribe me"}
 
 START_KEYWORDS = ("start", "unstop", "subscribe", "resubscribe", "comenzar", "opt in", "optin", "start again")
 # Only an opted-out number's "yes" re-subscribes (Twilio's YES); otherwise it answers the offer.
@@ -90,6 +90,8 @@ HELP_KEYWORDS = (
 	"whos this",
 	"who dis",
 	"who are you",
+	"who are u",
+	"who r u",
 	"who is texting me",
 	"who is this please",
 	"quien es",
@@ -99,8 +101,12 @@ HELP_KEYWORDS = (
 )
 
 # Courtesies that do not change a whole-message keyword ("help please", "hi, STOP", "stop thank you").
-_LEADING_FILLERS = frozenset({"hi", "hello", "hey", "hola", "um", "umm", "uh", "ok", "okay", "please", "pls", "plz"})
-_TRAILING_FILLERS = frozenset({"please", "pls", "plz", "now", "thanks", "thx", "ty", "gracias", "lol", "asap"})
+_LEADING_FILLERS = frozenset(
+	{"hi", "hello", "hey", "hola", "sorry", "um", "umm", "uh", "ok", "okay", "please", "pls", "plz"}
+)
+_TRAILING_FILLERS = frozenset(
+	{"please", "pls", "plz", "now", "thanks", "thx", "ty", "gracias", "lol", "asap"}
+)
 _TRAILING_PAIRS = frozenset({("thank", "you"), ("por", "favor"), ("right", "now")})
 
 # --- Patterns, matched against the flattened message (words joined by single spaces, apostrophes dropped,
@@ -108,14 +114,17 @@ _TRAILING_PAIRS = frozenset({("thank", "you"), ("por", "favor"), ("right", "now"
 
 # The FCC's "any reasonable means": sentences that ask for the texts to end.
 _STOP_PHRASES = re.compile(
-	r"(?<!dont )(?<!do not )(?<!never )\bstop (?:texting|txting|texing|messaging|msging|contacting|sending|calling"
-	r"|emailing|bothering|spamming|harassing|receiving|getting)\b"
+	r"(?<!dont )(?<!do not )(?<!never )\b(?:stop|quit|cease) (?:texting|txting|texing|messaging|msging"
+	r"|contacting|sending|calling|emailing|bothering|spamming|harassing)\b"
+	r"|\bstop (?:receiving|getting) (?:these |this |the |your |any |all )?(?:texts?|txts?|messages?|msgs?|sms"
+	r"|reminders)\b"
 	r"|\bstop (?:these|this|the|your|all|all the|all these|all of these|all of the) (?:texts?|txts?|messages?"
 	r"|msgs?|sms|reminders?|notifications?|spam)\b"
 	r"|\bplease stop\b(?! by| in| over)"
-	r"|\b(?:dont|do not|never|please dont|pls dont) (?:ever )?(?:text|txt|message|msg|sms|contact|email)"
-	r"(?: me| us| this number| my number)?\b"
-	r"(?! (?:after|before|at|during|on|until|till|til|between|while|in the|so early|so late|until)\b)"
+	r"|\b(?:dont|do not|please dont|pls dont) (?:ever )?(?:text|txt|message|msg|sms|contact|email)\b"
+	r"(?!(?: me| us| this number| my number)? (?:after|before|at|during|on|until|till|til|between|while|in the"
+	r"|so early|so late)\b)"
+	r"|\bnever (?:text|txt|message|msg|contact|email) (?:me|us|this number) again\b"
 	r"|\b(?:dont|do not) want (?:any |these |your |to (?:get|receive) (?:any |these |your )?)?(?:more )?"
 	r"(?:texts?|txts?|messages?|msgs?|sms|reminders)\b"
 	r"|\bno more (?:texts?|txts?|messages?|msgs?|sms|texting|messaging|reminders|contact|emails?|spam)\b"
@@ -133,7 +142,7 @@ _STOP_PHRASES = re.compile(
 	r"|contacte|molesten|molestes|moleste)\b"
 	r"|\bno quiero (?:recibir )?(?:mas )?(?:mensajes|textos)\b"
 	r"|\bdej(?:en|a|e) de (?:enviar|mandar|escribir|molestar)"
-	r"|\b(?:borrenme|quitenme|eliminenme|sacame|sacarme|sacame|borrarme|quitarme)\b"
+	r"|\b(?:borrenme|quitenme|eliminenme|sacame|sacarme|borrarme|quitarme)\b"
 	r"|\b(?:darme|dar|denme|deme) de baja\b"
 )
 
@@ -141,19 +150,22 @@ _STOP_PHRASES = re.compile(
 # that have no everyday meaning ("end", "cancel", "para" do) are read this way.
 _STOP_CLAUSE_WORDS = r"(?:stop|stopall|unsubscribe|optout|opt ?-?out|revoke|alto|detener)"
 _STOP_CLAUSE = re.compile(
-	rf"^[\W_]*{_STOP_CLAUSE_WORDS}\s*[.!,;:\n\-]|[.!,;:\n\-]\s*{_STOP_CLAUSE_WORDS}[\W_]*$",
+	rf"^[\W_]*{_STOP_CLAUSE_WORDS}\s*[.!?,;:\n\-]|(?:[.!?,;:\n]|\s-)\s*{_STOP_CLAUSE_WORDS}[\W_]*$",
 )
 # A shouted keyword inside a mixed-case sentence: "Not interested STOP".
 _STOP_SHOUTED = re.compile(r"(?<![^\W\d_])(?:STOP|STOPALL|UNSUBSCRIBE|OPTOUT)(?![^\W\d_])")
 
-_HELP_LEAD = re.compile(r"^(?:who is this|whos this|who are you|who is texting me|quien es|quien eres|quien habla)\b")
+_HELP_LEAD = re.compile(
+	r"^(?:who is this|whos this|who are you|who is texting me|quien es|quien eres|quien habla)\b"
+)
 
 _WRONG_NUMBER = re.compile(
 	r"\bwrong (?:num\w*|numb\w*|no|person|phone|guy|girl|lady|contact|people|persona|numero|text|cell)\b"
-	r"|^wrong\b"
+	r"|^wrong(?: (?:sorry|lol|person|one))?$"
 	r"|\bno ?(?:one|body)(?: here)?(?: by| named| with| called)(?: that| the)? name\b"
 	r"|\bno ?(?:one|body) (?:here )?(?:named|called|by the name)\b"
-	r"|\b(?:doesnt|does not|dont|do not) (?:live|work) here\b"
+	r"|\b(?:doesnt|does not) (?:live|work) here\b"
+	r"|\bthere(?:s| is) no (?:one |body )?(?:named |called )?[a-z]+ (?:here|at this number)\b"
 	r"|\b(?:isnt|is not|not) (?:my|his|her|their|[a-z]+s) (?:number|phone|cell)\b"
 	r"|\bno longer (?:his|her|their) (?:number|phone)\b"
 	r"|\bthis number (?:belongs|used to belong|is not|isnt) \w+"
@@ -281,11 +293,12 @@ _FEAR = re.compile(
 	r"|\b(?:miedo|ansiedad|nervios[oa]?)\b"
 )
 _SWITCHED = re.compile(
-	r"\bfound (?:a|an|another|a new|a different|my new|a better|a cheaper|a closer|a) ?(?:dentist|doctor|clinic"
-	r"|office|practice|provider|place|orthodontist|hygienist)\b"
+	r"\bfound (?:a |an |another |a new |a different |my new |a better |a cheaper |a closer )?(?:dentist|doctor"
+	r"|clinic|office|practice|provider|place|orthodontist|hygienist)\b"
 	r"|\bswitch(?:ed|ing)\b(?! (?:my |our |to a new |to a different )?(?:number|phone|job|jobs|shift|shifts"
-	r"|carrier|cell)\b)"
-	r"|\b(?:new|another|different|other) (?:dentist|clinic|office|practice|provider|orthodontist|dental office)\b"
+	r"|insurance|plans?|carrier|cell)\b)"
+	r"|(?<!your )(?<!the )\bnew (?:dentist|provider|orthodontist|dental office)\b"
+	r"|(?<!your )\b(?:another|different) (?:dentist|clinic|office|practice|provider|orthodontist|dental office)\b"
 	r"|\b(?:go|going|went|gone|goes|see|seeing|use|using) (?:to )?(?:somewhere|someone|some place|someplace) else\b"
 	r"|\b(?:go|going|went|gone|goes) elsewhere\b"
 	r"|\b(?:otro dentista|otra clinica|otro consultorio|nuevo dentista|nueva clinica)\b"
@@ -312,7 +325,7 @@ _LATER = re.compile(
 	r"|my vacation|my trip|the baby|my surgery|school starts|tax season)\b"
 	r"|\b(?:not|isnt|is not) (?:a good|the best|the right|a great) time\b|\bbad time\b"
 	r"|\bnot (?:yet|at the moment|at this time|this month|this week|for now|this time)\b"
-	r"|\b(?:some|another) other time\b|\banother time\b"
+	r"|\b(?:some ?other|another) time\b"
 	r"|\bwhen things calm down\b|\bin the new year\b"
 	r"|\bmas tarde\b|\bahora no\b|\bpor ahora no\b|\bno por ahora\b|\bdespues\b|\botro dia\b"
 	r"|\bel (?:proximo|otro) mes\b|\bel mes que viene\b|\ben unas semanas\b"
@@ -341,14 +354,14 @@ _BOOK_PHRASES = re.compile(
 # A question that is purely a booking request: "Can I come in?", "Could you book me?".
 _BOOK_QUESTION = re.compile(
 	r"^(?:(?:yes|yeah|ok|okay|sure|hi|hello|great) )*(?:can|could|may) (?:i|we|you) (?:please )?"
-	r"(?:come in|book|schedule|make an appointment|get an appointment|book me|schedule me|get me in|set up an "
-	r"appointment|set me up|book an appointment|sign me up)"
-	r"(?: (?:please|soon|this week|next week|asap|in))*$"
+	r"(?:come in|book|book me|book me in|book an appointment|schedule|schedule me|make an appointment"
+	r"|get an appointment|set up an appointment|get me in|set me up|sign me up)"
+	r"(?: (?:please|soon|today|tomorrow|this week|next week|asap|again|sometime))*$"
 )
 
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": "", "\u02bc": ""})
 _WORD = re.compile(r"[^\W_]+")
-_SIGNATURE = re.compile(r"\s*(?:--\s*)?sent from my [^\n]*$")
+_SIGNATURE = re.compile(r"(?:^|\n)\s*(?:--\s*)?sent from my [^\n]*$")
 _WRONG_HASH = re.compile(r"\bwrong\s*#")
 
 
@@ -366,7 +379,7 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 		return Intent(STOP, matched=core)
 	found = _STOP_PHRASES.search(flat) or _STOP_CLAUSE.search(text)
 	if found:
-		return Intent(STOP, matched=found.group(0).strip(" .!,;:\n-"))
+		return Intent(STOP, matched=" ".join(_WORD.findall(found.group(0))))
 	found = _STOP_SHOUTED.search(_shouted_form(body))
 	if found:
 		return Intent(STOP, matched=found.group(0).lower())
@@ -376,7 +389,7 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 
 	if core in HELP_KEYWORDS:
 		return Intent(HELP, matched=core)
-	found = _HELP_LEAD.search(flat)
+	found = _HELP_LEAD.search(core)
 	if found:
 		return Intent(HELP, matched=found.group(0))
 

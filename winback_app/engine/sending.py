@@ -36,7 +36,9 @@ class SendFacts:
 	do_not_contact: bool = False
 	mobile: str | None = None
 	email: str | None = None
-	number_block: str | None = None  # the opt-out record's reason ("Opted Out", "Wrong Number", "Invalid Number")
+	number_block: str | None = (
+		None  # the opt-out record's reason ("Opted Out", "Wrong Number", "Invalid Number")
+	)
 	email_unsubscribed: bool = False
 	sms_consent: str = "Unknown"
 	require_consent: bool = False
@@ -64,7 +66,11 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 	if f.replied and f.skip_if_replied:
 		return Decision(SKIP, reason="Patient replied")
 	if f.snoozed_until and f.snoozed_until > f.now:
-		return Decision(POSTPONE, reason="Patient asked us to wait", postpone_until=window.next_open(f.snoozed_until, f.time_zone))
+		return Decision(
+			POSTPONE,
+			reason="Patient asked us to wait",
+			postpone_until=window.next_open(f.snoozed_until, f.time_zone),
+		)
 
 	channel = f.channel
 	if channel == "SMS":
@@ -84,7 +90,9 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 
 	if channel in MESSAGE_CHANNELS:
 		if not window.is_open(f.now, f.time_zone):
-			return Decision(POSTPONE, channel, "Outside the send window", window.next_open(f.now, f.time_zone))
+			return Decision(
+				POSTPONE, channel, "Outside the send window", window.next_open(f.now, f.time_zone)
+			)
 		over = cap_problem(f, caps, channel)
 		if over:
 			tomorrow = window.next_open(f.now + timedelta(days=1), f.time_zone)
@@ -119,7 +127,9 @@ def cap_problem(f: SendFacts, caps: Caps, channel: str) -> str | None:
 	return None
 
 
-def ensure_first_sms_identifies(body: str, first_to_number: bool, practice_name: str, opt_out_text: str) -> str:
+def ensure_first_sms_identifies(
+	body: str, first_to_number: bool, practice_name: str, opt_out_text: str
+) -> str:
 	"""The first text to a number names the practice and says how to opt out, whatever the template says."""
 	if not first_to_number:
 		return body

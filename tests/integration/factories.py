@@ -1,0 +1,324 @@
+"""Test records for the integration tier, in one place. Generated names, fictional 555-01xx numbers only.
+
+Reference records (department, practitioner, appointment type, procedure template) are created once and
+committed, like frappe's own test records; everything per-test is rolled back by WinBackTestCase. History
+(past visits, orders) is written with bulk inserts, as a clinic's years of records would already exist;
+anything whose host hooks matter to a test (a new appointment, a submitted encounter) goes through the
+host's own documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time
+
+import frappe
+from frappe.utils import add_days, getdate, now_datetime
+
+DEPARTMENT = "_Test WB Dentistry"
+PRACTITIONER_NAME = "_Test WB Rivera"
+APPOINTMENT_TYPE = "_Test WB Hygiene"
+OTHER_TYPE = "_Test WB Consult"
+PROCEDURE = "_Test WB Neurotoxin"
+_numbers = itertools.count(0)
+_FIRST = ("Alex", "Sam", "Jordan", "Taylor", "Casey", "Riley", "Morgan", "Jamie", "Avery", "Quinn")
+_LAST = ("Rivera", "Nguyen", "Okafor", "Schmidt", "Tanaka", "Haddad", "Kowalski", "Moreau", "Silva", "Novak")
+
+
+def company() -> str:
+	return frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+
+
+_refs: dict = {}
+
+
+def reference_records() -> dict:
+	"""Department, practitioner, appointment types and a procedure template, created once and committed.
+
+	Call it only at the start of a test (setUp), when the transaction holds nothing of the test's own.
+	"""
+	if _refs:
+		return _refs
+	if not frappe.db.exists("Medical Department", DEPARTMENT):
+		frappe.get_doc({"doctype": "Medical Department", "department": DEPARTMENT}).insert(
+			ignore_permissions=True
+		)
+	for name in (APPOINTMENT_TYPE, OTHER_TYPE):
+		if not frappe.db.exists("Appointment Type", name):
+			frappe.get_doc(
+				{
+					"doctype": "Appointment Type",
+					"appointment_type": name,
+					"allow_booking_for": "Practitioner",
+					"default_duration": 30,
+				}
+			).insert(ignore_permissions=True)
+	practitioner = frappe.db.get_value("Healthcare Practitioner", {"first_name": PRACTITIONER_NAME})
+	if not practitioner:
+		practitioner = (
+			frappe.get_doc(
+				{
+					"doctype": "Healthcare Practitioner",
+					"first_name": PRACTITIONER_NAME,
+					"status": "Active",
+					"department": DEPARTMENT,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	if not frappe.db.exists("Clinical Procedure Template", PROCEDURE):
+		item_group = frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups"
+		frappe.get_doc(
+			{
+				"doctype": "Clinical Procedure Template",
+				"template": PROCEDURE,
+				"item_code": PROCEDURE,
+				"item_group": item_group,
+				"description": "Test procedure",
+				"is_billable": 0,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()  # reference records outlive one test, like frappe's test records
+	_refs.update(practitioner=practitioner, department=DEPARTMENT)
+	return _refs
+
+
+def mobile() -> str:
+	"""A fictional number: area code 202, exchange 555, line 0100-0199."""
+	n = next(_numbers) % 100
+	return f"(202) 555-01{n:02d}"
+
+
+def patient(**fields) -> str:
+	first = fields.pop("first_name", None) or _FIRST[next(_numbers) % len(_FIRST)]
+	doc = frappe.get_doc(
+		{
+			"doctype": "Patient",
+			"first_name": first,
+			"last_name": fields.pop("last_name", None) or _LAST[next(_numbers) % len(_LAST)],
+			"sex": fields.pop("sex", None) or frappe.db.get_value("Gender", {}, "name"),
+			"mobile": fields.pop("mobile", mobile()),
+			"email": fields.pop("email", f"wb-{frappe.generate_hash(length=8)}@example.com"),
+			"invite_user": 0,
+			"dob": fields.pop("dob", date(1980, 5, 17)),
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def _row_common(doctype: str) -> dict:
+	now = now_datetime()
+	return {
+		"name": f"_T-{frappe.generate_hash(length=10)}",
+		"creation": now,
+		"modified": now,
+		"owner": "Administrator",
+		"modified_by": "Administrator",
+	}
+
+
+def _insert(doctype: str, row: dict) -> str:
+	frappe.db.bulk_insert(doctype, list(row), [tuple(row.values())])
+	return row["name"]
+
+
+def past_appointment(
+	patient: str,
+	days_ago: int,
+	status: str = "Closed",
+	appointment_type: str = APPOINTMENT_TYPE,
+	procedure_template=None,
+	at: datetime | None = None,
+) -> str:
+	refs = reference_records()
+	when = at or datetime.combine(add_days(getdate(), -days_ago), time(10, 0))
+	return _insert(
+		"Patient Appointment",
+		{
+			**_row_common("Patient Appointment"),
+			"docstatus": 0,
+			"patient": patient,
+			"appointment_type": appointment_type,
+			"appointment_for": "Practitioner",
+			"practitioner": refs["practitioner"],
+			"department": refs["department"],
+			"appointment_date": when.date(),
+			"appointment_time": when.time(),
+			"appointment_datetime": when,
+			"duration": 30,
+			"status": status,
+			"company": company(),
+			"procedure_template": procedure_template,
+		},
+	)
+
+
+def future_appointment(patient: str, days_ahead: int = 10) -> str:
+	when = datetime.combine(add_days(getdate(), days_ahead), time(10, 0))
+	return past_appointment(patient, 0, status="Scheduled", at=when)
+
+
+def past_encounter(patient: str, days_ago: int, docstatus: int = 1) -> str:
+	refs = reference_records()
+	return _insert(
+		"Patient Encounter",
+		{
+			**_row_common("Patient Encounter"),
+			"docstatus": docstatus,
+			"patient": patient,
+			"practitioner": refs["practitioner"],
+			"medical_department": refs["department"],
+			"encounter_date": add_days(getdate(), -days_ago),
+			"encounter_time": "10:00:00",
+			"company": company(),
+			"status": "Completed",
+		},
+	)
+
+
+def past_procedure(patient: str, days_ago: int, template: str = PROCEDURE) -> str:
+	refs = reference_records()
+	return _insert(
+		"Clinical Procedure",
+		{
+			**_row_common("Clinical Procedure"),
+			"docstatus": 1,
+			"status": "Completed",
+			"patient": patient,
+			"procedure_template": template,
+			"practitioner": refs["practitioner"],
+			"medical_department": refs["department"],
+			"start_date": add_days(getdate(), -days_ago),
+			"company": company(),
+		},
+	)
+
+
+def service_request(
+	patient: str, days_ago: int, status: str = "active-Request Status", docstatus: int = 1
+) -> str:
+	refs = reference_records()
+	return _insert(
+		"Service Request",
+		{
+			**_row_common("Service Request"),
+			"docstatus": docstatus,
+			"patient": patient,
+			"status": status,
+			"order_date": add_days(getdate(), -days_ago),
+			"order_time": "10:00:00",
+			"company": company(),
+			"practitioner": refs["practitioner"],
+			"template_dt": "Clinical Procedure Template",
+			"template_dn": PROCEDURE,
+		},
+	)
+
+
+def therapy_plan(patient: str, days_ago: int, status: str = "In Progress") -> str:
+	return _insert(
+		"Therapy Plan",
+		{
+			**_row_common("Therapy Plan"),
+			"docstatus": 0,
+			"patient": patient,
+			"status": status,
+			"start_date": add_days(getdate(), -days_ago),
+			"company": company(),
+		},
+	)
+
+
+def cancelled_membership(patient: str, days_ago: int) -> str:
+	customer = frappe.db.get_value("Patient", patient, "customer")
+	if not customer:
+		customer = (
+			frappe.get_doc(
+				{"doctype": "Customer", "customer_name": f"_T WB {patient}", "customer_type": "Individual"}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		frappe.db.set_value("Patient", patient, "customer", customer)
+	return _insert(
+		"Subscription",
+		{
+			**_row_common("Subscription"),
+			"docstatus": 0,
+			"party_type": "Customer",
+			"party": customer,
+			"status": "Cancelled",
+			"start_date": add_days(getdate(), -400),
+			"cancelation_date": add_days(getdate(), -days_ago),
+			"company": company(),
+		},
+	)
+
+
+def segment(
+	name: str, rule_kind: str, priority: int = 50, min_days=None, max_days=None, filters=(), **fields
+) -> str:
+	touches = fields.pop(
+		"touches",
+		[
+			{
+				"day_offset": 1,
+				"channel": "SMS",
+				"template": "{{ first_name }}, it's {{ practice_name }}: time to book {{ booking_link }} {{ opt_out_text }}",
+			},
+			{
+				"day_offset": 4,
+				"channel": "Email",
+				"email_subject": "Hello {{ first_name }}",
+				"template": "Hi {{ first_name }}, book here: {{ booking_link }}",
+			},
+			{"day_offset": 14, "channel": "Call Task", "template": "Call {{ first_name }}."},
+		],
+	)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Campaign Segment",
+			"segment_name": name,
+			"rule_kind": rule_kind,
+			"priority": priority,
+			"enabled": 1,
+			"min_days": min_days,
+			"max_days": max_days,
+			"holdout_percent": fields.pop("holdout_percent", 0),
+			"filters": [{"filter_doctype": d, "value": v} for d, v in filters],
+			"touches": touches,
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def only_these_segments_enabled() -> None:
+	"""Switch every campaign off (rolled back after the test), so a test sees only the ones it creates."""
+	Seg = frappe.qb.DocType("Campaign Segment")
+	frappe.qb.update(Seg).set(Seg.enabled, 0).run()
+	frappe.clear_cache(doctype="Campaign Segment")
+
+
+def lapses_of(patient: str) -> list[dict]:
+	return frappe.get_all(
+		"Patient Lapse",
+		filters={"patient": patient},
+		fields=[
+			"name",
+			"segment",
+			"status",
+			"holdout",
+			"reason",
+			"evidence_doctype",
+			"evidence_name",
+			"last_visit_date",
+			"booked_appointment",
+			"reactivated_on",
+		],
+		order_by="creation asc",
+	)
