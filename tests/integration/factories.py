@@ -297,6 +297,54 @@ def segment(
 	return doc.name
 
 
+def reset_settings(**values):
+	"""Win-Back Settings as every test expects them, plus the test's own values."""
+	doc = frappe.get_single("Win-Back Settings")
+	doc.update(
+		{
+			"sending_mode": "Outbox",
+			"pause_sending": 0,
+			"window_start": "09:00:00",
+			"window_end": "19:00:00",
+			"practice_name": "Bright Smile Dental",
+			"practice_phone": "(202) 555-0100",
+			"public_base_url": "https://clinic.example.com",
+			"max_messages_per_day": 1,
+			"max_messages_per_week": 3,
+			"minimum_age": 18,
+			"sms_consent_policy": "Everyone not opted out",
+			**{f"send_on_{d}": 1 for d in ("monday", "tuesday", "wednesday", "thursday", "friday")},
+			"send_on_saturday": 0,
+			"send_on_sunday": 0,
+			**values,
+		}
+	)
+	doc.save(ignore_permissions=True)
+	return doc
+
+
+def outgoing_email_account() -> str:
+	"""A default outgoing account so frappe.sendmail queues mail (nothing is delivered in tests)."""
+	existing = frappe.db.get_value("Email Account", {"default_outgoing": 1, "enable_outgoing": 1})
+	if existing:
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": "_T WB Outgoing",
+				"email_id": "clinic@example.com",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "localhost",
+				"no_smtp_authentication": 1,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
 def only_these_segments_enabled() -> None:
 	"""Switch every campaign off (rolled back after the test), so a test sees only the ones it creates."""
 	Seg = frappe.qb.DocType("Campaign Segment")

@@ -30,6 +30,7 @@ class DetectionCase(WinBackTestCase):
 		super().setUp()
 		f.reference_records()
 		f.only_these_segments_enabled()
+		f.reset_settings()
 
 	def reasons(self, segment: str) -> dict:
 		return preview(segment)["excluded"]

@@ -8,12 +8,14 @@ This module never performs I/O.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from winback_app.engine.window import SendWindow
 
 SEND, SKIP, POSTPONE = "send", "skip", "postpone"
+_OPT_OUT_INSTRUCTION = re.compile(r"\b(reply|text|send|respond)( with)?\s+[\"']?stop\b")
 ACTIVE_LAPSE = ("Open", "In Cadence", "Replied")
 MESSAGE_CHANNELS = ("SMS", "Email")
 
@@ -135,6 +137,8 @@ def ensure_first_sms_identifies(
 		return body
 	if practice_name and practice_name.lower() not in body.lower():
 		body = f"{practice_name}: {body}"
-	if "stop" not in body.lower():
+	lowered = body.lower()
+	# Only the opt-out sentence itself counts: "stop by any time" does not tell anyone how to opt out.
+	if opt_out_text.lower() not in lowered and not _OPT_OUT_INSTRUCTION.search(lowered):
 		body = f"{body} {opt_out_text}"
 	return body

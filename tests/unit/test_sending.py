@@ -1,0 +1,446 @@
+"""decide() and ensure_first_sms_identifies(): the send-time checks, as tables."""
+
+from dataclasses import replace
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from winback_app.engine.sending import (
+	POSTPONE,
+	SEND,
+	SKIP,
+	Caps,
+	Decision,
+	SendFacts,
+	decide,
+	ensure_first_sms_identifies,
+)
+from winback_app.engine.window import SendWindow
+
+NY = "America/New_York"
+LA = "America/Los_Angeles"
+LONDON = "Europe/London"
+UTC = timezone.utc
+WINDOW = SendWindow(time(9), time(19), (0, 1, 2, 3, 4))
+CAPS = Caps(per_day=1, per_week=3)
+
+
+def at(y, m, d, h, mi=0, tz=NY) -> datetime:
+	return datetime(y, m, d, h, mi, tzinfo=ZoneInfo(tz))
+
+
+WED_1030 = at(2026, 11, 18, 10, 30)  # Wednesday, inside the window in New York
+THU_0900 = at(2026, 11, 19, 9).astimezone(UTC)
+MON_0900 = at(2026, 11, 23, 9).astimezone(UTC)
+
+BASE = SendFacts(
+	channel="SMS",
+	now=WED_1030,
+	time_zone=NY,
+	lapse_status="In Cadence",
+	mobile="+12125550100",
+	email="pat@example.com",
+)
+
+
+def facts(**changes) -> SendFacts:
+	return replace(BASE, **changes)
+
+
+def run(f: SendFacts, caps: Caps = CAPS) -> Decision:
+	return decide(f, WINDOW, caps)
+
+
+# ---------------------------------------------------------------- the lapse and the patient
+
+
+@pytest.mark.parametrize(
+	"status", ["Holdout", "Booked", "Reactivated", "Opted Out", "Exhausted", "Closed", ""]
+)
+@pytest.mark.parametrize("channel", ["SMS", "Email", "Call Task"])
+def test_inactive_lapse_skips(status, channel):
+	assert run(facts(lapse_status=status, channel=channel)) == Decision(SKIP, reason=f"Lapse is {status}")
+
+
+@pytest.mark.parametrize("status", ["Open", "In Cadence", "Replied"])
+def test_active_lapse_sends(status):
+	assert run(facts(lapse_status=status)) == Decision(SEND, "SMS")
+
+
+@pytest.mark.parametrize(
+	("changes", "expected"),
+	[
+		(
+			dict(do_not_contact=True),
+			Decision(SKIP, reason="Patient is marked do not contact"),
+		),
+		(
+			dict(do_not_contact=True, channel="Call Task"),
+			Decision(SKIP, reason="Patient is marked do not contact"),
+		),
+		(
+			dict(replied=True, skip_if_replied=True),
+			Decision(SKIP, reason="Patient replied"),
+		),
+		(
+			dict(replied=True, skip_if_replied=True, lapse_status="Replied", channel="Email"),
+			Decision(SKIP, reason="Patient replied"),
+		),
+		(
+			dict(replied=True, skip_if_replied=False),
+			Decision(SEND, "SMS"),
+		),
+		(
+			dict(replied=True, skip_if_replied=False, lapse_status="Replied"),
+			Decision(SEND, "SMS"),
+		),
+		(
+			dict(replied=False, skip_if_replied=True),
+			Decision(SEND, "SMS"),
+		),
+	],
+	ids=[
+		"do-not-contact",
+		"do-not-contact-call",
+		"replied-skip",
+		"replied-skip-email",
+		"replied-no-skip",
+		"replied-status-no-skip",
+		"not-replied",
+	],
+)
+def test_patient_level_checks(changes, expected):
+	assert run(facts(**changes)) == expected
+
+
+# ---------------------------------------------------------------- snooze
+
+
+@pytest.mark.parametrize(
+	("snoozed_until", "expected_until"),
+	[
+		(at(2026, 11, 18, 10, 31), at(2026, 11, 18, 10, 31).astimezone(UTC)),  # inside window: exactly then
+		(at(2026, 11, 18, 20), THU_0900),  # evening -> next morning
+		(at(2026, 11, 21, 12), MON_0900),  # Saturday -> Monday 9:00
+		(at(2026, 11, 19, 6), THU_0900),  # early morning -> that day's opening
+		(datetime(2026, 11, 19, 13, 0, tzinfo=UTC), THU_0900),  # 8:00 New York given in UTC
+	],
+)
+@pytest.mark.parametrize("channel", ["SMS", "Email", "Call Task"])
+def test_snooze_postpones_to_the_next_opening_after_it(snoozed_until, expected_until, channel):
+	d = run(facts(snoozed_until=snoozed_until, channel=channel))
+	assert d.action == POSTPONE
+	assert d.reason == "Patient asked us to wait"
+	assert d.postpone_until == expected_until
+	assert d.postpone_until.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("snoozed_until", [WED_1030, WED_1030 - timedelta(days=2)])
+def test_snooze_that_has_passed_does_not_hold_anything(snoozed_until):
+	assert run(facts(snoozed_until=snoozed_until)) == Decision(SEND, "SMS")
+
+
+def test_snooze_counts_in_the_patients_time_zone():
+	# Saturday 14:00 Los Angeles; next opening is Monday 9:00 Los Angeles, not New York.
+	d = run(
+		facts(time_zone=LA, now=at(2026, 11, 18, 10, 30, tz=LA), snoozed_until=at(2026, 11, 21, 14, tz=LA))
+	)
+	assert d.postpone_until == at(2026, 11, 23, 9, tz=LA).astimezone(UTC)
+
+
+# ---------------------------------------------------------------- SMS problems and the email fallback
+
+FELL_BACK = Decision(SEND, "Email")
+
+
+@pytest.mark.parametrize(
+	("changes", "expected"),
+	[
+		# no mobile
+		(dict(mobile=None), FELL_BACK),
+		(dict(mobile=""), FELL_BACK),
+		(dict(mobile=None, fall_back_to_email=False), Decision(SKIP, reason="No valid mobile number")),
+		(dict(mobile=None, email=None), Decision(SKIP, reason="No valid mobile number")),
+		(dict(mobile=None, email=""), Decision(SKIP, reason="No valid mobile number")),
+		(dict(mobile=None, email_unsubscribed=True), Decision(SKIP, reason="No valid mobile number")),
+		# STOP: never an email in its place
+		(dict(number_block="Opted Out"), Decision(SKIP, reason="Number opted out of texts")),
+		(
+			dict(number_block="Opted Out", fall_back_to_email=True, sms_consent="Granted"),
+			Decision(SKIP, reason="Number opted out of texts"),
+		),
+		(dict(sms_consent="Revoked"), Decision(SKIP, reason="Text consent revoked")),
+		(
+			dict(sms_consent="Revoked", require_consent=True),
+			Decision(SKIP, reason="Text consent revoked"),
+		),
+		(dict(sms_consent="Revoked", mobile=None), Decision(SKIP, reason="No valid mobile number")),
+		# wrong or invalid numbers fall back
+		(dict(number_block="Wrong Number"), FELL_BACK),
+		(dict(number_block="Invalid Number"), FELL_BACK),
+		(
+			dict(number_block="Wrong Number", fall_back_to_email=False),
+			Decision(SKIP, reason="Number flagged: Wrong Number"),
+		),
+		(
+			dict(number_block="Invalid Number", email=None),
+			Decision(SKIP, reason="Number flagged: Invalid Number"),
+		),
+		(
+			dict(number_block="Invalid Number", email_unsubscribed=True),
+			Decision(SKIP, reason="Number flagged: Invalid Number"),
+		),
+		# consent policy
+		(
+			dict(require_consent=True, sms_consent="Unknown", email=None),
+			Decision(SKIP, reason="No text consent on file"),
+		),
+		(dict(require_consent=True, sms_consent="Unknown"), FELL_BACK),
+		(
+			dict(require_consent=True, sms_consent="Unknown", fall_back_to_email=False),
+			Decision(SKIP, reason="No text consent on file"),
+		),
+		(dict(require_consent=True, sms_consent="Granted"), Decision(SEND, "SMS")),
+		(dict(require_consent=False, sms_consent="Unknown"), Decision(SEND, "SMS")),
+		# an email unsubscribe does not stop texts
+		(dict(email_unsubscribed=True), Decision(SEND, "SMS")),
+	],
+	ids=lambda v: None if isinstance(v, Decision) else ",".join(f"{k}={v[k]}" for k in v),
+)
+def test_sms_checks_and_fallback(changes, expected):
+	assert run(facts(**changes)) == expected
+
+
+@pytest.mark.parametrize(
+	("changes", "expected"),
+	[
+		(dict(), Decision(SEND, "Email")),
+		(dict(email=None), Decision(SKIP, reason="No email address")),
+		(dict(email=""), Decision(SKIP, reason="No email address")),
+		(dict(email_unsubscribed=True), Decision(SKIP, reason="Unsubscribed from email")),
+		# text-only problems do not touch email
+		(dict(mobile=None, number_block="Opted Out", sms_consent="Revoked"), Decision(SEND, "Email")),
+		(dict(require_consent=True, sms_consent="Unknown"), Decision(SEND, "Email")),
+	],
+	ids=["ok", "no-email", "empty-email", "unsubscribed", "sms-blocks", "no-consent"],
+)
+def test_email_checks(changes, expected):
+	assert run(facts(channel="Email", **changes)) == expected
+
+
+# ---------------------------------------------------------------- the send window
+
+
+@pytest.mark.parametrize(
+	("now", "tz", "expected"),
+	[
+		(at(2026, 11, 18, 10, 30), NY, None),  # inside
+		(at(2026, 11, 18, 9, 0), NY, None),  # opening instant is inside
+		(at(2026, 11, 18, 18, 59), NY, None),
+		(at(2026, 11, 18, 19, 0), NY, THU_0900),  # closing instant is outside
+		(at(2026, 11, 18, 6), NY, at(2026, 11, 18, 9).astimezone(UTC)),
+		(at(2026, 11, 20, 20), NY, MON_0900),  # Friday evening -> Monday
+		(at(2026, 11, 21, 12), NY, MON_0900),  # Saturday
+		# the same instants, the patient in another zone
+		(at(2026, 11, 18, 10, 30), LA, at(2026, 11, 18, 9, tz=LA).astimezone(UTC)),  # 7:30 in LA
+		(at(2026, 11, 18, 10, 30), LONDON, None),  # 15:30 in London
+		(at(2026, 11, 18, 15, 0), LONDON, at(2026, 11, 19, 9, tz=LONDON).astimezone(UTC)),  # 20:00 London
+		(at(2026, 11, 18, 15, 0), LA, None),  # 12:00 in LA
+		# no time zone on the patient: UTC
+		(datetime(2026, 11, 18, 8, 0, tzinfo=UTC), None, datetime(2026, 11, 18, 9, 0, tzinfo=UTC)),
+	],
+)
+@pytest.mark.parametrize("channel", ["SMS", "Email"])
+def test_window(now, tz, expected, channel):
+	d = run(facts(channel=channel, now=now, time_zone=tz))
+	if expected is None:
+		assert d == Decision(SEND, channel)
+	else:
+		assert d == Decision(POSTPONE, channel, "Outside the send window", expected)
+
+
+@pytest.mark.parametrize(
+	("now", "tz", "expected_local"),
+	[
+		# US spring forward (Sunday 8 March 2026): Friday 20:00 EST -> Monday 9:00 EDT
+		(at(2026, 3, 6, 20), NY, at(2026, 3, 9, 9)),
+		# US fall back (Sunday 1 November 2026): Friday 20:00 EDT -> Monday 9:00 EST
+		(at(2026, 10, 30, 20), NY, at(2026, 11, 2, 9)),
+		# EU fall back (Sunday 25 October 2026) in London
+		(at(2026, 10, 23, 19, 30, tz=LONDON), LONDON, at(2026, 10, 26, 9, tz=LONDON)),
+		# EU spring forward (Sunday 29 March 2026) in London
+		(at(2026, 3, 27, 22, tz=LONDON), LONDON, at(2026, 3, 30, 9, tz=LONDON)),
+		# Los Angeles, across the US change, the instant given in UTC
+		(datetime(2026, 3, 7, 12, 0, tzinfo=UTC), LA, at(2026, 3, 9, 9, tz=LA)),
+	],
+)
+def test_window_across_dst_opens_at_local_nine(now, tz, expected_local):
+	d = run(facts(now=now, time_zone=tz))
+	assert d.action == POSTPONE
+	assert d.postpone_until == expected_local.astimezone(UTC)
+	assert d.postpone_until.astimezone(ZoneInfo(tz)).time() == time(9)
+
+
+def test_dst_offsets_differ_across_the_change():
+	before = run(facts(now=at(2026, 3, 6, 20))).postpone_until
+	assert before == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # EDT is UTC-4
+	after = run(facts(now=at(2026, 10, 30, 20))).postpone_until
+	assert after == datetime(2026, 11, 2, 14, 0, tzinfo=UTC)  # EST is UTC-5
+
+
+def test_fallback_email_is_held_to_the_window_too():
+	assert run(facts(mobile=None, now=at(2026, 11, 18, 20))) == Decision(
+		POSTPONE, "Email", "Outside the send window", THU_0900
+	)
+
+
+# ---------------------------------------------------------------- caps
+
+DAY_PATIENT = "Daily message cap reached for this patient"
+WEEK_PATIENT = "Weekly message cap reached for this patient"
+DAY_NUMBER = "Daily message cap reached for this number"
+WEEK_NUMBER = "Weekly message cap reached for this number"
+
+
+@pytest.mark.parametrize(
+	("channel", "counts", "caps", "reason"),
+	[
+		("SMS", dict(patient_day=1), Caps(1, 3), DAY_PATIENT),
+		("SMS", dict(patient_day=5), Caps(1, 3), DAY_PATIENT),
+		("Email", dict(patient_day=1), Caps(1, 3), DAY_PATIENT),
+		("SMS", dict(patient_day=1), Caps(2, 3), None),
+		("SMS", dict(patient_week=3), Caps(1, 3), WEEK_PATIENT),
+		("Email", dict(patient_week=3), Caps(1, 3), WEEK_PATIENT),
+		("SMS", dict(patient_week=2), Caps(1, 3), None),
+		("SMS", dict(patient_day=1, patient_week=3), Caps(1, 3), DAY_PATIENT),  # the daily cap is named first
+		# number caps: SMS only
+		("SMS", dict(number_day=1), Caps(1, 3), DAY_NUMBER),
+		("SMS", dict(number_week=3), Caps(1, 3), WEEK_NUMBER),
+		("Email", dict(number_day=1), Caps(1, 3), None),
+		("Email", dict(number_week=9), Caps(1, 3), None),
+		# 0 means no cap
+		("SMS", dict(patient_day=50, number_day=50), Caps(0, 3), None),
+		("SMS", dict(patient_week=50, number_week=50), Caps(1, 0), None),
+		("SMS", dict(patient_day=50, patient_week=50, number_day=50, number_week=50), Caps(0, 0), None),
+		("Email", dict(patient_day=50, patient_week=50), Caps(0, 0), None),
+		("SMS", dict(patient_week=5), Caps(0, 3), WEEK_PATIENT),
+		("SMS", dict(number_day=2), Caps(1, 0), DAY_NUMBER),
+	],
+)
+def test_caps(channel, counts, caps, reason):
+	d = run(facts(channel=channel, **counts), caps)
+	if reason is None:
+		assert d == Decision(SEND, channel)
+	else:
+		# the counts are rolling (last 24 h / 7 days): hold it a day, then into the window
+		expected = WINDOW.next_open(WED_1030 + timedelta(days=1), NY)
+		assert d == Decision(POSTPONE, channel, reason, expected)
+
+
+@pytest.mark.parametrize(
+	("now", "expected"),
+	[
+		# Wednesday 10:30 -> Thursday 10:30: inside Thursday's window, a full day after
+		(at(2026, 11, 18, 10, 30), at(2026, 11, 19, 10, 30).astimezone(UTC)),
+		# Friday -> Saturday is closed -> Monday's opening
+		(at(2026, 11, 20, 15), MON_0900),
+		# Thursday 18:30 -> Friday 18:30, still inside
+		(at(2026, 11, 19, 18, 30), at(2026, 11, 20, 18, 30).astimezone(UTC)),
+	],
+)
+def test_cap_postpones_to_the_next_day_in_the_window(now, expected):
+	d = run(facts(now=now, patient_day=1))
+	assert d.action == POSTPONE
+	assert d.postpone_until == expected
+	assert WINDOW.is_open(d.postpone_until, NY)
+	assert d.postpone_until >= now + timedelta(days=1)
+
+
+def test_number_caps_do_not_touch_an_email_fallback():
+	assert run(facts(mobile=None, number_day=5, number_week=5)) == Decision(SEND, "Email")
+
+
+def test_cap_postpone_in_another_time_zone():
+	now = at(2026, 11, 20, 15, tz=LONDON)  # Friday in London
+	d = run(facts(now=now, time_zone=LONDON, patient_week=3))
+	assert d.postpone_until == at(2026, 11, 23, 9, tz=LONDON).astimezone(UTC)
+
+
+# ---------------------------------------------------------------- call tasks
+
+
+@pytest.mark.parametrize(
+	"changes",
+	[
+		dict(now=at(2026, 11, 21, 3)),  # Saturday 3:00: outside the window
+		dict(now=at(2026, 11, 18, 22), time_zone=LA),
+		dict(patient_day=9, patient_week=9, number_day=9, number_week=9),
+		dict(
+			mobile=None, email=None, number_block="Opted Out", email_unsubscribed=True, sms_consent="Revoked"
+		),
+		dict(require_consent=True, sms_consent="Unknown"),
+	],
+	ids=["outside-window", "outside-window-la", "over-caps", "no-contact-details", "no-consent"],
+)
+def test_call_task_ignores_window_caps_and_channel_blocks(changes):
+	assert run(facts(channel="Call Task", **changes)) == Decision(SEND, "Call Task")
+
+
+# ---------------------------------------------------------------- the first text names the practice
+
+PRACTICE = "Bright Smile Dental"
+OPT_OUT = "Reply STOP to opt out."
+
+
+@pytest.mark.parametrize(
+	("practice", "body", "first", "expected"),
+	[
+		(
+			PRACTICE,
+			"Hi Pat, it's been a while. Book: https://x.example/b",
+			True,
+			f"{PRACTICE}: Hi Pat, it's been a while. Book: https://x.example/b {OPT_OUT}",
+		),
+		# not the first text: left alone
+		(PRACTICE, "Hi Pat, it's been a while.", False, "Hi Pat, it's been a while."),
+		# already names the practice (any case): no second name
+		(PRACTICE, "Hi Pat, bright smile dental here.", True, f"Hi Pat, bright smile dental here. {OPT_OUT}"),
+		# already says how to opt out: no second opt-out line
+		(PRACTICE, f"Hi Pat. {OPT_OUT}", True, f"{PRACTICE}: Hi Pat. {OPT_OUT}"),
+		(
+			PRACTICE,
+			"Hi Pat. Text stop to unsubscribe.",
+			True,
+			f"{PRACTICE}: Hi Pat. Text stop to unsubscribe.",
+		),
+		# both present: unchanged
+		(PRACTICE, f"{PRACTICE}: Hi Pat. {OPT_OUT}", True, f"{PRACTICE}: Hi Pat. {OPT_OUT}"),
+		# no practice name configured: only the opt-out line
+		("", "Hi Pat.", True, f"Hi Pat. {OPT_OUT}"),
+	],
+	ids=["adds-both", "not-first", "has-name", "has-opt-out", "has-stop-lowercase", "has-both", "no-name"],
+)
+def test_first_sms_identifies(practice, body, first, expected):
+	assert ensure_first_sms_identifies(body, first, practice, OPT_OUT) == expected
+
+
+def test_first_sms_is_idempotent():
+	once = ensure_first_sms_identifies("Hi Pat.", True, PRACTICE, OPT_OUT)
+	twice = ensure_first_sms_identifies(once, True, PRACTICE, OPT_OUT)
+	assert twice == once
+	assert twice.count(PRACTICE) == 1
+	assert twice.count(OPT_OUT) == 1
+
+
+@pytest.mark.parametrize(
+	"body",
+	[
+		"Hi Pat, stop by any time this week: https://x.example/b",
+		"Our nonstop Saturday hours are back, Pat.",
+	],
+	ids=["stop-by", "nonstop"],
+)
+def test_first_sms_says_how_to_opt_out_even_when_the_body_says_stop(body):
+	result = ensure_first_sms_identifies(body, True, PRACTICE, OPT_OUT)
+	assert OPT_OUT in result
