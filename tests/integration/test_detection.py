@@ -348,3 +348,30 @@ class TestTriggersAndOutcomes(DetectionCase):
 		[lq] = f.lapses_of(q)
 		self.assertEqual((lq.status, lq.booked_appointment), ("Booked", silent))
 		self.assertEqual(poll()["reactivated"], 0, "polling twice changes nothing")
+
+
+class TestPreviewApi(DetectionCase):
+	def test_manager_previews_agent_is_refused(self):
+		from winback_app.api.campaign_segment import preview as api_preview
+
+		seg = f.segment("T Api", "Recall Window", min_days=180, max_days=270)
+		p = f.patient()
+		f.past_appointment(p, 200)
+		result = api_preview(seg)
+		self.assertIn(p, [row["patient"] for row in preview(seg, sample=10_000)["sample"]])
+		self.assertGreaterEqual(result["joining"], 1)
+		self.assertEqual(frappe.db.count("Patient Lapse", {"patient": p}), 0, "a preview writes nothing")
+		agent = "winback-agent@example.com"
+		if not frappe.db.exists("User", agent):
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": agent,
+					"first_name": "Agent",
+					"send_welcome_email": 0,
+					"roles": [{"role": "Win-Back Agent"}],
+				}
+			).insert(ignore_permissions=True)
+		frappe.set_user(agent)
+		with self.assertRaises(frappe.PermissionError):
+			api_preview(seg)

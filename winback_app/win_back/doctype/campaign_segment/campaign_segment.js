@@ -1,0 +1,50 @@
+frappe.ui.form.on("Campaign Segment", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.add_custom_button(__("Preview who joins today"), () => show_preview(frm));
+		frm.add_custom_button(__("Patient Lapses"), () =>
+			frappe.set_route("List", "Patient Lapse", { segment: frm.doc.name })
+		);
+		if (frm.doc.enabled) {
+			frm.add_custom_button(__("Run detection now"), () =>
+				frappe
+					.xcall("winback_app.api.campaign_segment.run_detection_now", { segment: frm.doc.name })
+					.then((msg) => frappe.show_alert({ message: msg, indicator: "blue" }))
+			);
+		}
+	},
+});
+
+function show_preview(frm) {
+	frappe
+		.xcall("winback_app.api.campaign_segment.preview", { segment: frm.doc.name })
+		.then((r) => {
+			const esc = frappe.utils.escape_html;
+			const rows = (list) =>
+				list
+					.map(
+						(x) =>
+							`<tr><td><a href="/app/patient/${encodeURIComponent(x.patient)}">${esc(
+								x.patient_name || x.patient
+							)}</a></td><td>${esc(x.reason)}${x.holdout ? " (" + __("holdout") + ")" : ""}</td></tr>`
+					)
+					.join("");
+			const reasons = Object.entries(r.excluded || {})
+				.sort((a, b) => b[1] - a[1])
+				.map(([reason, n]) => `<tr><td>${esc(reason)}</td><td class="text-right">${n}</td></tr>`)
+				.join("");
+			const html = r.event_driven
+				? `<p>${__("Patients join this campaign when they miss an appointment, not in the nightly run.")}</p>`
+				: `<p><b>${r.joining}</b> ${__("patients would join today")} (${r.holdout} ${__(
+						"held out for measurement"
+				  )}).</p>
+				<h5>${__("Left out, by reason")}</h5><table class="table table-sm">${
+						reasons || `<tr><td>${__("Nobody")}</td></tr>`
+				  }</table>
+				<h5>${__("Sample of those joining")}</h5><table class="table table-sm">${rows(r.sample)}</table>
+				<h5>${__("Sample of those left out")}</h5><table class="table table-sm">${rows(
+						r.excluded_sample
+				  )}</table>`;
+			frappe.msgprint({ title: __("Who joins {0} today", [frm.doc.name]), message: html, wide: true });
+		});
+}
