@@ -18,6 +18,7 @@ before_uninstall = "winback_app.install.before_uninstall"
 export_python_type_annotations = True
 require_type_annotated_api_methods = True
 
+app_include_js = "/assets/winback_app/js/winback_desk.js"
 doctype_js = {"Patient": "public/js/patient.js"}
 
 doc_events = {

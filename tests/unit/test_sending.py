@@ -63,9 +63,15 @@ def test_inactive_lapse_skips(status, channel):
 	assert run(facts(lapse_status=status, channel=channel)) == Decision(SKIP, reason=f"Lapse is {status}")
 
 
-@pytest.mark.parametrize("status", ["Open", "In Cadence", "Replied"])
+@pytest.mark.parametrize("status", ["Open", "In Cadence"])
 def test_active_lapse_sends(status):
 	assert run(facts(lapse_status=status)) == Decision(SEND, "SMS")
+
+
+def test_a_reply_waiting_for_a_person_holds_the_rest_of_the_cadence():
+	decision = run(facts(lapse_status="Replied", replied=True, skip_if_replied=False))
+	assert decision.action == POSTPONE and "Waiting for a person" in decision.reason
+	assert decision.postpone_until == at(2026, 11, 19, 10, 30).astimezone(UTC)
 
 
 @pytest.mark.parametrize(
@@ -92,10 +98,6 @@ def test_active_lapse_sends(status):
 			Decision(SEND, "SMS"),
 		),
 		(
-			dict(replied=True, skip_if_replied=False, lapse_status="Replied"),
-			Decision(SEND, "SMS"),
-		),
-		(
 			dict(replied=False, skip_if_replied=True),
 			Decision(SEND, "SMS"),
 		),
@@ -106,7 +108,6 @@ def test_active_lapse_sends(status):
 		"replied-skip",
 		"replied-skip-email",
 		"replied-no-skip",
-		"replied-status-no-skip",
 		"not-replied",
 	],
 )

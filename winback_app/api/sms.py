@@ -23,3 +23,19 @@ def status(**kwargs) -> Response:
 	form = frappe.request.form
 	apply_status(form.get("MessageSid") or "", form.get("MessageStatus") or "", form.get("ErrorCode") or "")
 	return Response("", status=204)
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+def inbound(**kwargs) -> Response:
+	"""Incoming text: POST /api/method/winback_app.api.sms.inbound (set as the number's or service's webhook)."""
+	if not is_from_twilio():
+		return _forbidden()
+	from twilio.twiml.messaging_response import MessagingResponse
+
+	from winback_app.inbox import handle_inbound
+
+	answer = handle_inbound(frappe.request.form.to_dict(flat=True))
+	twiml = MessagingResponse()
+	if answer:
+		twiml.message(answer)
+	return Response(str(twiml), status=200, mimetype="text/xml")

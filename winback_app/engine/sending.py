@@ -67,6 +67,13 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 		return Decision(SKIP, reason="Patient is marked do not contact")
 	if f.replied and f.skip_if_replied:
 		return Decision(SKIP, reason="Patient replied")
+	if f.lapse_status == "Replied":
+		# A reply waits for a person: the rest of the cadence holds until they resume or close it.
+		return Decision(
+			POSTPONE,
+			reason="Waiting for a person to answer the patient",
+			postpone_until=window.next_open(f.now + timedelta(days=1), f.time_zone),
+		)
 	if f.snoozed_until and f.snoozed_until > f.now:
 		return Decision(
 			POSTPONE,

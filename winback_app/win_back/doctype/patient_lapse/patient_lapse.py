@@ -20,9 +20,11 @@ class PatientLapse(Document):
 
 		booked_appointment: DF.Link | None
 		booked_on: DF.Datetime | None
+		booking_token_encrypted: DF.SmallText | None
 		booking_token_expires: DF.Datetime | None
 		booking_token_hash: DF.Data | None
 		cadence_started_on: DF.Datetime | None
+		choices_offered_on: DF.Datetime | None
 		closed_on: DF.Datetime | None
 		closed_reason: DF.Data | None
 		company: DF.Link | None

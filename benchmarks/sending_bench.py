@@ -1,0 +1,711 @@
+"""Sending benchmark: N due SMS attempts through the dispatcher, Outbox vs Twilio (loopback), in one run.
+
+Run (from the bench's sites directory, on a site of its own; never winback.test or winback-bench.test):
+    cd /opt/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/sending_bench.py \
+        --site winback-send.test --attempts 100000
+    # where the time goes (cProfile + SQL by statement shape), on a smaller run:
+    ../env/bin/python /work/main/benchmarks/sending_bench.py --site winback-send.test --attempts 5000 --profile
+
+Data (generated once, idempotent, reused; everything named "SBP-..." or in the campaign "Send Bench SMS"):
+N patients inserted in bulk (tabPatient rows, then winback_app.phones.sync_stale()), each with one lapse and one
+SMS attempt (winback_app.detection.writer.insert_lapses), one patient per attempt. Only fictional NANP numbers
+"(NXX) 555-01xx" are used. There are only 100 such lines per area code and at most 792 NXX area codes (N11
+excluded), so above ~79k patients some numbers are shared by two patients (as families share numbers); the
+frequency caps are therefore switched off (max_messages_per_day/week = 0) so that none of the N is postponed.
+The cap-counting queries still run: only the engine's comparison is skipped.
+
+Before each mode the same N attempts are reset to Scheduled and due one minute ago (any other attempts of the
+set are pushed a year out), their Communications deleted and the lapses' booking tokens cleared, so both modes
+do exactly the same work up to the channel. Win-Back Settings: window 08:00-21:00 every day, patients in an
+"Etc/GMT..." zone where it is midday now, messages_per_second 0 (unthrottled), Outbox or Twilio with fake
+AC/MG SIDs. The Twilio mode uses the real twilio Client (channels_for(settings)) with client.api.base_url
+pointed at benchmarks/twilio_loopback.py, which this script starts on 127.0.0.1 and stops at the end.
+
+Measured per mode (one process): wall time of dispatch(), attempts/s, database calls per attempt (every
+frappe.db.sql call, commits included, by wrapping frappe.db.sql) and the time inside them, time inside
+channel.send(), RSS sampled every 0.2 s from /proc/self/status (peak, first and last 10% of the run: "flat"
+means those two agree), VmHWM (reset per mode via /proc/self/clear_refs) and ru_maxrss. Afterwards it checks
+that every attempt is Sent exactly once: Sent rows, distinct Communications and timeline links, provider ids,
+and, for Twilio, the loopback server's request count and duplicate (To, Body) pairs. Goals are reported, not
+asserted: Outbox >= 1,000/s, Twilio >= 250/s, RSS < 300 MB and flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import frappe
+
+PROTECTED_SITES = ("winback.test", "winback-bench.test")
+PREFIX = "SBP-"
+SEGMENT = "Send Bench SMS"
+TEMPLATE = "{{ first_name }}, it's {{ practice_name }}: time to book {{ booking_link }} {{ opt_out_text }}"
+ACCOUNT_SID = "AC" + "5e" * 16
+SERVICE_SID = "MG" + "5e" * 16
+AUTH_TOKEN = "bench-token-not-a-secret"
+GOALS = {"Outbox": 1000, "Twilio": 250}
+RSS_GOAL_MB = 300
+FIRST = ("Alex", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn", "Harper")
+LAST = ("Rivera", "Smith", "Nguyen", "Okafor", "Garcia", "Chen", "Patel", "Kim", "Lopez", "Novak")
+HERE = Path(__file__).resolve().parent
+
+
+# ---------------------------------------------------------------------------------------------------------
+# data
+
+
+def area_codes() -> list[str]:
+	"""NXX area codes 201-989 without N11 whose 555-01xx numbers winback_app's normalize() accepts."""
+	from winback_app.engine.phone import normalize
+
+	codes = []
+	for code in range(201, 990):
+		s = str(code)
+		if s[1:] == "11":
+			continue
+		if normalize(f"({s}) 555-0100", "US"):
+			codes.append(s)
+	return codes
+
+
+def mobile(i: int, codes: list[str]) -> str:
+	return f"({codes[(i // 100) % len(codes)]}) 555-01{i % 100:02d}"
+
+
+def midday_zone() -> str:
+	utc_hour = datetime.utcnow().hour
+	offset = max(-12, min(14, 12 - utc_hour))
+	return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+def ensure_segment() -> str:
+	if not frappe.db.exists("Campaign Segment", SEGMENT):
+		frappe.get_doc(
+			{
+				"doctype": "Campaign Segment",
+				"segment_name": SEGMENT,
+				"rule_kind": "Recall Window",
+				"priority": 90,
+				"enabled": 1,
+				"min_days": 180,
+				"max_days": 270,
+				"holdout_percent": 0,
+				"fall_back_to_email": 0,
+				"touches": [{"day_offset": 1, "channel": "SMS", "template": TEMPLATE}],
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+	return SEGMENT
+
+
+def generate(n: int, chunk: int = 10_000) -> None:
+	"""Make sure N bench patients exist, each with one lapse and one SMS attempt in SEGMENT. Idempotent."""
+	from frappe.utils import add_days, getdate, now_datetime
+
+	from winback_app.detection import writer
+	from winback_app.engine.detection import Candidate, Entry, PatientFacts
+	from winback_app.engine.phone import normalize
+	from winback_app.phones import sync_stale
+	from winback_app.segments import segment_spec
+	from winback_app.settings import send_window
+
+	seg = ensure_segment()
+	codes = area_codes()
+	zone = midday_zone()
+	have = frappe.db.count("Patient", {"name": ("like", f"{PREFIX}%")})
+	gender = frappe.db.get_value("Gender", {}, "name")
+	t0 = time.perf_counter()
+	cols = [
+		"name", "creation", "modified", "owner", "modified_by", "docstatus", "first_name", "last_name",
+		"patient_name", "sex", "status", "mobile", "email", "winback_sms_consent", "winback_time_zone",
+	]  # fmt: skip
+	for start in range(have, n, chunk):
+		now = now_datetime()
+		rows = []
+		for i in range(start, min(n, start + chunk)):
+			first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+			rows.append(
+				(
+					f"{PREFIX}{i:07d}", now, now, "Administrator", "Administrator", 0, first, last,
+					f"{first} {last}", gender, "Active", mobile(i, codes), f"sbp{i}@example.com", "Unknown", zone,
+				)  # fmt: skip
+			)
+		frappe.db.bulk_insert("Patient", cols, rows)
+		frappe.db.commit()
+		print(f"  patients {min(n, start + chunk):,}/{n:,}", file=sys.stderr, flush=True)
+	if n > have:
+		synced = sync_stale()
+		frappe.db.commit()
+		print(f"  sync_stale: {synced:,} phone rows refreshed", file=sys.stderr, flush=True)
+
+	Lapse = frappe.qb.DocType("Patient Lapse")
+	Patient = frappe.qb.DocType("Patient")
+	missing = (
+		frappe.qb.from_(Patient)
+		.left_join(Lapse)
+		.on((Lapse.patient == Patient.name) & (Lapse.segment == seg))
+		.select(Patient.name, Patient.first_name, Patient.patient_name, Patient.mobile, Patient.email)
+		.where(Patient.name.like(f"{PREFIX}%"))
+		.where(Lapse.name.isnull())
+		.orderby(Patient.name)
+		.run()
+	)
+	spec = segment_spec(frappe.get_doc("Campaign Segment", seg))
+	company = frappe.defaults.get_global_default("company")
+	window = send_window()
+	visit = add_days(getdate(), -200)
+	for start in range(0, len(missing), chunk):
+		part = missing[start : start + chunk]
+		facts = {
+			p: PatientFacts(p, first, full, mobile=normalize(m), email=e, time_zone=zone)
+			for p, first, full, m, e in part
+		}
+		entries = [
+			Entry(p, seg, Candidate(p, visit, company=company, last_visit=visit), False, "benchmark")
+			for p, *_ in part
+		]
+		writer.insert_lapses(entries, facts, {seg: spec}, "sending-bench", zone, window)
+		frappe.db.commit()
+		print(f"  lapses {start + len(part):,}/{len(missing):,}", file=sys.stderr, flush=True)
+	if n > have or missing:
+		print(f"  generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+
+def dataset_size() -> int:
+	return frappe.db.sql(
+		"""select count(*) from `tabWin-Back Contact Attempt` a
+		where a.segment = %s and a.patient like %s""",
+		(SEGMENT, f"{PREFIX}%"),
+	)[0][0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# state before each mode
+
+
+def configure(mode: str, zone: str) -> None:
+	doc = frappe.get_single("Win-Back Settings")
+	doc.update(
+		{
+			"sending_mode": mode,
+			"pause_sending": 0,
+			"sms_consent_policy": "Everyone not opted out",
+			"window_start": "08:00:00",
+			"window_end": "21:00:00",
+			**{
+				f"send_on_{d}": 1
+				for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+			},
+			"messages_per_second": 0,
+			"max_messages_per_day": 0,
+			"max_messages_per_week": 0,
+			"practice_name": "Bright Smile Dental",
+			"practice_phone": "(202) 555-0100",
+			"public_base_url": "https://clinic.example.com",
+			"default_region": "US",
+			"request_timeout_seconds": 10,
+			"twilio_account_sid": ACCOUNT_SID,
+			"twilio_auth_token": AUTH_TOKEN,
+			"twilio_messaging_service_sid": SERVICE_SID,
+		}
+	)
+	doc.save(ignore_permissions=True)
+	frappe.db.commit()
+
+
+def reset(n: int, zone: str) -> str:
+	"""The first n attempts of the set: Scheduled, due a minute ago, never sent. The rest: a year out.
+	Returns the name of the n-th attempt (the selection is name <= it)."""
+	names = frappe.db.sql(
+		"""select name from `tabWin-Back Contact Attempt` where segment = %s and patient like %s
+		order by name limit 1 offset %s""",
+		(SEGMENT, f"{PREFIX}%", n - 1),
+	)
+	if not names:
+		raise SystemExit(f"the data set has fewer than {n:,} attempts")
+	last = names[0][0]
+	now = frappe.utils.now_datetime()
+	frappe.db.sql(
+		"""delete l from `tabCommunication Link` l
+		join `tabCommunication` c on c.name = l.parent
+		join `tabPatient Lapse` p on p.name = c.reference_name
+		where c.reference_doctype = 'Patient Lapse' and p.segment = %s""",
+		(SEGMENT,),
+	)
+	frappe.db.sql(
+		"""delete c from `tabCommunication` c
+		join `tabPatient Lapse` p on p.name = c.reference_name
+		where c.reference_doctype = 'Patient Lapse' and p.segment = %s""",
+		(SEGMENT,),
+	)
+	frappe.db.sql(
+		"""update `tabWin-Back Contact Attempt`
+		set status = 'Scheduled', due_at = if(name <= %(last)s, %(due)s, %(later)s), tries = 0,
+			claim_token = null, claimed_at = null, sent_at = null, to_address = null, provider = null,
+			provider_id = null, communication = null, body = null, error_code = null, error_message = null,
+			skip_reason = null, todo = null, modified = %(now)s
+		where segment = %(seg)s and patient like %(prefix)s""",
+		{
+			"last": last,
+			"due": now - timedelta(minutes=1),
+			"later": now + timedelta(days=365),
+			"now": now,
+			"seg": SEGMENT,
+			"prefix": f"{PREFIX}%",
+		},
+	)
+	frappe.db.sql(
+		"""update `tabPatient Lapse` set status = 'In Cadence', booking_token_hash = null,
+		booking_token_encrypted = null, booking_token_expires = null, time_zone = %s
+		where segment = %s""",
+		(zone, SEGMENT),
+	)
+	frappe.db.sql(
+		"update `tabPatient` set winback_time_zone = %s where name like %s", (zone, f"{PREFIX}%")
+	)
+	frappe.db.commit()
+	other = frappe.db.sql(
+		"""select count(*) from `tabWin-Back Contact Attempt`
+		where status = 'Scheduled' and due_at <= %s and not (segment = %s and patient like %s)""",
+		(now, SEGMENT, f"{PREFIX}%"),
+	)[0][0]
+	if other:
+		raise SystemExit(f"{other} other attempts are due on this site; the benchmark would send them too")
+	return last
+
+
+# ---------------------------------------------------------------------------------------------------------
+# measurement
+
+
+def normalize_sql(query: str) -> str:
+	q = " ".join(str(query).split())
+	q = re.sub(r"'(?:[^'\\]|\\.)*'", "?", q)
+	q = re.sub(r"%\(\w+\)s|%s", "?", q)
+	q = re.sub(r"\b\d+(?:\.\d+)?\b", "?", q)
+	q = re.sub(r"\(\s*\?(?:\s*,\s*\?)+\s*\)", "(?,...)", q)
+	q = re.sub(r"(?:\s*WHEN .*? THEN \?)+", " WHEN ... THEN ?", q)
+	return q[:150]
+
+
+class SqlMeter:
+	"""Counts and times every frappe.db.sql call (qb .run(), get_value, bulk_insert, commit...)."""
+
+	def __init__(self, by_shape: bool = False):
+		self.count = 0
+		self.commits = 0
+		self.seconds = 0.0
+		self.kinds: Counter = Counter()
+		self.by_shape = by_shape
+		self.shapes: dict[str, list] = defaultdict(lambda: [0, 0.0])
+		self._original = None
+
+	def install(self):
+		db = frappe.db
+		self._original = original = db.sql
+		clock = time.perf_counter
+
+		def sql(query, *args, **kwargs):
+			start = clock()
+			try:
+				return original(query, *args, **kwargs)
+			finally:
+				spent = clock() - start
+				self.count += 1
+				self.seconds += spent
+				text = str(query).lstrip()
+				kind = text[:6].lower().split(" ")[0]
+				self.kinds[kind] += 1
+				if kind == "commit":
+					self.commits += 1
+				if self.by_shape:
+					entry = self.shapes[normalize_sql(text)]
+					entry[0] += 1
+					entry[1] += spent
+
+		db.sql = sql
+
+	def uninstall(self):
+		if self._original is not None:
+			frappe.db.sql = self._original
+			self._original = None
+
+
+def vm(field: str) -> int:
+	"""A /proc/self/status field in kB."""
+	with open("/proc/self/status") as f:
+		for line in f:
+			if line.startswith(field + ":"):
+				return int(line.split()[1])
+	return 0
+
+
+class RssSampler(threading.Thread):
+	def __init__(self, progress, every: float = 0.2, report_every: float = 30.0):
+		super().__init__(daemon=True)
+		self.samples: list[tuple[float, int]] = []
+		self.every, self.report_every, self.progress = every, report_every, progress
+		self.done = threading.Event()
+
+	def run(self):
+		start = last_report = time.monotonic()
+		while not self.done.is_set():
+			now = time.monotonic()
+			self.samples.append((now - start, vm("VmRSS")))
+			if now - last_report >= self.report_every:
+				last_report = now
+				print(f"    {now - start:7.0f} s  {self.progress()}  RSS {self.samples[-1][1] / 1024:.0f} MB",
+					file=sys.stderr, flush=True)  # fmt: skip
+			self.done.wait(self.every)
+
+	def stop(self):
+		self.done.set()
+		self.join()
+
+	def summary(self) -> dict:
+		kb = [s[1] for s in self.samples] or [0]
+		tenth = max(1, len(kb) // 10)
+		return {
+			"rss_peak_mb": max(kb) / 1024,
+			"rss_first10_mb": sum(kb[:tenth]) / tenth / 1024,
+			"rss_last10_mb": sum(kb[-tenth:]) / tenth / 1024,
+			"samples": len(kb),
+		}
+
+
+def reset_hwm() -> bool:
+	try:
+		with open("/proc/self/clear_refs", "w") as f:
+			f.write("5")  # resets VmHWM (peak RSS) to the current RSS
+		return True
+	except OSError:
+		return False
+
+
+class Loopback:
+	"""benchmarks/twilio_loopback.py in a child process (its own CPU, not our GIL)."""
+
+	def __init__(self):
+		self.proc = subprocess.Popen(
+			[sys.executable, str(HERE / "twilio_loopback.py"), "--max-seconds", "14400"],
+			stdin=subprocess.PIPE,
+			stdout=subprocess.PIPE,
+			text=True,
+		)
+		line = self.proc.stdout.readline()
+		if not line.startswith("PORT "):
+			raise RuntimeError(f"loopback server did not start: {line!r}")
+		self.url = f"http://127.0.0.1:{int(line.split()[1])}"
+		import requests
+
+		self.http = requests.Session()
+
+	def stats(self) -> dict:
+		return self.http.get(self.url + "/__stats", timeout=5).json()
+
+	def reset(self):
+		self.http.post(self.url + "/__reset", timeout=5)
+
+	def stop(self) -> None:
+		try:
+			self.http.post(self.url + "/__shutdown", timeout=5)
+		except Exception:
+			pass
+		self.proc.stdin.close()  # and, should the request have failed, the closed stdin stops it too
+		try:
+			self.proc.wait(timeout=10)
+		except subprocess.TimeoutExpired:
+			self.proc.terminate()
+			self.proc.wait(timeout=10)
+
+
+def build_channels(mode: str, loopback: Loopback | None):
+	from winback_app.dispatch.run import channels_for
+	from winback_app.settings import get_settings
+
+	channels = channels_for(get_settings())
+	if mode == "Twilio":
+		channels["SMS"].client.api.base_url = loopback.url
+	return channels
+
+
+def time_sends(channel) -> list:
+	"""Wrap channel.send to add the time spent inside it to acc[0]."""
+	acc = [0.0]
+	send = channel.send
+	clock = time.perf_counter
+
+	def timed(message):
+		start = clock()
+		try:
+			return send(message)
+		finally:
+			acc[0] += clock() - start
+
+	channel.send = timed
+	return acc
+
+
+def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: bool = False) -> dict:
+	from winback_app.dispatch.run import dispatch
+
+	zone = midday_zone()
+	configure(mode, zone)
+	last = reset(n, zone)
+	if loopback:
+		loopback.reset()
+	errors_before = frappe.db.count("Error Log")
+	channels = build_channels(mode, loopback)
+	send_seconds = time_sends(channels["SMS"])
+	meter = SqlMeter(by_shape=profile)
+	sampler = RssSampler(lambda: f"~{max(0, meter.commits - 2) // 2 * chunk:,} attempts done, {meter.count:,} queries")
+	reset_hwm()
+	rss_before = vm("VmRSS")
+	meter.install()
+	sampler.start()
+	profiler = cProfile.Profile() if profile else None
+	started = time.perf_counter()
+	try:
+		if profiler:
+			profiler.enable()
+		totals = dispatch(chunk=chunk, time_budget=6 * 3600, channels=channels)
+		if profiler:
+			profiler.disable()
+	finally:
+		wall = time.perf_counter() - started
+		meter.uninstall()
+		sampler.stop()
+	result = {
+		"mode": mode,
+		"n": n,
+		"wall": wall,
+		"rate": n / wall,
+		"totals": totals,
+		"queries": meter.count,
+		"kinds": dict(meter.kinds),
+		"sql_seconds": meter.seconds,
+		"send_seconds": send_seconds[0],
+		"rss_before_mb": rss_before / 1024,
+		"hwm_mb": vm("VmHWM") / 1024,
+		**sampler.summary(),
+	}
+	result["checks"] = verify(mode, n, last, errors_before, loopback)
+	if profiler:
+		result["profile"] = profiler
+		result["shapes"] = meter.shapes
+	return result
+
+
+def verify(mode: str, n: int, last: str, errors_before: int, loopback: Loopback | None) -> dict:
+	frappe.db.rollback()
+	sel = "a.segment = %(seg)s and a.patient like %(prefix)s and a.name <= %(last)s"
+	args = {"seg": SEGMENT, "prefix": f"{PREFIX}%", "last": last}
+	statuses = dict(
+		frappe.db.sql(
+			f"select a.status, count(*) from `tabWin-Back Contact Attempt` a where {sel} group by a.status",
+			args,
+		)
+	)
+	sent, comms, providers, pids, bodies = frappe.db.sql(
+		f"""select count(*), count(distinct a.communication), count(distinct a.provider),
+			count(distinct a.provider_id), sum(a.body like '%%Bright Smile Dental%%' and a.body like '%%STOP%%')
+		from `tabWin-Back Contact Attempt` a where {sel} and a.status = 'Sent'""",
+		args,
+	)[0]
+	provider = frappe.db.sql(
+		f"select distinct a.provider from `tabWin-Back Contact Attempt` a where {sel} and a.status = 'Sent'",
+		args,
+	)
+	comm_rows, comm_distinct_lapses = frappe.db.sql(
+		"""select count(*), count(distinct c.reference_name) from `tabCommunication` c
+		join `tabPatient Lapse` p on p.name = c.reference_name
+		where c.reference_doctype = 'Patient Lapse' and p.segment = %s""",
+		(SEGMENT,),
+	)[0]
+	links = frappe.db.sql(
+		"""select count(*) from `tabCommunication Link` l join `tabCommunication` c on c.name = l.parent
+		join `tabPatient Lapse` p on p.name = c.reference_name
+		where c.reference_doctype = 'Patient Lapse' and p.segment = %s and l.link_doctype = 'Patient'""",
+		(SEGMENT,),
+	)[0][0]
+	tokens = frappe.db.sql(
+		"select count(*) from `tabPatient Lapse` where segment = %s and booking_token_hash is not null",
+		(SEGMENT,),
+	)[0][0]
+	checks = {
+		"statuses": statuses,
+		"sent": sent,
+		"distinct_communications": comms,
+		"communication_rows": comm_rows,
+		"communication_lapses": comm_distinct_lapses,
+		"timeline_links": links,
+		"distinct_provider_ids": pids,
+		"provider": ",".join(p[0] or "" for p in provider),
+		"bodies_with_name_and_stop": int(bodies or 0),
+		"booking_tokens": tokens,
+		"error_logs": frappe.db.count("Error Log") - errors_before,
+	}
+	if loopback:
+		checks["loopback"] = loopback.stats()
+	ok = (
+		sent == n
+		and statuses == {"Sent": n}
+		and comms == n
+		and comm_rows == n
+		and comm_distinct_lapses == n
+		and links == n
+		and checks["error_logs"] == 0
+	)
+	if mode == "Twilio":
+		lb = checks["loopback"]
+		ok = ok and pids == n and lb["requests"] == n and lb["created"] == n and lb["duplicate_bodies"] == 0
+	checks["exactly_once"] = bool(ok)
+	return checks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# report
+
+
+def table(results: list[dict]) -> str:
+	def row(label, fmt):
+		return [label] + [fmt(r) for r in results]
+
+	def goal_ratio(r):
+		goal = GOALS.get(r["mode"])
+		return f"{r['rate'] / goal:.2f}x of {goal:,}/s" if goal else ""
+
+	def rss_verdict(r):
+		flat = r["rss_last10_mb"] - r["rss_first10_mb"]
+		return f"{'OK' if r['rss_peak_mb'] < RSS_GOAL_MB else 'OVER'} (last-first 10%: {flat:+.1f} MB)"
+
+	def kinds(r):
+		k = r["kinds"]
+		return " ".join(f"{name[:3]} {k.get(name, 0) / r['n']:.2f}" for name in ("select", "update", "insert", "commit"))
+
+	lb = lambda r: r["checks"].get("loopback")  # noqa: E731
+	rows = [
+		row("attempts due", lambda r: f"{r['n']:,}"),
+		row("sent (dispatch totals)", lambda r: f"{r['totals'].get('Sent', 0):,} (claimed {r['totals'].get('claimed', 0):,})"),
+		row("wall time", lambda r: f"{r['wall']:.1f} s"),
+		row("attempts / s", lambda r: f"{r['rate']:,.0f}"),
+		row("  vs goal", goal_ratio),
+		row("ms / attempt", lambda r: f"{1000 * r['wall'] / r['n']:.2f}"),
+		row("  in SQL calls", lambda r: f"{1000 * r['sql_seconds'] / r['n']:.2f} ({100 * r['sql_seconds'] / r['wall']:.0f}%)"),
+		row("  in channel.send", lambda r: f"{1000 * r['send_seconds'] / r['n']:.2f} ({100 * r['send_seconds'] / r['wall']:.0f}%)"),
+		row("  other Python", lambda r: f"{1000 * (r['wall'] - r['sql_seconds'] - r['send_seconds']) / r['n']:.2f}"),
+		row("DB queries / attempt", lambda r: f"{r['queries'] / r['n']:.2f} ({r['queries']:,})"),
+		row("  sel/upd/ins/commit", kinds),
+		row("RSS peak (sampled)", lambda r: f"{r['rss_peak_mb']:.0f} MB"),
+		row("RSS first/last 10%", lambda r: f"{r['rss_first10_mb']:.0f} / {r['rss_last10_mb']:.0f} MB"),
+		row("  vs goal < 300 MB", rss_verdict),
+		row("VmHWM (reset per mode)", lambda r: f"{r['hwm_mb']:.0f} MB"),
+		row("Sent rows / Comms / links", lambda r: f"{r['checks']['sent']:,} / {r['checks']['communication_rows']:,} / {r['checks']['timeline_links']:,}"),
+		row("distinct provider ids", lambda r: f"{r['checks']['distinct_provider_ids']:,} ({r['checks']['provider']})"),
+		row("loopback POSTs / dup", lambda r: f"{lb(r)['requests']:,} / {lb(r)['duplicate_bodies']}" if lb(r) else "-"),
+		row("Error Log rows added", lambda r: str(r["checks"]["error_logs"])),
+		row("exactly once", lambda r: "yes" if r["checks"]["exactly_once"] else "NO"),
+	]
+	width0 = max(len(r[0]) for r in rows) + 2
+	widths = [max(len(r[i]) for r in rows) + 2 for i in range(1, len(results) + 1)]
+	head = "".ljust(width0) + "".join(
+		(f"{r['mode']}" + (" (loopback)" if r["mode"] == "Twilio" else "")).ljust(w) for r, w in zip(results, widths)
+	)
+	lines = [head.rstrip(), "-" * len(head.rstrip())]
+	lines += ["".join([r[0].ljust(width0)] + [c.ljust(w) for c, w in zip(r[1:], widths)]).rstrip() for r in rows]
+	return "\n".join(lines)
+
+
+def print_profile(r: dict, top: int = 25) -> None:
+	n = r["n"]
+	print(f"\n=== profile: {r['mode']}, {n:,} attempts, {r['wall']:.1f} s under cProfile ===")
+	shapes = sorted(r["shapes"].items(), key=lambda kv: -kv[1][1])
+	print(f"SQL by statement shape (top {top} by total time; per attempt):")
+	print(f"  {'calls/att':>9} {'ms/att':>7} {'ms/call':>7}  statement")
+	for shape, (calls, seconds) in shapes[:top]:
+		print(f"  {calls / n:9.3f} {1000 * seconds / n:7.3f} {1000 * seconds / calls:7.3f}  {shape}")
+	out = io.StringIO()
+	stats = pstats.Stats(r["profile"], stream=out)
+	stats.sort_stats("tottime").print_stats(top)
+	stats.sort_stats("cumulative").print_stats(r"winback_app|twilio/|requests/|frappe/(utils/password|database|query_builder)", top)
+	print(out.getvalue())
+
+
+def main():
+	parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--attempts", type=int, default=100_000)
+	parser.add_argument("--chunk", type=int, default=200, help="dispatch() chunk (the app's default: 200)")
+	parser.add_argument("--modes", default="Outbox,Twilio")
+	parser.add_argument("--profile", action="store_true", help="cProfile + SQL by shape (slower)")
+	parser.add_argument("--generate-only", action="store_true")
+	parser.add_argument("--json", help="also write the results here")
+	args = parser.parse_args()
+	if args.site in PROTECTED_SITES:
+		raise SystemExit(f"{args.site} belongs to other work; use a site of its own (winback-send.test)")
+
+	frappe.init(site=args.site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	if "winback_app" not in frappe.get_installed_apps():
+		raise SystemExit(f"winback_app is not installed on {args.site}")
+	if args.generate_only:
+		generate(args.attempts)
+		return
+	if dataset_size() < args.attempts:
+		# In a child process, so the timed runs start from a process that never held 100k generated rows.
+		print(f"generating {args.attempts:,} patients / lapses / attempts ...", file=sys.stderr, flush=True)
+		subprocess.run(
+			[sys.executable, __file__, "--site", args.site, "--attempts", str(args.attempts), "--generate-only"],
+			check=True,
+		)
+	size = dataset_size()
+	modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+	loopback = Loopback() if "Twilio" in modes else None
+	results = []
+	try:
+		for mode in modes:
+			print(f"{mode}: dispatching {args.attempts:,} due attempts (set of {size:,}) ...", file=sys.stderr, flush=True)
+			r = run_mode(mode, args.attempts, args.chunk, loopback, profile=args.profile)
+			print(f"{mode}: {r['rate']:,.0f} attempts/s, exactly once: {r['checks']['exactly_once']}", file=sys.stderr, flush=True)
+			results.append(r)
+	finally:
+		if loopback:
+			loopback.stop()
+		configure("Outbox", midday_zone())  # never leave the site in Twilio mode
+
+	when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+	print(f"\nSending benchmark, site {args.site}, {when}, {os.cpu_count()} CPUs, chunk {args.chunk}"
+		f"{', UNDER cProfile' if args.profile else ''}")  # fmt: skip
+	print(table(results))
+	print(f"process ru_maxrss (both modes, whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+	for r in results:
+		if r["checks"]["exactly_once"]:
+			continue
+		print(f"{r['mode']} checks: {json.dumps(r['checks'], default=str)}")
+	if args.profile:
+		for r in results:
+			print_profile(r)
+	if args.json:
+		Path(args.json).write_text(
+			json.dumps([{k: v for k, v in r.items() if k not in ("profile", "shapes")} for r in results], default=str, indent=1)
+		)
+	frappe.destroy()
+
+
+if __name__ == "__main__":
+	main()

@@ -1,0 +1,223 @@
+"""Inbound texts: record once, understand, act within the request, and put a person on it when needed.
+
+The webhook (api/sms.py) calls handle_inbound() after the Twilio signature was checked. The reply row is
+inserted first, keyed by Twilio's MessageSid, so a replayed webhook hits the unique key and changes nothing.
+Effects (opt-out, snooze, pause, reason for leaving) happen in the same request and transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import add_days, cint, get_datetime, now_datetime
+
+from winback_app.engine import inbox, replies
+from winback_app.engine.phone import normalize
+from winback_app.optouts import allow_number, block_number, is_blocked
+from winback_app.phones import patients_for_number
+from winback_app.settings import get_settings, phone_region
+
+Lapse = DocType("Patient Lapse")
+OPEN = ("Open", "In Cadence", "Replied")
+MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
+
+
+def handle_inbound(form: dict) -> str | None:
+	"""Returns the text of the automatic answer, or None for silence."""
+	sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+	if not sid:
+		frappe.throw(_("A text without a message id cannot be recorded."), frappe.ValidationError)
+	body = (form.get("Body") or "")[:MAX_BODY]
+	sender = normalize(form.get("From"), phone_region()) or (form.get("From") or "")[:40]
+	patients = patients_for_number(sender) if sender.startswith("+") else []
+	patient = patients[0] if len(patients) == 1 else None
+	lapse = open_lapse(patient) if patient else None
+
+	reply = frappe.get_doc(
+		{
+			"doctype": "Win-Back SMS Reply",
+			"message_sid": sid,
+			"from_number": sender,
+			"to_number": (form.get("To") or "")[:40],
+			"received_on": now_datetime(),
+			"body": body,
+			"num_media": cint(form.get("NumMedia")),
+			"patient": patient,
+			"lapse": lapse.name if lapse else None,
+			"candidates": "\n".join(patients) if len(patients) > 1 else None,
+		}
+	)
+	try:
+		reply.insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		return None  # Twilio retried a webhook we already recorded: nothing more to do
+
+	offered = (
+		3
+		if lapse
+		and lapse.choices_offered_on
+		and get_datetime(lapse.choices_offered_on) > now_datetime() - timedelta(days=7)
+		else 0
+	)
+	opted_out = is_blocked(sender) == "Opted Out"
+	intent = replies.classify(body, offered_choices=offered, opted_out=opted_out)
+	plan = inbox.plan(
+		intent, matched_patients=len(patients), has_lapse=bool(lapse), number_opted_out=opted_out
+	)
+
+	received = log_communication(reply, "Received", body, lapse, patient)
+	if plan.opt_out:
+		block_number(
+			sender, "Opted Out", source="Reply", patient=patient, words=body[:140], communication=received
+		)
+	if plan.opt_in:
+		allow_number(sender, source="Reply")
+	if plan.flag_wrong_number:
+		block_number(
+			sender, "Wrong Number", source="Reply", patient=patient, words=body[:140], communication=received
+		)
+	if lapse:
+		apply_to_lapse(lapse.name, plan)
+
+	answer = answer_text(plan.answer, lapse, intent)
+	reply.db_set(
+		{
+			"intent": intent.kind,
+			"matched": intent.matched[:140],
+			"choice": intent.choice or 0,
+			"needs_person": int(plan.needs_person),
+			"communication": received,
+			"answer": answer,
+		}
+	)
+	if answer:
+		log_communication(reply, "Sent", answer, lapse, patient)
+	if plan.needs_person:
+		route_to_person(reply)
+	return answer
+
+
+def open_lapse(patient: str):
+	rows = (
+		frappe.qb.from_(Lapse)
+		.select(Lapse.name, Lapse.choices_offered_on, Lapse.status)
+		.where(Lapse.patient == patient)
+		.where(Lapse.status.isin(OPEN))
+		.orderby(Lapse.detected_on, order=frappe.qb.desc)
+		.limit(1)
+		.run(as_dict=True)
+	)
+	return rows[0] if rows else None
+
+
+def apply_to_lapse(lapse: str, plan: inbox.Plan) -> None:
+	settings = get_settings()
+	now = now_datetime()
+	values: dict = {"replied_on": now}
+	if plan.pause:
+		values.update(status="Replied", reply_handled=0)
+	if plan.snooze:
+		values["snoozed_until"] = add_days(now, cint(settings.snooze_days) or 30)
+	if plan.leave_reason:
+		values["leave_reason"] = plan.leave_reason
+	if plan.close:
+		values.update(
+			status="Closed",
+			closed_on=now,
+			closed_reason=_("Patient replied: {0}").format(plan.leave_reason or _("wrong number")),
+		)
+	if plan.answer == inbox.ANSWER_BOOKING_LINK:
+		values["choices_offered_on"] = now
+	frappe.db.set_value("Patient Lapse", lapse, values)
+	if plan.close:
+		from winback_app.cadence.writer import cancel_open_attempts
+
+		cancel_open_attempts([lapse], reason="Patient replied")
+
+
+def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
+	if not key:
+		return None
+	settings = get_settings()
+	practice = settings.practice_name or _("your clinic")
+	link = booking_link(lapse.name) if lapse else ""
+	parts = {1: _("morning"), 2: _("afternoon"), 3: _("evening")}
+	texts = {
+		inbox.ANSWER_OPTED_OUT: _(
+			"{0}: you're unsubscribed and won't get more texts from us. Reply START to resume."
+		).format(practice),
+		inbox.ANSWER_RESUBSCRIBED: _("{0}: you'll get our texts again. Reply STOP to opt out.").format(
+			practice
+		),
+		inbox.ANSWER_HELP: _("{0}: questions? Call us at {1}. Reply STOP to opt out.").format(
+			practice, settings.practice_phone or ""
+		),
+		inbox.ANSWER_BOOKING_LINK: _(
+			"Wonderful! Pick a time here: {0} Or reply 1 for a morning, 2 afternoon or 3 evening."
+		).format(link),
+		inbox.ANSWER_SLOTS: _("Here are {0} times: {1}").format(parts.get(intent.choice, ""), link),
+		inbox.ANSWER_SNOOZED: _("No problem, we'll check in later. Reply STOP to opt out."),
+		inbox.ANSWER_WRONG_NUMBER: _("Sorry for the mix-up. We've removed this number from our list."),
+		inbox.ANSWER_THANKS: _("Thanks! Someone from {0} will text you back shortly.").format(practice),
+	}
+	return texts[key].strip()
+
+
+def booking_link(lapse: str) -> str:
+	from winback_app.dispatch.render import booking_base_url, booking_token
+
+	row = frappe.db.get_value("Patient Lapse", lapse, ["name", "booking_token_encrypted"], as_dict=True)
+	return f"{booking_base_url(get_settings())}/book/{booking_token(row, get_settings())}"
+
+
+def log_communication(reply, direction: str, text: str, lapse, patient: str | None) -> str:
+	comm = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_medium": "SMS",
+			"communication_type": "Communication",
+			"sent_or_received": direction,
+			"subject": _("Text message from patient") if direction == "Received" else _("Automatic answer"),
+			"content": text or _("(no text: {0} attachment(s))").format(reply.num_media),
+			"phone_no": reply.from_number,
+			"status": "Linked",
+			"reference_doctype": "Patient Lapse" if lapse else "Win-Back SMS Reply",
+			"reference_name": lapse.name if lapse else reply.name,
+			"communication_date": now_datetime(),
+		}
+	)
+	if patient:
+		comm.add_link("Patient", patient)
+	comm.insert(ignore_permissions=True)
+	return comm.name
+
+
+def route_to_person(reply) -> None:
+	"""A ToDo for the front desk now (the host's assignment, which also notifies them) and a live alert."""
+	from frappe.desk.form.assign_to import add
+
+	from winback_app.channels.call_task import front_desk_users
+
+	users = front_desk_users(get_settings().front_desk_user) or ["Administrator"]
+	who = reply.patient_name or reply.patient or reply.from_number
+	add(
+		{
+			"assign_to": users,
+			"doctype": "Win-Back SMS Reply",
+			"name": reply.name,
+			"description": _("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
+			"date": frappe.utils.today(),
+			"priority": "High",
+		},
+		ignore_permissions=True,
+	)
+	for user in users:
+		frappe.publish_realtime(
+			"winback_reply",
+			{"reply": reply.name, "from": who, "preview": (reply.body or "")[:120]},
+			user=user,
+			after_commit=True,
+		)

@@ -1,0 +1,11 @@
+frappe.ui.form.on("Patient Lapse", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		if (["Open", "In Cadence", "Replied"].includes(frm.doc.status)) {
+			frm.add_custom_button(__("Reply by text"), () => winback_reply_dialog(frm.doc.name, () => frm.reload_doc()));
+		}
+		frm.add_custom_button(__("Contact attempts"), () =>
+			frappe.set_route("List", "Win-Back Contact Attempt", { lapse: frm.doc.name })
+		);
+	},
+});

@@ -1,0 +1,38 @@
+frappe.ui.form.on("Win-Back SMS Reply", {
+	refresh(frm) {
+		render_conversation(frm);
+		if (!frm.doc.handled) {
+			frm.add_custom_button(__("Handled: resume the cadence"), () => handled(frm, "resume"), __("Mark"));
+			frm.add_custom_button(__("Handled: close the lapse"), () => handled(frm, "close"), __("Mark"));
+		}
+		if (frm.doc.lapse) {
+			frm.add_custom_button(__("Reply by text"), () => winback_reply_dialog(frm.doc.lapse, () => frm.reload_doc()));
+		}
+	},
+});
+
+function handled(frm, outcome) {
+	frappe
+		.xcall("winback_app.api.inbox.mark_handled", { reply: frm.doc.name, outcome })
+		.then(() => frm.reload_doc());
+}
+
+function render_conversation(frm) {
+	const field = frm.get_field("conversation_html");
+	if (!field || !frm.doc.from_number) return;
+	frappe.xcall("winback_app.api.inbox.conversation", { number: frm.doc.from_number }).then((rows) => {
+		const esc = frappe.utils.escape_html;
+		field.$wrapper.html(
+			rows
+				.map(
+					(r) =>
+						`<div class="mb-2 ${r.sent_or_received === "Sent" ? "text-right" : ""}">
+						<div class="small text-muted">${esc(frappe.datetime.str_to_user(r.communication_date))}</div>
+						<div class="d-inline-block p-2 rounded ${
+							r.sent_or_received === "Sent" ? "bg-light" : "border"
+						}">${esc(frappe.utils.html2text ? frappe.utils.html2text(r.content || "") : r.content || "")}</div></div>`
+				)
+				.join("")
+		);
+	});
+}

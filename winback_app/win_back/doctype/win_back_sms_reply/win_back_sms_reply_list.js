@@ -1,0 +1,13 @@
+// "Replies waiting": the default view shows what still needs a person, oldest first.
+frappe.listview_settings["Win-Back SMS Reply"] = {
+	add_fields: ["handled", "needs_person", "intent"],
+	filters: [
+		["handled", "=", 0],
+		["needs_person", "=", 1],
+	],
+	get_indicator(doc) {
+		if (doc.handled) return [__("Handled"), "green", "handled,=,1"];
+		if (doc.needs_person) return [__("Waiting"), "orange", "needs_person,=,1"];
+		return [__(doc.intent || "Answered"), "blue", "intent,=," + doc.intent];
+	},
+};
