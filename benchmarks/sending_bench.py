@@ -673,6 +673,7 @@ def main():
 			[sys.executable, __file__, "--site", args.site, "--attempts", str(args.attempts), "--generate-only"],
 			check=True,
 		)
+		frappe.db.rollback()  # a fresh snapshot: see what the child committed
 	size = dataset_size()
 	modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 	loopback = Loopback() if "Twilio" in modes else None

@@ -30,7 +30,6 @@ import os
 import re
 import socket
 import sys
-import threading
 import time
 from email.utils import formatdate
 from urllib.parse import parse_qs
@@ -192,14 +191,23 @@ class Server:
 			await self.stopping.wait()
 
 
-def _watch_stdin(loop, stopping):
-	"""Stop when the parent goes away: its end of our stdin pipe closes."""
-	try:
-		while sys.stdin.buffer.read(1):
-			pass
-	except Exception:
-		pass
-	loop.call_soon_threadsafe(stopping.set)
+def _stop_when_stdin_closes(loop: asyncio.AbstractEventLoop, stopping: asyncio.Event) -> None:
+	"""Stop when the parent goes away: its end of our stdin pipe closes (read returns b"")."""
+	fd = sys.stdin.fileno()
+	os.set_blocking(fd, False)
+
+	def readable():
+		try:
+			data = os.read(fd, 4096)
+		except BlockingIOError:
+			return
+		except OSError:
+			data = b""
+		if not data:
+			loop.remove_reader(fd)
+			stopping.set()
+
+	loop.add_reader(fd, readable)
 
 
 def main():
@@ -216,12 +224,13 @@ def main():
 	def on_port(port):
 		print(f"PORT {port}", flush=True)
 		if not args.no_stdin_watch:
-			threading.Thread(
-				target=_watch_stdin, args=(asyncio.get_running_loop(), server.stopping), daemon=True
-			).start()
+			_stop_when_stdin_closes(asyncio.get_running_loop(), server.stopping)
 
 	asyncio.run(server.serve(args.port, args.max_seconds, on_port))
-	print("STATS " + json.dumps(server.stats.as_dict()), flush=True)
+	try:
+		print("STATS " + json.dumps(server.stats.as_dict()), flush=True)
+	except (BrokenPipeError, OSError):
+		pass  # the parent is gone
 
 
 if __name__ == "__main__":

@@ -332,6 +332,37 @@ def segment(
 	return doc.name
 
 
+def desk_user(email: str, role: str = "Win-Back Agent") -> str:
+	"""A staff user (a reference record, committed once) whose assignment notifications are not emailed: in
+	tests the host sends those emails at once and commits (EmailQueue.send), which would leak the test's data
+	past its rollback. Call it at the start of a test, like reference_records()."""
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0],
+				"send_welcome_email": 0,
+				"roles": [{"role": role}],
+			}
+		).insert(ignore_permissions=True)
+	settings = (
+		frappe.get_doc("Notification Settings", email)
+		if frappe.db.exists("Notification Settings", email)
+		else None
+	)
+	if settings is None:
+		settings = frappe.get_doc({"doctype": "Notification Settings", "name": email, "user": email})
+	if settings.is_new() or settings.enable_email_notifications or settings.enable_email_assignment:
+		settings.enable_email_notifications = 0
+		settings.enable_email_assignment = 0
+		settings.save(ignore_permissions=True) if not settings.is_new() else settings.insert(
+			ignore_permissions=True
+		)
+		frappe.db.commit()  # a reference record, like reference_records()
+	return email
+
+
 def reset_settings(**values):
 	"""Win-Back Settings as every test expects them, plus the test's own values."""
 	doc = frappe.get_single("Win-Back Settings")

@@ -354,6 +354,7 @@ class TestPreviewApi(DetectionCase):
 	def test_manager_previews_agent_is_refused(self):
 		from winback_app.api.campaign_segment import preview as api_preview
 
+		agent = f.desk_user("winback-agent@example.com")  # first: it may commit (a reference record)
 		seg = f.segment("T Api", "Recall Window", min_days=180, max_days=270)
 		p = f.patient()
 		f.past_appointment(p, 200)
@@ -361,17 +362,6 @@ class TestPreviewApi(DetectionCase):
 		self.assertIn(p, [row["patient"] for row in preview(seg, sample=10_000)["sample"]])
 		self.assertGreaterEqual(result["joining"], 1)
 		self.assertEqual(frappe.db.count("Patient Lapse", {"patient": p}), 0, "a preview writes nothing")
-		agent = "winback-agent@example.com"
-		if not frappe.db.exists("User", agent):
-			frappe.get_doc(
-				{
-					"doctype": "User",
-					"email": agent,
-					"first_name": "Agent",
-					"send_welcome_email": 0,
-					"roles": [{"role": "Win-Back Agent"}],
-				}
-			).insert(ignore_permissions=True)
 		frappe.set_user(agent)
 		with self.assertRaises(frappe.PermissionError):
 			api_preview(seg)

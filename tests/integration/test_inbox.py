@@ -19,18 +19,9 @@ AGENT = "winback-desk@example.com"
 
 class InboxCase(DispatchCase):
 	def setUp(self):
+		f.desk_user(AGENT)  # first: it may commit (a reference record)
 		super().setUp()
 		twilio_settings()
-		if not frappe.db.exists("User", AGENT):
-			frappe.get_doc(
-				{
-					"doctype": "User",
-					"email": AGENT,
-					"first_name": "Desk",
-					"send_welcome_email": 0,
-					"roles": [{"role": "Win-Back Agent"}],
-				}
-			).insert(ignore_permissions=True)
 		f.reset_settings(sending_mode="Twilio", front_desk_user=AGENT)
 
 	def text(self, sender: str, body: str, sid: str | None = None, signature: str | None = None):

@@ -5,6 +5,7 @@ import frappe
 from winback_app.install import patient_custom_fields, seed
 from winback_app.setup.default_segments import DEFAULT_SEGMENTS
 
+from . import factories as f
 from .base import WinBackTestCase
 
 DOCTYPES = (
@@ -82,17 +83,7 @@ class TestInstall(WinBackTestCase):
 			self.assertFalse(frappe.has_permission(doctype, "read", user="Guest"), doctype)
 
 	def test_agent_reads_campaigns_but_cannot_edit_them(self):
-		user = "winback-agent@example.com"
-		if not frappe.db.exists("User", user):
-			frappe.get_doc(
-				{
-					"doctype": "User",
-					"email": user,
-					"first_name": "Agent",
-					"send_welcome_email": 0,
-					"roles": [{"role": "Win-Back Agent"}],
-				}
-			).insert(ignore_permissions=True)
+		user = f.desk_user("winback-agent@example.com")
 		self.assertTrue(frappe.has_permission("Campaign Segment", "read", user=user))
 		self.assertFalse(frappe.has_permission("Campaign Segment", "write", user=user))
 		self.assertTrue(frappe.has_permission("Patient Lapse", "write", user=user))
