@@ -18,6 +18,9 @@ before_uninstall = "winback_app.install.before_uninstall"
 export_python_type_annotations = True
 require_type_annotated_api_methods = True
 
+# One-tap booking links: /book/<token> renders www/book.html.
+website_route_rules = [{"from_route": "/book/<token>", "to_route": "book"}]
+
 app_include_js = "/assets/winback_app/js/winback_desk.js"
 doctype_js = {"Patient": "public/js/patient.js"}
 

@@ -17,6 +17,7 @@ import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
 DEPARTMENT = "_Test WB Dentistry"
+ROOM_DEPARTMENT = "_Test WB Hygiene Room"
 PRACTITIONER_NAME = "_Test WB Rivera"
 APPOINTMENT_TYPE = "_Test WB Hygiene"
 OTHER_TYPE = "_Test WB Consult"
@@ -80,9 +81,95 @@ def reference_records() -> dict:
 				"is_billable": 0,
 			}
 		).insert(ignore_permissions=True)
+	chair, room = service_units()
+	schedule_practitioner(practitioner, "_Test WB Weekdays", chair)
+	if not frappe.db.exists("Medical Department", ROOM_DEPARTMENT):
+		frappe.get_doc({"doctype": "Medical Department", "department": ROOM_DEPARTMENT}).insert(
+			ignore_permissions=True
+		)
+	room_practitioner = frappe.db.get_value("Healthcare Practitioner", {"first_name": "_Test WB Okafor"})
+	if not room_practitioner:
+		room_practitioner = (
+			frappe.get_doc(
+				{
+					"doctype": "Healthcare Practitioner",
+					"first_name": "_Test WB Okafor",
+					"status": "Active",
+					"department": ROOM_DEPARTMENT,
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+	schedule_practitioner(room_practitioner, "_Test WB Room Days", room)
 	frappe.db.commit()  # reference records outlive one test, like frappe's test records
-	_refs.update(practitioner=practitioner, department=DEPARTMENT)
+	_refs.update(
+		practitioner=practitioner,
+		department=DEPARTMENT,
+		chair=chair,
+		room=room,
+		room_practitioner=room_practitioner,
+	)
 	return _refs
+
+
+def service_units() -> tuple[str, str]:
+	"""A dental chair (one patient at a time) and a shared hygiene room (two at a time)."""
+	root = frappe.db.get_value(
+		"Healthcare Service Unit", {"is_group": 1, "company": company()}, "name"
+	) or frappe.db.get_value("Healthcare Service Unit", {"is_group": 1}, "name")
+	names = []
+	for unit_type, overlap, unit, capacity in (
+		("_Test WB Chair", 0, "_Test WB Chair 1", 0),
+		("_Test WB Shared Room", 1, "_Test WB Room", 2),
+	):
+		if not frappe.db.exists("Healthcare Service Unit Type", unit_type):
+			frappe.get_doc(
+				{
+					"doctype": "Healthcare Service Unit Type",
+					"service_unit_type": unit_type,
+					"allow_appointments": 1,
+					"overlap_appointments": overlap,
+				}
+			).insert(ignore_permissions=True)
+		name = frappe.db.get_value("Healthcare Service Unit", {"healthcare_service_unit_name": unit})
+		if not name:
+			name = (
+				frappe.get_doc(
+					{
+						"doctype": "Healthcare Service Unit",
+						"healthcare_service_unit_name": unit,
+						"parent_healthcare_service_unit": root,
+						"service_unit_type": unit_type,
+						"service_unit_capacity": capacity,
+						"company": company(),
+					}
+				)
+				.insert(ignore_permissions=True)
+				.name
+			)
+		names.append(name)
+	return names[0], names[1]
+
+
+def schedule_practitioner(practitioner: str, schedule: str, unit: str) -> None:
+	"""Every day 09:00-12:00 and 14:00-17:00 as two long rows (stepped by the appointment length)."""
+	if not frappe.db.exists("Practitioner Schedule", schedule):
+		frappe.get_doc(
+			{
+				"doctype": "Practitioner Schedule",
+				"schedule_name": schedule,
+				"time_slots": [
+					{"day": day, "from_time": start, "to_time": end}
+					for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+					for start, end in (("09:00:00", "12:00:00"), ("14:00:00", "17:00:00"))
+				],
+			}
+		).insert(ignore_permissions=True)
+	doc = frappe.get_doc("Healthcare Practitioner", practitioner)
+	if not any(row.schedule == schedule for row in doc.practitioner_schedules):
+		doc.append("practitioner_schedules", {"schedule": schedule, "service_unit": unit})
+		doc.save(ignore_permissions=True)
 
 
 # Area codes for per-test patients; the bulk patients of test_dispatch use others, so numbers never collide.

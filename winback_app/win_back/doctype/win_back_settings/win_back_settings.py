@@ -20,6 +20,7 @@ class WinBackSettings(Document):
 
 		allow_email_fallback: DF.Check
 		attribution_days: DF.Int
+		booking_appointment_type: DF.Link | None
 		booking_horizon_days: DF.Int
 		booking_lead_hours: DF.Int
 		booking_link_days: DF.Int

@@ -1,0 +1,219 @@
+"""One-tap booking: find the lapse behind a link, offer real free slots, book one under a lock.
+
+Everything a visitor can get wrong (unknown, guessed, expired or used link; a slot taken meanwhile; clinic
+settings that refuse the booking) ends in a BookingProblem with a message fit for the patient; the real error,
+where there is one, goes to the Error Log for staff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import cint, get_datetime, getdate, now_datetime
+
+from winback_app.booking import reader
+from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
+from winback_app.engine.tokens import looks_like_token, token_hash
+from winback_app.settings import get_settings
+
+Lapse = DocType("Patient Lapse")
+BOOKABLE = ("Open", "Holdout", "In Cadence", "Replied", "Exhausted")
+
+
+class BookingProblem(Exception):
+	"""Something the patient should read (kind: link, taken, clinic)."""
+
+	def __init__(self, kind: str, message: str):
+		super().__init__(message)
+		self.kind = kind
+		self.message = message
+
+
+@dataclass
+class BookingLapse:
+	name: str
+	patient: str
+	first_name: str
+	practitioner: str | None
+	department: str | None
+	company: str | None
+
+
+def lapse_for_token(token: str | None) -> BookingLapse:
+	"""The open lapse behind a link. Unknown, guessed, expired and used links all fail the same way."""
+	unusable = BookingProblem("link", _("This booking link can no longer be used."))
+	if not looks_like_token(token):
+		raise unusable
+	rows = (
+		frappe.qb.from_(Lapse)
+		.select(
+			Lapse.name,
+			Lapse.patient,
+			Lapse.status,
+			Lapse.booking_token_expires,
+			Lapse.practitioner,
+			Lapse.department,
+			Lapse.company,
+		)
+		.where(Lapse.booking_token_hash == token_hash(token))
+		.limit(1)
+		.run(as_dict=True)
+	)
+	if not rows:
+		raise unusable
+	row = rows[0]
+	if (
+		row.status not in BOOKABLE
+		or not row.booking_token_expires
+		or get_datetime(row.booking_token_expires) < now_datetime()
+	):
+		raise unusable
+	first_name = frappe.db.get_value("Patient", row.patient, "first_name") or ""
+	return BookingLapse(row.name, row.patient, first_name, row.practitioner, row.department, row.company)
+
+
+def appointment_type_for(lapse: BookingLapse) -> tuple[str | None, int]:
+	settings = get_settings()
+	kind = settings.booking_appointment_type
+	if not kind:
+		Appointment = DocType("Patient Appointment")
+		last = (
+			frappe.qb.from_(Appointment)
+			.select(Appointment.appointment_type)
+			.where(Appointment.patient == lapse.patient)
+			.where(Appointment.appointment_type.isnotnull())
+			.orderby(Appointment.appointment_date, order=frappe.qb.desc)
+			.limit(1)
+			.run(pluck=True)
+		)
+		kind = last[0] if last else None
+	minutes = cint(frappe.db.get_value("Appointment Type", kind, "default_duration")) if kind else 0
+	return kind, minutes or 30
+
+
+def offer(
+	lapse: BookingLapse, part: str | None = None, now: datetime | None = None, current: bool = False
+) -> list[FreeSlot]:
+	settings = get_settings()
+	now = now or now_datetime()
+	_kind, minutes = appointment_type_for(lapse)
+	practitioners = reader.practitioners_for(lapse.practitioner, lapse.department)
+	start = getdate(now)
+	days = cint(settings.booking_horizon_days) or 14
+	end = start + timedelta(days=days)
+	blocks = reader.schedule_blocks(practitioners, minutes)
+	units = sorted({b.service_unit for b in blocks if b.service_unit})
+	slots = free_slots(
+		blocks,
+		reader.booked(practitioners, units, start, end, current=current),
+		start_day=start,
+		days=days,
+		now=now,
+		lead=timedelta(hours=cint(settings.booking_lead_hours)),
+		closed_days=reader.closed_days(practitioners, lapse.company or default_company(), start, end),
+	)
+	slots = [s for s in slots if not s.check_in]
+	return filter_part_of_day(slots, part) if part else slots
+
+
+def default_company() -> str | None:
+	return frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
+
+
+def book(token: str, practitioner: str, start: datetime, service_unit: str | None = None) -> str:
+	"""Create the Patient Appointment for this slot, or raise BookingProblem. Returns the appointment name."""
+	lapse = lapse_for_token(token)
+	if practitioner not in reader.practitioners_for(lapse.practitioner, lapse.department):
+		raise BookingProblem("taken", _("That time is no longer available."))
+	# Bookings of one practitioner (and one room) are serialized: the second of two simultaneous requests
+	# waits here, then sees the first one's appointment and is offered other times.
+	Practitioner = DocType("Healthcare Practitioner")
+	frappe.qb.from_(Practitioner).select(Practitioner.name).where(
+		Practitioner.name == practitioner
+	).for_update().run()
+	if service_unit:
+		Unit = DocType("Healthcare Service Unit")
+		frappe.qb.from_(Unit).select(Unit.name).where(Unit.name == service_unit).for_update().run()
+	Lapse_ = DocType("Patient Lapse")
+	status = (
+		frappe.qb.from_(Lapse_)
+		.select(Lapse_.status)
+		.where(Lapse_.name == lapse.name)
+		.for_update()
+		.run(pluck=True)
+	)
+	if not status or status[0] not in BOOKABLE:  # a second tab (or person) booked with this link a moment ago
+		raise BookingProblem("link", _("This booking link can no longer be used."))
+	match = next(
+		(
+			s
+			for s in offer(lapse, current=True)
+			if s.practitioner == practitioner
+			and s.start == start
+			and (s.service_unit or None) == (service_unit or None)
+		),
+		None,
+	)
+	if match is None:
+		raise BookingProblem("taken", _("Someone just took that time. Please choose another."))
+	kind, _minutes = appointment_type_for(lapse)
+	if not kind:
+		frappe.log_error(
+			title="Win-back booking: no appointment type",
+			message=f"Set an appointment type for online bookings in Win-Back Settings (lapse {lapse.name}).",
+		)
+		raise BookingProblem("clinic", _("We couldn't book this online."))
+	try:
+		appointment = frappe.get_doc(
+			{
+				"doctype": "Patient Appointment",
+				"patient": lapse.patient,
+				"appointment_type": kind,
+				"appointment_for": "Practitioner",
+				"practitioner": practitioner,
+				"department": frappe.db.get_value("Healthcare Practitioner", practitioner, "department")
+				or lapse.department,
+				"service_unit": match.service_unit,
+				"appointment_date": match.start.date(),
+				"appointment_time": match.start.time(),
+				"duration": match.minutes,
+				"company": lapse.company or default_company(),
+				"notes": _("Booked online from a win-back message."),
+			}
+		).insert(ignore_permissions=True)
+	except Exception:
+		frappe.log_error(
+			title="Win-back booking refused by clinic settings",
+			reference_doctype="Patient Lapse",
+			reference_name=lapse.name,
+		)
+		raise BookingProblem("clinic", _("We couldn't book this online.")) from None
+	tell_front_desk(lapse, appointment)
+	return appointment.name
+
+
+def tell_front_desk(lapse: BookingLapse, appointment) -> None:
+	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
+
+	from winback_app.channels.call_task import front_desk_users
+
+	users = front_desk_users(get_settings().front_desk_user)
+	if users:
+		enqueue_create_notification(
+			users,
+			{
+				"type": "Alert",
+				"document_type": "Patient Appointment",
+				"document_name": appointment.name,
+				"subject": _("Online booking from a win-back link: {0} on {1} at {2}").format(
+					frappe.db.get_value("Patient", lapse.patient, "patient_name"),
+					appointment.appointment_date,
+					appointment.appointment_time,
+				),
+				"from_user": "Administrator",
+			},
+		)

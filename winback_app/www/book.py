@@ -1,0 +1,126 @@
+"""The guest booking page behind /book/<token> (website_route_rules in hooks.py).
+
+Shows the practice's name and the patient's first name, nothing else from the record, and real free times.
+No login, no cookies needed: the token in the URL is the key, and every failure looks the same to a visitor.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import format_date, format_time, getdate
+
+from winback_app.booking.service import BookingProblem, lapse_for_token, offer
+from winback_app.engine.slots import choice_parts, group_by_day
+from winback_app.engine.tokens import looks_like_token, token_hash
+from winback_app.settings import get_settings
+
+no_cache = 1
+sitemap = 0
+MAX_DAYS_SHOWN = 7
+
+
+def get_context(context):
+	settings = get_settings()
+	form = frappe.form_dict
+	token = form.get("token") or ""
+	context.no_cache = 1
+	context.practice_name = settings.practice_name or _("Your clinic")
+	context.practice_phone = settings.practice_phone or ""
+	context.token = token
+	context.parts = [(p, _(p.capitalize())) for p in choice_parts()]
+	context.part = form.get("part") if form.get("part") in choice_parts() else ""
+	context.state = "choose"
+	if form.get("done"):
+		return confirmation(context, token, form.get("done"))
+	if form.get("problem") == "clinic":
+		context.state = "problem"
+		return context
+	try:
+		lapse = lapse_for_token(token)
+	except BookingProblem:
+		context.state = "problem"
+		return context
+	context.first_name = lapse.first_name
+	context.taken = bool(form.get("taken"))
+	days = []
+	for day, slots in sorted(group_by_day(offer(lapse, context.part or None)).items())[:MAX_DAYS_SHOWN]:
+		days.append(
+			{
+				"label": format_date(day, "EEEE d MMMM"),
+				"slots": [
+					{
+						"label": format_time(s.start.time(), "h:mm a"),
+						"start": s.start.strftime("%Y-%m-%d %H:%M:%S"),
+						"practitioner": s.practitioner,
+						"service_unit": s.service_unit or "",
+						"who": frappe.db.get_value(
+							"Healthcare Practitioner", s.practitioner, "practitioner_name"
+						)
+						or "",
+					}
+					for s in slots
+				],
+			}
+		)
+	context.days = days
+	return context
+
+
+def confirmation(context, token: str, appointment: str):
+	"""The page after booking. Shown only for the appointment made from this link."""
+	context.state = "problem"
+	if not looks_like_token(token):
+		return context
+	Lapse = DocType("Patient Lapse")
+	rows = (
+		frappe.qb.from_(Lapse)
+		.select(Lapse.patient, Lapse.booked_appointment)
+		.where(Lapse.booking_token_hash == token_hash(token))
+		.run(as_dict=True)
+	)
+	if not rows or rows[0].booked_appointment != appointment:
+		return context
+	appt = frappe.db.get_value(
+		"Patient Appointment",
+		appointment,
+		["patient", "appointment_date", "appointment_time", "duration", "practitioner_name"],
+		as_dict=True,
+	)
+	if not appt or appt.patient != rows[0].patient:
+		return context
+	from datetime import datetime, timedelta
+
+	from winback_app.engine.window import parse_time
+
+	start = datetime.combine(getdate(appt.appointment_date), parse_time(appt.appointment_time))
+	context.state = "done"
+	context.first_name = frappe.db.get_value("Patient", appt.patient, "first_name") or ""
+	context.when = f"{format_date(start.date(), 'EEEE d MMMM')}, {format_time(start.time(), 'h:mm a')}"
+	context.who = appt.practitioner_name or ""
+	context.ics = ics(start, start + timedelta(minutes=appt.duration or 30), context.practice_name)
+	return context
+
+
+def ics(start, end, practice: str) -> str:
+	"""A minimal iCalendar event, as a data: URL (no extra request, works without cookies)."""
+	from urllib.parse import quote
+
+	stamp = "%Y%m%dT%H%M%S"
+	body = "\r\n".join(
+		[
+			"BEGIN:VCALENDAR",
+			"VERSION:2.0",
+			"PRODID:-//winback_app//booking//EN",
+			"BEGIN:VEVENT",
+			f"UID:{frappe.generate_hash(length=16)}@winback",
+			f"DTSTAMP:{frappe.utils.now_datetime().strftime(stamp)}",
+			f"DTSTART:{start.strftime(stamp)}",
+			f"DTEND:{end.strftime(stamp)}",
+			f"SUMMARY:{_('Appointment at {0}').format(practice)}",
+			"END:VEVENT",
+			"END:VCALENDAR",
+		]
+	)
+	return "data:text/calendar;charset=utf-8," + quote(body)
