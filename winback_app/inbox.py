@@ -158,12 +158,31 @@ def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
 		inbox.ANSWER_BOOKING_LINK: _(
 			"Wonderful! Pick a time here: {0} Or reply 1 for a morning, 2 afternoon or 3 evening."
 		).format(link),
-		inbox.ANSWER_SLOTS: _("Here are {0} times: {1}").format(parts.get(intent.choice, ""), link),
+		inbox.ANSWER_SLOTS: slots_text(link, parts.get(intent.choice, ""), intent.choice),
 		inbox.ANSWER_SNOOZED: _("No problem, we'll check in later. Reply STOP to opt out."),
 		inbox.ANSWER_WRONG_NUMBER: _("Sorry for the mix-up. We've removed this number from our list."),
 		inbox.ANSWER_THANKS: _("Thanks! Someone from {0} will text you back shortly.").format(practice),
 	}
 	return texts[key].strip()
+
+
+def slots_text(link: str, part_label: str, choice: int | None) -> str:
+	"""The first free times in the part of the day the patient chose, and the link to book one."""
+	from frappe.utils import format_time
+
+	from winback_app.booking.service import BookingProblem, lapse_for_token, offer
+	from winback_app.engine.slots import choice_parts
+
+	times = []
+	try:
+		part = choice_parts()[(choice or 1) - 1]
+		for slot in offer(lapse_for_token(link.rsplit("/", 1)[-1]), part)[:3]:
+			times.append(f"{slot.start.strftime('%a %d %b')} {format_time(slot.start.time(), 'h:mm a')}")
+	except (BookingProblem, IndexError):
+		times = []
+	if not times:
+		return _("No {0} times are free online just now. See all times here: {1}").format(part_label, link)
+	return _("Free {0} times: {1}. Book here: {2}").format(part_label, ", ".join(times), link)
 
 
 def booking_link(lapse: str) -> str:

@@ -18,7 +18,16 @@ import frappe
 
 CHROMIUM = os.environ.get("WINBACK_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+	"--headless",
+	"--no-sandbox",
+	"--disable-gpu",
+	"--disable-background-networking",
+	"--disable-quic",
+	"--no-first-run",
+	"--disable-component-update",
+	"--disable-sync",
+]
 
 
 def missing() -> str | None:
@@ -43,9 +52,22 @@ def served_site():
 	port = _free_port()
 	sites = Path(frappe.local.sites_path).resolve()
 	gunicorn = Path(sys.executable).with_name("gunicorn")
-	log = open(ARTIFACTS.joinpath("gunicorn.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
+	log = open(
+		ARTIFACTS.joinpath("gunicorn.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w"
+	)
 	proc = subprocess.Popen(
-		[str(gunicorn), "-b", f"127.0.0.1:{port}", "-w", "1", "--threads", "4", "-t", "120", "frappe.app:application"],
+		[
+			str(gunicorn),
+			"-b",
+			f"127.0.0.1:{port}",
+			"-w",
+			"1",
+			"--threads",
+			"4",
+			"-t",
+			"120",
+			"frappe.app:application",
+		],
 		cwd=sites,
 		stdout=log,
 		stderr=subprocess.STDOUT,
@@ -55,12 +77,16 @@ def served_site():
 		deadline = time.monotonic() + 60
 		while True:
 			try:
-				request = urllib.request.Request(f"{base}/api/method/ping", headers={"X-Frappe-Site-Name": frappe.local.site})
+				request = urllib.request.Request(
+					f"{base}/api/method/ping", headers={"X-Frappe-Site-Name": frappe.local.site}
+				)
 				if urllib.request.urlopen(request, timeout=2).status == 200:
 					break
 			except OSError:
 				if time.monotonic() > deadline or proc.poll() is not None:
-					raise RuntimeError(f"the site did not start on {base}; see {ARTIFACTS}/gunicorn.log") from None
+					raise RuntimeError(
+						f"the site did not start on {base}; see {ARTIFACTS}/gunicorn.log"
+					) from None
 				time.sleep(0.5)
 		yield base
 	finally:
@@ -79,7 +105,10 @@ def browser_page():
 
 	with sync_playwright() as pw:
 		browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-		context = browser.new_context(viewport={"width": 390, "height": 844}, extra_http_headers={"X-Frappe-Site-Name": frappe.local.site})
+		context = browser.new_context(
+			viewport={"width": 390, "height": 844},
+			extra_http_headers={"X-Frappe-Site-Name": frappe.local.site},
+		)
 		try:
 			yield context.new_page()
 		finally:

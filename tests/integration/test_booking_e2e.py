@@ -62,8 +62,15 @@ class TestBookingInTheBrowser(WinBackTestCase):
 		self.assertTrue(shot.exists() and shot.stat().st_size > 1000)
 
 		frappe.db.rollback()  # a fresh snapshot: see what the server committed
-		appointments = frappe.get_all("Patient Appointment", {"patient": self.patient}, ["name", "appointment_time", "status"])
-		booked = [a for a in appointments if a.status != "Cancelled" and a.name == frappe.db.get_value("Patient Lapse", lapse.name, "booked_appointment")]
+		appointments = frappe.get_all(
+			"Patient Appointment", {"patient": self.patient}, ["name", "appointment_time", "status"]
+		)
+		booked = [
+			a
+			for a in appointments
+			if a.status != "Cancelled"
+			and a.name == frappe.db.get_value("Patient Lapse", lapse.name, "booked_appointment")
+		]
 		self.assertEqual(len(booked), 1, (label, appointments))
 		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse.name, "status"), "Booked")
 		self.assertLess(int(str(booked[0].appointment_time).split(":")[0]), 12, "a morning time was chosen")

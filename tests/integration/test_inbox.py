@@ -119,6 +119,11 @@ class TestWebhook(InboxCase):
 		response, sid = self.text(number, "2")
 		self.assertEqual((self.reply_row(sid).intent, self.reply_row(sid).choice), ("Choice", 2))
 		self.assertIn(b"afternoon", response.get_data())
+		self.assertRegex(
+			response.get_data().decode(),
+			r"Free afternoon times: .*(2|3|4):\d\d PM",
+			"real afternoon slots from the schedule",
+		)
 
 	def test_not_now_snoozes(self):
 		_p, lapse, _a, number = self.patient_with_lapse()
