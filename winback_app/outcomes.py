@@ -70,7 +70,12 @@ def poll_bookings() -> int:
 	rows = (
 		frappe.qb.from_(Lapse)
 		.join(Appointment)
-		.on((Appointment.patient == Lapse.patient) & (Appointment.creation > Lapse.detected_on))
+		.on(
+			(Appointment.patient == Lapse.patient)
+			& (Appointment.creation > Lapse.detected_on)
+			# a booking made during the lapse is for a visit still to come; an old visit imported later is not one
+			& (Appointment.appointment_date >= Date(Lapse.detected_on))
+		)
 		.select(Lapse.name, Min(Appointment.name), Min(Appointment.creation))
 		.where(Lapse.status.isin(BOOKABLE))
 		.where(Appointment.status != "Cancelled")
