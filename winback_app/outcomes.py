@@ -16,7 +16,7 @@ from pypika.terms import ExistsCriterion
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Date, Min
+from frappe.query_builder.functions import Date, IfNull, Min
 from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.cadence.writer import cancel_open_attempts
@@ -107,7 +107,12 @@ def poll_visits(today: date) -> int:
 		query = (
 			frappe.qb.from_(Lapse)
 			.join(t)
-			.on((t.patient == Lapse.patient) & (src.date >= Date(Lapse.detected_on)))
+			.on(
+				(t.patient == Lapse.patient)
+				& (src.date >= Date(Lapse.detected_on))
+				# the visit that made the patient lapse is not a return
+				& (src.date > IfNull(Lapse.last_visit_date, "1900-01-01"))
+			)
 			.select(Lapse.name, Min(src.date))
 			.where(Lapse.status.isin(REACTIVATABLE))
 			.where(Lapse.detected_on >= since)

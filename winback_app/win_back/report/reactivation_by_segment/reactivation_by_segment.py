@@ -4,7 +4,7 @@ Counts come from a fixed number of grouped queries over the lapses that joined i
 per lapse); the rates, the lift over the holdout and its 95% interval come from engine/measure.py.
 Definitions: contacted = at least one message or call task went out; delivered = Twilio confirmed a delivery;
 replied = the patient texted back; booked = an appointment was made during the lapse; reactivated = a real
-visit happened. Revenue = the paid part (grand total less outstanding) of the patient's submitted Sales
+visit happened (a patient who came back counts as booked too). Revenue = the paid part (grand total less outstanding) of the patient's submitted Sales
 Invoices dated from the visit up to the attribution window (Win-Back Settings, 90 days by default).
 """
 
@@ -129,7 +129,7 @@ def compute(filters) -> list[dict]:
 		g["outbox"] += lapse.name in outbox and lapse.name not in contacted
 		g["delivered"] += bool(cint(contacted.get(lapse.name)))
 		g["replied"] += bool(lapse.replied_on) or lapse.name in replied
-		g["booked"] += bool(lapse.booked_on)
+		g["booked"] += bool(lapse.booked_on or lapse.reactivated_on)  # whoever came back had booked
 		g["reactivated"] += bool(lapse.reactivated_on)
 		g["opted_out"] += lapse.status == "Opted Out"
 		g["revenue"] += revenue.get(lapse.name, 0.0)
