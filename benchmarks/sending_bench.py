@@ -414,6 +414,12 @@ class Loopback:
 
 		self.http = requests.Session()
 
+	def cpu_seconds(self) -> float:
+		"""utime + stime of the server process, from /proc/<pid>/stat."""
+		with open(f"/proc/{self.proc.pid}/stat") as f:
+			fields = f.read().rsplit(")", 1)[1].split()
+		return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
 	def stats(self) -> dict:
 		return self.http.get(self.url + "/__stats", timeout=5).json()
 
@@ -475,6 +481,9 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 	sampler = RssSampler(lambda: f"~{max(0, meter.commits - 2) // 2 * chunk:,} attempts done, {meter.count:,} queries")
 	reset_hwm()
 	rss_before = vm("VmRSS")
+	load_before = os.getloadavg()[0]
+	cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+	server_cpu_before = loopback.cpu_seconds() if loopback else 0.0
 	meter.install()
 	sampler.start()
 	profiler = cProfile.Profile() if profile else None
@@ -487,6 +496,7 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 			profiler.disable()
 	finally:
 		wall = time.perf_counter() - started
+		cpu_after = resource.getrusage(resource.RUSAGE_SELF)
 		meter.uninstall()
 		sampler.stop()
 	result = {
@@ -500,6 +510,9 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 		"sql_seconds": meter.seconds,
 		"send_seconds": send_seconds[0],
 		"rss_before_mb": rss_before / 1024,
+		"cpu_seconds": (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime),
+		"server_cpu_seconds": (loopback.cpu_seconds() - server_cpu_before) if loopback else 0.0,
+		"load": (load_before, os.getloadavg()[0]),
 		"hwm_mb": vm("VmHWM") / 1024,
 		**sampler.summary(),
 	}
@@ -608,6 +621,9 @@ def table(results: list[dict]) -> str:
 		row("  in SQL calls", lambda r: f"{1000 * r['sql_seconds'] / r['n']:.2f} ({100 * r['sql_seconds'] / r['wall']:.0f}%)"),
 		row("  in channel.send", lambda r: f"{1000 * r['send_seconds'] / r['n']:.2f} ({100 * r['send_seconds'] / r['wall']:.0f}%)"),
 		row("  other Python", lambda r: f"{1000 * (r['wall'] - r['sql_seconds'] - r['send_seconds']) / r['n']:.2f}"),
+		row("CPU ms / attempt: bench", lambda r: f"{1000 * r['cpu_seconds'] / r['n']:.2f} ({100 * r['cpu_seconds'] / r['wall']:.0f}% of a core)"),
+		row("  loopback server", lambda r: f"{1000 * r['server_cpu_seconds'] / r['n']:.2f}" if r["server_cpu_seconds"] else "-"),
+		row("load avg 1m start/end", lambda r: f"{r['load'][0]:.1f} / {r['load'][1]:.1f}"),
 		row("DB queries / attempt", lambda r: f"{r['queries'] / r['n']:.2f} ({r['queries']:,})"),
 		row("  sel/upd/ins/commit", kinds),
 		row("RSS peak (sampled)", lambda r: f"{r['rss_peak_mb']:.0f} MB"),

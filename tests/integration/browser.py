@@ -48,7 +48,8 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def served_site():
-	"""Yields the base URL of the current site served by one gunicorn worker; stops it afterwards."""
+	"""Yields the base URL of the current site served by one gunicorn worker (with /assets, as `bench serve`
+	does; nginx does it in production); stops it afterwards."""
 	port = _free_port()
 	sites = Path(frappe.local.sites_path).resolve()
 	gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -66,7 +67,7 @@ def served_site():
 			"4",
 			"-t",
 			"120",
-			"frappe.app:application",
+			"frappe.app:application_with_statics()",
 		],
 		cwd=sites,
 		stdout=log,

@@ -116,6 +116,11 @@ def _link_checkout() -> None:
 	else:
 		link.symlink_to(REPO, target_is_directory=True)
 
+	# What `bench build` does for an app's static files: the site serves /assets/winback_app from public/.
+	assets = BENCH / "sites" / "assets" / "winback_app"
+	if assets.parent.is_dir() and not assets.exists():
+		assets.symlink_to(REPO / "winback_app" / "public", target_is_directory=True)
+
 	apps_txt = BENCH / "sites" / "apps.txt"
 	apps = apps_txt.read_text().split()
 	if "winback_app" not in apps:

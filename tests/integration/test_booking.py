@@ -196,10 +196,17 @@ class TestDoubleBooking(BookingCase):
 
 	def tearDown(self):
 		frappe.db.rollback()
-		for name in getattr(self, "cleanup", []):
-			doctype, docname = name
-			frappe.db.delete(doctype, {"name": docname})
-		frappe.db.delete("Patient Appointment", {"patient": ("in", getattr(self, "patients", []) or [""])})
+		# detect() may also have opened lapses for other committed patients in this campaign: remove them all.
+		lapses = frappe.get_all("Patient Lapse", {"segment": "T Booking"}, pluck="name")
+		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
+		frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})
+		for child in ("Cadence Touch", "Campaign Segment Filter"):
+			frappe.db.delete(child, {"parent": "T Booking"})
+		frappe.db.delete("Campaign Segment", {"name": "T Booking"})
+		patients = getattr(self, "patients", [])
+		frappe.db.delete("Patient Appointment", {"patient": ("in", patients or [""])})
+		frappe.db.delete("Win-Back Patient Phone", {"patient": ("in", patients or [""])})
+		frappe.db.delete("Patient", {"name": ("in", patients or [""])})
 		frappe.db.commit()
 		super().tearDown()
 
