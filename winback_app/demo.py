@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import frappe
 from frappe.query_builder import DocType
 from frappe.utils import get_quarter_start, getdate, now_datetime
+
+from winback_app.engine.window import daytime_zone
 
 MARKER = "Win-Back demo patient"
 PREFIX = "Demo "
@@ -66,6 +68,41 @@ AREAS = (
 	"919",
 )  # (NXX) 555-01xx, 100 lines each
 HYGIENE, EXAM, TOX = "Demo Hygiene Visit", "Demo Exam", "Demo Neurotoxin"
+APPOINTMENT_FIELDS = [
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"patient",
+	"practitioner",
+	"department",
+	"appointment_type",
+	"appointment_for",
+	"appointment_date",
+	"appointment_time",
+	"appointment_datetime",
+	"duration",
+	"status",
+	"company",
+]
+ENCOUNTER_FIELDS = [
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"patient",
+	"practitioner",
+	"medical_department",
+	"encounter_date",
+	"encounter_time",
+	"company",
+	"status",
+	"appointment",
+]
 
 
 class RealPatientsError(frappe.ValidationError):
@@ -359,45 +396,12 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 	)
 	frappe.db.bulk_insert(
 		"Patient Appointment",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
-			"patient",
-			"practitioner",
-			"department",
-			"appointment_type",
-			"appointment_for",
-			"appointment_date",
-			"appointment_time",
-			"appointment_datetime",
-			"duration",
-			"status",
-			"company",
-		],
+		APPOINTMENT_FIELDS,
 		appointment_rows,
 	)
 	frappe.db.bulk_insert(
 		"Patient Encounter",
-		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
-			"patient",
-			"practitioner",
-			"medical_department",
-			"encounter_date",
-			"encounter_time",
-			"company",
-			"status",
-			"appointment",
-		],
+		ENCOUNTER_FIELDS,
 		encounter_rows,
 	)
 	frappe.db.bulk_insert(
@@ -543,45 +547,12 @@ def history(names: list[str], rng: random.Random) -> None:
 	if appointments:
 		frappe.db.bulk_insert(
 			"Patient Appointment",
-			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
-				"patient",
-				"practitioner",
-				"department",
-				"appointment_type",
-				"appointment_for",
-				"appointment_date",
-				"appointment_time",
-				"appointment_datetime",
-				"duration",
-				"status",
-				"company",
-			],
+			APPOINTMENT_FIELDS,
 			appointments,
 		)
 		frappe.db.bulk_insert(
 			"Patient Encounter",
-			[
-				"name",
-				"creation",
-				"modified",
-				"owner",
-				"modified_by",
-				"docstatus",
-				"patient",
-				"practitioner",
-				"medical_department",
-				"encounter_date",
-				"encounter_time",
-				"company",
-				"status",
-				"appointment",
-			],
+			ENCOUNTER_FIELDS,
 			encounters,
 		)
 	from winback_app.outcomes import poll
@@ -635,8 +606,7 @@ def sending_cycle(names: list[str]) -> int:
 
 	Demo patients get a time zone where it is daytime now, so the demo shows a sending cycle at any hour.
 	"""
-	offset = max(-12, min(14, 12 - datetime.utcnow().hour))
-	zone = f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+	zone = daytime_zone(datetime.now(timezone.utc))
 	Patient, Lapse, Attempt = (
 		DocType("Patient"),
 		DocType("Patient Lapse"),

@@ -1,7 +1,7 @@
 """The dispatcher on a real site: exactly once, in window, capped, opt-outs honoured, Twilio outcomes."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import requests
 import responses
@@ -18,6 +18,7 @@ from winback_app.dispatch.run import all_segment_specs, channels_for, dispatch
 from winback_app.dispatch.send import recover_stale, send_claimed
 from winback_app.engine.sending import Caps
 from winback_app.engine.tokens import token_hash
+from winback_app.engine.window import daytime_zone
 from winback_app.settings import get_settings, send_window
 
 from . import factories as f
@@ -361,9 +362,7 @@ class TestExactlyOnce(DispatchCase):
 
 	def many_due(self, n: int):
 		"""n due SMS attempts, one per patient, committed; patients get a time zone where it is midday now."""
-		utc_hour = datetime.utcnow().hour
-		offset = max(-12, min(14, 12 - utc_hour))
-		zone = f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+		zone = daytime_zone(datetime.now(timezone.utc))
 		settings(
 			sending_mode="Outbox",
 			**{

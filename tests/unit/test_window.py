@@ -71,3 +71,12 @@ def test_parse_time_accepts_db_shapes():
 	assert parse_time("09:30:00") == time(9, 30)
 	assert parse_time(timedelta(hours=19)) == time(19)
 	assert parse_time("10:00:00.000000") == time(10)
+
+
+def test_daytime_zone_is_about_noon_wherever_utc_is():
+	from winback_app.engine.window import daytime_zone
+
+	for hour in range(24):
+		now = datetime(2026, 11, 21, hour, 30, tzinfo=UTC)
+		local = now.astimezone(ZoneInfo(daytime_zone(now)))
+		assert 9 <= local.hour <= 15, (hour, local)

@@ -103,6 +103,14 @@ class SendWindow:
 		return _wall(local.date(), self.end, tzinfo).astimezone(timezone.utc)
 
 
+def daytime_zone(now_utc: datetime) -> str:
+	"""A fixed-offset zone (Etc/GMT...) where it is about noon at now_utc: demos and tests use it to show a
+	sending cycle at any hour without touching the send-window rules."""
+	offset = max(-12, min(14, 12 - now_utc.astimezone(timezone.utc).hour))
+	# Etc/GMT signs are inverted: Etc/GMT-5 is five hours ahead of UTC.
+	return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
 def _wall(day, at: time, tzinfo: ZoneInfo) -> datetime:
 	# A wall-clock time that falls in a DST gap does not exist; round-tripping through UTC moves it forward
 	# to the real instant (8:00-21:00 never meets a gap in practice, but a wrong setting must not crash).
