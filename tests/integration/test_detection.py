@@ -365,3 +365,22 @@ class TestPreviewApi(DetectionCase):
 		frappe.set_user(agent)
 		with self.assertRaises(frappe.PermissionError):
 			api_preview(seg)
+
+
+class TestPatientFormState(DetectionCase):
+	def test_the_patient_form_shows_the_win_back_state(self):
+		from winback_app.api.patient import state
+		from winback_app.optouts import block_number
+
+		seg = f.segment("T State", "Recall Window", min_days=180, max_days=270)
+		p = f.patient()
+		f.past_appointment(p, 200)
+		self.assertEqual(state(p)["lapse"], None)
+		detect()
+		shown = state(p)
+		self.assertEqual((shown["lapse"]["segment"], shown["lapse"]["status"]), (seg, "In Cadence"))
+		self.assertEqual((shown["texts"], shown["do_not_contact"]), ("allowed", False))
+		block_number(
+			frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
+		)
+		self.assertEqual(state(p)["texts"], "Opted Out")

@@ -447,6 +447,70 @@ class TestExactlyOnce(DispatchCase):
 		self.assertEqual(sum(r.get("Sent", 0) for r in results), 1000)
 		self.assertTrue(all(r.get("Sent", 0) > 0 for r in results), f"both workers took a share: {results}")
 
+	def test_caps_hold_when_two_dispatchers_race_for_one_patient(self):
+		"""Two campaigns' attempts for one patient, due together, each taken by a different worker at once."""
+		self.many_due(1)
+		[first_lapse] = self.lapses
+		patient = frappe.db.get_value("Patient Lapse", first_lapse, "patient")
+		from winback_app.detection import writer
+		from winback_app.detection.reader import patient_facts
+		from winback_app.engine.detection import Candidate, Entry
+		from winback_app.segments import segment_spec
+
+		other = f.segment(
+			f"T Dispatch race {frappe.generate_hash(length=4)}",
+			"Unfinished Treatment",
+			min_days=30,
+			max_days=180,
+			touches=[{"day_offset": 1, "channel": "SMS", "template": "{{ first_name }}: {{ booking_link }}"}],
+		)
+		spec = segment_spec(frappe.get_doc("Campaign Segment", other))
+		zone = frappe.db.get_value("Patient", patient, "winback_time_zone")
+		self.lapses += writer.insert_lapses(
+			[Entry(patient, other, Candidate(patient, add_days(getdate(), -40)), False, "race")],
+			patient_facts(getdate(), only=[patient]),
+			{other: spec},
+			"2026-11",
+			zone,
+			send_window(),
+		)
+		Attempt = frappe.qb.DocType("Win-Back Contact Attempt")
+		frappe.qb.update(Attempt).set(Attempt.due_at, now_datetime() - timedelta(minutes=1)).where(
+			Attempt.lapse.isin(self.lapses)
+		).run()
+		frappe.db.commit()
+		site, sites_path = frappe.local.site, frappe.local.sites_path
+		errors = []
+		start = threading.Barrier(2)
+
+		def worker():
+			try:
+				frappe.init(site=site, sites_path=sites_path)
+				frappe.connect()
+				frappe.set_user("Administrator")
+				start.wait(timeout=30)
+				dispatch(chunk=1)  # one attempt per claim: each worker can take one of the two
+			except Exception as exc:
+				errors.append(exc)
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=worker) for _ in range(2)]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join(timeout=120)
+		self.assertEqual(errors, [])
+		frappe.db.rollback()
+		rows = (
+			frappe.qb.from_(Attempt)
+			.select(Attempt.status, Attempt.skip_reason)
+			.where(Attempt.lapse.isin(self.lapses))
+			.run()
+		)
+		self.assertEqual(sorted(r[0] for r in rows), ["Scheduled", "Sent"], rows)
+		self.assertIn("cap reached", [r[1] for r in rows if r[0] == "Scheduled"][0])
+
 	def test_a_crash_between_claim_and_send_leaves_unknown_never_a_resend(self):
 		self.many_due(3)
 		s = get_settings()
