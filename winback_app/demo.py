@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import frappe
 from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import get_quarter_start, getdate, now_datetime
 
 from winback_app.engine.window import daytime_zone
@@ -113,8 +114,17 @@ def seed(
 	patients: int = 300, force: bool = False, progress: Callable[[int, str], None] | None = None
 ) -> dict:
 	say = progress or (lambda pct, text: None)
+	if frappe.db.exists("Patient", {"patient_details": MARKER}) and not force:
+		frappe.throw(
+			"The demo clinic is already on this site. Remove it first: bench --site SITE winback-demo --remove",
+			RealPatientsError,
+		)
+	Patient = DocType("Patient")
 	real = (
-		frappe.db.count("Patient", {"patient_details": ("!=", MARKER)}) if frappe.db.count("Patient") else 0
+		frappe.qb.from_(Patient)
+		.select(Count(Patient.name))
+		.where(IfNull(Patient.patient_details, "") != MARKER)
+		.run()[0][0]
 	)
 	if real and not force:
 		frappe.throw(
@@ -471,17 +481,19 @@ def _appointment(name, now, patient, practitioner, dept, kind, when: datetime, s
 	)
 
 
+DEMO_CAMPAIGNS = (
+	"Missed Appointment Rescue",
+	"Unfinished Treatment",
+	"New Patient Never Booked",
+	"6-Month Hygiene Recall",
+	"Win-Back 9-18 Months",
+	"Dormant 18+ Months",
+	"Med Spa Maintenance - Neurotoxin",
+)
+
+
 def enable_campaigns() -> None:
-	wanted = (
-		"Missed Appointment Rescue",
-		"Unfinished Treatment",
-		"New Patient Never Booked",
-		"6-Month Hygiene Recall",
-		"Win-Back 9-18 Months",
-		"Dormant 18+ Months",
-		"Med Spa Maintenance - Neurotoxin",
-	)
-	for name in wanted:
+	for name in DEMO_CAMPAIGNS:
 		if not frappe.db.exists("Campaign Segment", name):
 			continue
 		doc = frappe.get_doc("Campaign Segment", name)
@@ -670,6 +682,7 @@ def remove() -> dict:
 	comms += frappe.get_all(
 		"Communication Link", {"link_doctype": "Patient", "link_name": ("in", names)}, pluck="parent"
 	)
+	comms += frappe.get_all("Communication", {"phone_no": ("in", phones or [""])}, pluck="name")
 	todos = frappe.get_all(
 		"ToDo",
 		{
@@ -695,5 +708,37 @@ def remove() -> dict:
 	):
 		if values:
 			frappe.db.delete(doctype, {field: ("in", values)})
+	undo_clinic_setup()
 	frappe.db.commit()
 	return {"patients": len(names), "lapses": len(lapses)}
+
+
+def undo_clinic_setup() -> None:
+	"""Switch the demo's campaigns and weekend sending off again, and remove its practitioners and masters
+	where nothing else uses them (a clinic that started adding its own records keeps what they link to)."""
+	for name in DEMO_CAMPAIGNS:
+		if frappe.db.get_value("Campaign Segment", name, "enabled"):
+			frappe.db.set_value("Campaign Segment", name, "enabled", 0)
+	settings = frappe.get_single("Win-Back Settings")
+	settings.update({"send_on_saturday": 0, "send_on_sunday": 0})
+	if settings.booking_appointment_type == EXAM:
+		settings.booking_appointment_type = None
+	settings.save(ignore_permissions=True)
+	masters = [
+		("Healthcare Practitioner", p)
+		for p in frappe.get_all("Healthcare Practitioner", {"first_name": ("like", "Demo %")}, pluck="name")
+	]
+	masters += [
+		("Practitioner Schedule", "Demo Weekdays"),
+		("Clinical Procedure Template", TOX),
+		("Item", TOX),
+	]
+	masters += [("Appointment Type", t) for t in (HYGIENE, EXAM, TOX)] + [
+		("Medical Department", d) for d in ("Demo Dentistry", "Demo Med Spa")
+	]
+	for doctype, name in masters:
+		if frappe.db.exists(doctype, name):
+			try:
+				frappe.delete_doc(doctype, name, ignore_permissions=True, force=False)
+			except (frappe.LinkExistsError, frappe.ValidationError):
+				frappe.clear_last_message()

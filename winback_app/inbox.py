@@ -220,7 +220,7 @@ def route_to_person(reply) -> None:
 
 	from winback_app.channels.call_task import front_desk_users
 
-	users = front_desk_users(get_settings().front_desk_user) or ["Administrator"]
+	users = front_desk_users(get_settings().front_desk_user)
 	who = reply.patient_name or reply.patient or reply.from_number
 	add(
 		{

@@ -9,6 +9,8 @@ from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.utils import get_system_timezone
 
+from winback_app.engine.window import validate_window
+
 ROLES = ("Win-Back Manager", "Win-Back Agent")
 MODULE = "Win Back"
 
@@ -132,12 +134,11 @@ def ensure_settings_defaults():
 	"""Fill the settings a fresh install needs; never overwrite a value the clinic set."""
 	settings = frappe.get_single("Win-Back Settings")
 	changes = {}
-	# frappe fills every Time field of a new document with the current time, ignoring the declared default,
-	# so a never-saved Single would open with a zero-length send window.
-	stored = frappe.db.get_singles_dict("Win-Back Settings")
-	if not stored.get("window_start"):
+	# frappe fills every Time field of a new document with the current time, ignoring the declared default, and
+	# install-app saves every Single once (init_singles) before after_install runs: the stored window can be a
+	# zero-length "now to now". A window that would not pass validation is replaced by the documented default.
+	if validate_window(settings.window_start or "00:00", settings.window_end or "00:00", [0]):
 		changes["window_start"] = "09:00:00"
-	if not stored.get("window_end"):
 		changes["window_end"] = "19:00:00"
 	if not settings.default_time_zone:
 		changes["default_time_zone"] = get_system_timezone()

@@ -596,3 +596,45 @@ def _bulk_patients(n: int, start: int = 0) -> list[str]:
 	sync_stale()
 	frappe.db.commit()
 	return names
+
+
+class TestOneLinkPerLapse(DispatchCase):
+	def test_two_touches_of_one_lapse_in_one_chunk_carry_the_same_working_link(self):
+		_p, lapse, first = self.lapse_due()
+		from winback_app.detection import writer  # noqa: F401  (the lapse already has its day-1 attempt)
+
+		second = frappe.get_doc(
+			{
+				"doctype": "Win-Back Contact Attempt",
+				"lapse": lapse,
+				"touch": "extra-touch",
+				"patient": _p,
+				"segment": frappe.db.get_value("Patient Lapse", lapse, "segment"),
+				"channel": "Call Task",
+				"due_at": WEDNESDAY_NOON - timedelta(minutes=1),
+				"status": "Scheduled",
+			}
+		).insert(ignore_permissions=True)
+		seg = frappe.get_doc("Campaign Segment", second.segment)
+		seg.append(
+			"touches",
+			{
+				"day_offset": 14,
+				"channel": "Call Task",
+				"template": "Call {{ first_name }}: {{ booking_link }}",
+			},
+		)
+		seg.save(ignore_permissions=True)
+		frappe.db.set_value("Win-Back Contact Attempt", second.name, "touch", seg.touches[-1].name)
+		self.run_once()
+		links = {
+			frappe.db.get_value("Win-Back Contact Attempt", n, "body")
+			.split("/book/")[1]
+			.split()[0]
+			.rstrip(".")
+			for n in (first, second.name)
+		}
+		self.assertEqual(len(links), 1, "both touches carry the same link")
+		from winback_app.booking.service import lapse_for_token
+
+		self.assertEqual(lapse_for_token(links.pop()).name, lapse)

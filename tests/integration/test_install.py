@@ -98,3 +98,20 @@ class TestInstall(WinBackTestCase):
 			"winback_app.tasks.poll_outcomes",
 		):
 			self.assertIn(method, methods)
+
+	def test_a_zero_length_window_left_by_install_is_replaced(self):
+		"""install-app saves every Single once before after_install, with Time fields set to now()."""
+		from winback_app.install import ensure_settings_defaults
+
+		frappe.db.set_single_value("Win-Back Settings", {"window_start": "12:21:35.768200", "window_end": "12:21:35.768307"})
+		frappe.clear_document_cache("Win-Back Settings", "Win-Back Settings")
+		ensure_settings_defaults()
+		stored = frappe.db.get_singles_dict("Win-Back Settings")
+		self.assertEqual((str(stored.window_start), str(stored.window_end)), ("09:00:00", "19:00:00"))
+
+	def test_the_demo_refuses_a_site_with_patients_of_its_own(self):
+		from winback_app.demo import RealPatientsError, seed
+
+		f.patient()  # a clinic's own patient
+		with self.assertRaises(RealPatientsError):
+			seed(patients=5)

@@ -3,12 +3,22 @@
 import frappe
 from frappe import _
 
-from winback_app.channels.base import FAILED, SENT, OutboundMessage, SendResult
+from winback_app.channels.base import SENT, OutboundMessage, SendResult
 
 
 def front_desk_users(configured: str | None) -> list[str]:
+	"""Who gets replies and call tasks: the configured user, else every Win-Back Agent, else every Win-Back
+	Manager, else Administrator, so a task always reaches somebody."""
 	if configured:
 		return [configured]
+	for role in ("Win-Back Agent", "Win-Back Manager"):
+		users = _users_with(role)
+		if users:
+			return users
+	return ["Administrator"]
+
+
+def _users_with(role: str) -> list[str]:
 	Role = frappe.qb.DocType("Has Role")
 	User = frappe.qb.DocType("User")
 	return (
@@ -17,7 +27,7 @@ def front_desk_users(configured: str | None) -> list[str]:
 		.on(User.name == Role.parent)
 		.select(Role.parent)
 		.distinct()
-		.where(Role.role == "Win-Back Agent")
+		.where(Role.role == role)
 		.where(Role.parenttype == "User")
 		.where(User.enabled == 1)
 		.orderby(Role.parent)
@@ -34,13 +44,6 @@ class CallTaskChannel:
 	def send(self, message: OutboundMessage) -> SendResult:
 		from frappe.desk.form.assign_to import add
 
-		if not self.users:
-			return SendResult(
-				FAILED,
-				self.name,
-				error_code="no-assignee",
-				error_message=_("Nobody has the Win-Back Agent role"),
-			)
 		description = _("Call {0}. Number: {1}. Script: {2} Record the outcome on the Patient Lapse.").format(
 			message.patient, message.to or _("no number on file"), message.body
 		)

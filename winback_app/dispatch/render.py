@@ -22,6 +22,8 @@ def booking_token(lapse: dict, settings) -> str:
 	Only the hash is used to find the lapse; the token itself is kept encrypted with the site key so later
 	messages can repeat it.
 	"""
+	if lapse.get("_token"):  # made earlier in this chunk for another touch of the same lapse
+		return lapse["_token"]
 	if lapse.get("booking_token_encrypted"):
 		try:
 			return decrypt(lapse["booking_token_encrypted"])
@@ -33,17 +35,20 @@ def booking_token(lapse: dict, settings) -> str:
 			)
 	token = new_token()
 	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
+	encrypted = encrypt(token)
 	frappe.db.set_value(
 		"Patient Lapse",
 		lapse["name"],
 		{
 			"booking_token_hash": token_hash(token),
-			"booking_token_encrypted": encrypt(token),
+			"booking_token_encrypted": encrypted,
 			"booking_token_expires": expires,
 		},
 		update_modified=False,
 	)
-	lapse["booking_token_encrypted"] = "set"
+	# Remember it for the other touches of this lapse in the same chunk (the day-1 text and a due call task).
+	lapse["booking_token_encrypted"] = encrypted
+	lapse["_token"] = token
 	return token
 
 
