@@ -11,7 +11,7 @@ What one patient looks like (rates are per appointment unless said otherwise):
   whose age follows a clinic-like mix (45% seen in the last 6 months, 12% 6-9 months ago, 15% 9-18 months,
   the rest 18 months - 4 years); 10% No Show, ~7% Cancelled, the rest Closed;
 - 20% of patients also have one future appointment (Scheduled or Confirmed), ~2% of all appointments;
-- ~60% of Closed appointments have a submitted Patient Encounter (docstatus 1) on the same day, and ~6% of
+- ~60% of Closed appointments have a submitted Patient Encounter (docstatus 1) on the same day, and ~7% of
   them a submitted, Completed Clinical Procedure;
 - 0.4% of patients have a submitted "active-Request Status" Service Request ordered 30-180 days ago (a few
   hundred at 100k), and as many older, completed ones;

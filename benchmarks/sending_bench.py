@@ -140,8 +140,21 @@ def generate(n: int, chunk: int = 10_000) -> None:
 			first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
 			rows.append(
 				(
-					f"{PREFIX}{i:07d}", now, now, "Administrator", "Administrator", 0, first, last,
-					f"{first} {last}", gender, "Active", mobile(i, codes), f"sbp{i}@example.com", "Unknown", zone,
+					f"{PREFIX}{i:07d}",
+					now,
+					now,
+					"Administrator",
+					"Administrator",
+					0,
+					first,
+					last,
+					f"{first} {last}",
+					gender,
+					"Active",
+					mobile(i, codes),
+					f"sbp{i}@example.com",
+					"Unknown",
+					zone,
 				)  # fmt: skip
 			)
 		frappe.db.bulk_insert("Patient", cols, rows)
@@ -274,9 +287,7 @@ def reset(n: int, zone: str) -> str:
 		where segment = %s""",
 		(zone, SEGMENT),
 	)
-	frappe.db.sql(
-		"update `tabPatient` set winback_time_zone = %s where name like %s", (zone, f"{PREFIX}%")
-	)
+	frappe.db.sql("update `tabPatient` set winback_time_zone = %s where name like %s", (zone, f"{PREFIX}%"))
 	frappe.db.commit()
 	other = frappe.db.sql(
 		"""select count(*) from `tabWin-Back Contact Attempt`
@@ -478,7 +489,9 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 	channels = build_channels(mode, loopback)
 	send_seconds = time_sends(channels["SMS"])
 	meter = SqlMeter(by_shape=profile)
-	sampler = RssSampler(lambda: f"~{max(0, meter.commits - 2) // 2 * chunk:,} attempts done, {meter.count:,} queries")
+	sampler = RssSampler(
+		lambda: f"~{max(0, meter.commits - 2) // 2 * chunk:,} attempts done, {meter.count:,} queries"
+	)
 	reset_hwm()
 	rss_before = vm("VmRSS")
 	load_before = os.getloadavg()[0]
@@ -510,7 +523,8 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 		"sql_seconds": meter.seconds,
 		"send_seconds": send_seconds[0],
 		"rss_before_mb": rss_before / 1024,
-		"cpu_seconds": (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime),
+		"cpu_seconds": (cpu_after.ru_utime - cpu_before.ru_utime)
+		+ (cpu_after.ru_stime - cpu_before.ru_stime),
 		"server_cpu_seconds": (loopback.cpu_seconds() - server_cpu_before) if loopback else 0.0,
 		"load": (load_before, os.getloadavg()[0]),
 		"hwm_mb": vm("VmHWM") / 1024,
@@ -608,21 +622,43 @@ def table(results: list[dict]) -> str:
 
 	def kinds(r):
 		k = r["kinds"]
-		return " ".join(f"{name[:3]} {k.get(name, 0) / r['n']:.2f}" for name in ("select", "update", "insert", "commit"))
+		return " ".join(
+			f"{name[:3]} {k.get(name, 0) / r['n']:.2f}" for name in ("select", "update", "insert", "commit")
+		)
 
 	lb = lambda r: r["checks"].get("loopback")  # noqa: E731
 	rows = [
 		row("attempts due", lambda r: f"{r['n']:,}"),
-		row("sent (dispatch totals)", lambda r: f"{r['totals'].get('Sent', 0):,} (claimed {r['totals'].get('claimed', 0):,})"),
+		row(
+			"sent (dispatch totals)",
+			lambda r: f"{r['totals'].get('Sent', 0):,} (claimed {r['totals'].get('claimed', 0):,})",
+		),
 		row("wall time", lambda r: f"{r['wall']:.1f} s"),
 		row("attempts / s", lambda r: f"{r['rate']:,.0f}"),
 		row("  vs goal", goal_ratio),
 		row("ms / attempt", lambda r: f"{1000 * r['wall'] / r['n']:.2f}"),
-		row("  in SQL calls", lambda r: f"{1000 * r['sql_seconds'] / r['n']:.2f} ({100 * r['sql_seconds'] / r['wall']:.0f}%)"),
-		row("  in channel.send", lambda r: f"{1000 * r['send_seconds'] / r['n']:.2f} ({100 * r['send_seconds'] / r['wall']:.0f}%)"),
-		row("  other Python", lambda r: f"{1000 * (r['wall'] - r['sql_seconds'] - r['send_seconds']) / r['n']:.2f}"),
-		row("CPU ms / attempt: bench", lambda r: f"{1000 * r['cpu_seconds'] / r['n']:.2f} ({100 * r['cpu_seconds'] / r['wall']:.0f}% of a core)"),
-		row("  loopback server", lambda r: f"{1000 * r['server_cpu_seconds'] / r['n']:.2f}" if r["server_cpu_seconds"] else "-"),
+		row(
+			"  in SQL calls",
+			lambda r: f"{1000 * r['sql_seconds'] / r['n']:.2f} ({100 * r['sql_seconds'] / r['wall']:.0f}%)",
+		),
+		row(
+			"  in channel.send",
+			lambda r: f"{1000 * r['send_seconds'] / r['n']:.2f} ({100 * r['send_seconds'] / r['wall']:.0f}%)",
+		),
+		row(
+			"  other Python",
+			lambda r: f"{1000 * (r['wall'] - r['sql_seconds'] - r['send_seconds']) / r['n']:.2f}",
+		),
+		row(
+			"CPU ms / attempt: bench",
+			lambda r: (
+				f"{1000 * r['cpu_seconds'] / r['n']:.2f} ({100 * r['cpu_seconds'] / r['wall']:.0f}% of a core)"
+			),
+		),
+		row(
+			"  loopback server",
+			lambda r: f"{1000 * r['server_cpu_seconds'] / r['n']:.2f}" if r["server_cpu_seconds"] else "-",
+		),
 		row("load avg 1m start/end", lambda r: f"{r['load'][0]:.1f} / {r['load'][1]:.1f}"),
 		row("DB queries / attempt", lambda r: f"{r['queries'] / r['n']:.2f} ({r['queries']:,})"),
 		row("  sel/upd/ins/commit", kinds),
@@ -630,19 +666,33 @@ def table(results: list[dict]) -> str:
 		row("RSS first/last 10%", lambda r: f"{r['rss_first10_mb']:.0f} / {r['rss_last10_mb']:.0f} MB"),
 		row("  vs goal < 300 MB", rss_verdict),
 		row("VmHWM (reset per mode)", lambda r: f"{r['hwm_mb']:.0f} MB"),
-		row("Sent rows / Comms / links", lambda r: f"{r['checks']['sent']:,} / {r['checks']['communication_rows']:,} / {r['checks']['timeline_links']:,}"),
-		row("distinct provider ids", lambda r: f"{r['checks']['distinct_provider_ids']:,} ({r['checks']['provider']})"),
-		row("loopback POSTs / dup", lambda r: f"{lb(r)['requests']:,} / {lb(r)['duplicate_bodies']}" if lb(r) else "-"),
+		row(
+			"Sent rows / Comms / links",
+			lambda r: (
+				f"{r['checks']['sent']:,} / {r['checks']['communication_rows']:,} / {r['checks']['timeline_links']:,}"
+			),
+		),
+		row(
+			"distinct provider ids",
+			lambda r: f"{r['checks']['distinct_provider_ids']:,} ({r['checks']['provider']})",
+		),
+		row(
+			"loopback POSTs / dup",
+			lambda r: f"{lb(r)['requests']:,} / {lb(r)['duplicate_bodies']}" if lb(r) else "-",
+		),
 		row("Error Log rows added", lambda r: str(r["checks"]["error_logs"])),
 		row("exactly once", lambda r: "yes" if r["checks"]["exactly_once"] else "NO"),
 	]
 	width0 = max(len(r[0]) for r in rows) + 2
 	widths = [max(len(r[i]) for r in rows) + 2 for i in range(1, len(results) + 1)]
 	head = "".ljust(width0) + "".join(
-		(f"{r['mode']}" + (" (loopback)" if r["mode"] == "Twilio" else "")).ljust(w) for r, w in zip(results, widths)
+		(f"{r['mode']}" + (" (loopback)" if r["mode"] == "Twilio" else "")).ljust(w)
+		for r, w in zip(results, widths)
 	)
 	lines = [head.rstrip(), "-" * len(head.rstrip())]
-	lines += ["".join([r[0].ljust(width0)] + [c.ljust(w) for c, w in zip(r[1:], widths)]).rstrip() for r in rows]
+	lines += [
+		"".join([r[0].ljust(width0)] + [c.ljust(w) for c, w in zip(r[1:], widths)]).rstrip() for r in rows
+	]
 	return "\n".join(lines)
 
 
@@ -657,12 +707,16 @@ def print_profile(r: dict, top: int = 25) -> None:
 	out = io.StringIO()
 	stats = pstats.Stats(r["profile"], stream=out)
 	stats.sort_stats("tottime").print_stats(top)
-	stats.sort_stats("cumulative").print_stats(r"winback_app|twilio/|requests/|frappe/(utils/password|database|query_builder)", top)
+	stats.sort_stats("cumulative").print_stats(
+		r"winback_app|twilio/|requests/|frappe/(utils/password|database|query_builder)", top
+	)
 	print(out.getvalue())
 
 
 def main():
-	parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+	parser = argparse.ArgumentParser(
+		description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+	)
 	parser.add_argument("--site", required=True)
 	parser.add_argument("--attempts", type=int, default=100_000)
 	parser.add_argument("--chunk", type=int, default=200, help="dispatch() chunk (the app's default: 200)")
@@ -686,7 +740,15 @@ def main():
 		# In a child process, so the timed runs start from a process that never held 100k generated rows.
 		print(f"generating {args.attempts:,} patients / lapses / attempts ...", file=sys.stderr, flush=True)
 		subprocess.run(
-			[sys.executable, __file__, "--site", args.site, "--attempts", str(args.attempts), "--generate-only"],
+			[
+				sys.executable,
+				__file__,
+				"--site",
+				args.site,
+				"--attempts",
+				str(args.attempts),
+				"--generate-only",
+			],
 			check=True,
 		)
 		frappe.db.rollback()  # a fresh snapshot: see what the child committed
@@ -696,9 +758,17 @@ def main():
 	results = []
 	try:
 		for mode in modes:
-			print(f"{mode}: dispatching {args.attempts:,} due attempts (set of {size:,}) ...", file=sys.stderr, flush=True)
+			print(
+				f"{mode}: dispatching {args.attempts:,} due attempts (set of {size:,}) ...",
+				file=sys.stderr,
+				flush=True,
+			)
 			r = run_mode(mode, args.attempts, args.chunk, loopback, profile=args.profile)
-			print(f"{mode}: {r['rate']:,.0f} attempts/s, exactly once: {r['checks']['exactly_once']}", file=sys.stderr, flush=True)
+			print(
+				f"{mode}: {r['rate']:,.0f} attempts/s, exactly once: {r['checks']['exactly_once']}",
+				file=sys.stderr,
+				flush=True,
+			)
 			results.append(r)
 	finally:
 		if loopback:
@@ -709,7 +779,9 @@ def main():
 	print(f"\nSending benchmark, site {args.site}, {when}, {os.cpu_count()} CPUs, chunk {args.chunk}"
 		f"{', UNDER cProfile' if args.profile else ''}")  # fmt: skip
 	print(table(results))
-	print(f"process ru_maxrss (both modes, whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+	print(
+		f"process ru_maxrss (both modes, whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+	)
 	for r in results:
 		if r["checks"]["exactly_once"]:
 			continue
@@ -719,7 +791,11 @@ def main():
 			print_profile(r)
 	if args.json:
 		Path(args.json).write_text(
-			json.dumps([{k: v for k, v in r.items() if k not in ("profile", "shapes")} for r in results], default=str, indent=1)
+			json.dumps(
+				[{k: v for k, v in r.items() if k not in ("profile", "shapes")} for r in results],
+				default=str,
+				indent=1,
+			)
 		)
 	frappe.destroy()
 

@@ -163,7 +163,9 @@ def last_visits(
 			if not packed:
 				continue
 			day, name, practitioner, department, company = packed.split(SEP, 4)
-			visit_date = getdate(day)
+			visit_date = date.fromisoformat(
+				day
+			)  # 'YYYY-MM-DD' from MAX(CONCAT(...)): 500x cheaper than getdate
 			current = best.get(patient)
 			if current is None or visit_date > current.event_date:
 				best[patient] = Candidate(
@@ -399,6 +401,12 @@ def _unpack(rows, doctype: str) -> dict[str, Candidate]:
 			continue
 		day, name, practitioner, department, company = packed.split(SEP, 4)
 		out[patient] = Candidate(
-			patient, getdate(day), doctype, name, practitioner or None, department or None, company or None
+			patient,
+			date.fromisoformat(day),
+			doctype,
+			name,
+			practitioner or None,
+			department or None,
+			company or None,
 		)
 	return out
