@@ -247,6 +247,11 @@ def claim(
 			.set(Attempt.tries, tries + 1)
 			.where(Attempt.name == name)
 		).run()
+	if sending:
+		from winback_app.dispatch.render import ensure_tokens
+		from winback_app.settings import get_settings
+
+		ensure_tokens(list({id(c.lapse): c.lapse for c in sending}.values()), get_settings())
 	result.to_send, result.skipped, result.postponed = sending, len(skips), len(postpones)
 	return result
 

@@ -16,6 +16,29 @@ def booking_base_url(settings) -> str:
 	return (settings.public_base_url or get_url()).rstrip("/")
 
 
+def ensure_tokens(lapses: list[dict], settings) -> None:
+	"""Give every lapse of a claimed chunk that has no link yet its token, in one write with the claim.
+
+	The claim commits before any message is sent, so a link that goes out is always a link that works.
+	"""
+	missing = [
+		lapse for lapse in lapses if not lapse.get("booking_token_encrypted") and not lapse.get("_token")
+	]
+	if not missing:
+		return
+	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
+	updates = {}
+	for lapse in missing:
+		token = new_token()
+		lapse["_token"], lapse["booking_token_encrypted"] = token, encrypt(token)
+		updates[lapse["name"]] = {
+			"booking_token_hash": token_hash(token),
+			"booking_token_encrypted": lapse["booking_token_encrypted"],
+			"booking_token_expires": expires,
+		}
+	frappe.db.bulk_update("Patient Lapse", updates, chunk_size=100, update_modified=False)
+
+
 def booking_token(lapse: dict, settings) -> str:
 	"""The lapse's booking token, created on first use; the same link goes out in every message of the cadence.
 

@@ -128,15 +128,26 @@ def numbers_already_texted(numbers: list[str]) -> set[str]:
 
 
 def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None = None) -> dict:
-	"""Send each claimed attempt once. Returns counts per outcome."""
+	"""Send each claimed attempt once. Returns counts per outcome.
+
+	Results are written together at the end of the chunk (frappe.db.bulk_update), in the chunk's transaction:
+	if the worker dies first, the rows stay Sending and become Unknown, exactly as with per-row writes.
+	"""
 	counts: dict[str, int] = {}
+	updates: dict[str, dict] = {}
 	texted = numbers_already_texted(sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to}))
+	blocked_numbers = chunk_opt_outs(claimed)
 	communications, links = [], []
 	for c in claimed:
 		name = c.attempt["name"]
-		reason = blocked_now(c)
+		# Anything that really leaves gets the last look right before its provider call; the Outbox, which
+		# sends nothing, relies on the look taken for the whole chunk just before this loop.
+		leaves = channels[c.decision.channel].name != "Outbox"
+		reason = (
+			blocked_now(c) if leaves else blocked_numbers.get(c.to) if c.decision.channel == "SMS" else None
+		)
 		if reason:
-			_update(name, status="Skipped", skip_reason=reason)
+			updates[name] = {"status": "Skipped", "skip_reason": reason}
 			counts["Skipped"] = counts.get("Skipped", 0) + 1
 			continue
 		try:
@@ -147,7 +158,7 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 				reference_doctype="Win-Back Contact Attempt",
 				reference_name=name,
 			)
-			_update(name, status="Failed", error_code="render", error_message=str(exc)[:500])
+			updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
 			counts["Failed"] = counts.get("Failed", 0) + 1
 			continue
 		channel = channels[message.channel]
@@ -167,16 +178,36 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 				error_code=type(exc).__name__,
 				error_message=str(exc)[:500],
 			)
-		record(c, message, result, communications, links)
+		updates[name] = record(c, message, result, communications, links)
 		counts[result.outcome] = counts.get(result.outcome, 0) + 1
 	write_communications(communications, links)
+	frappe.db.bulk_update("Win-Back Contact Attempt", updates, chunk_size=100)
 	return counts
+
+
+def chunk_opt_outs(claimed: list[Claimed]) -> dict[str, str]:
+	"""Every blocked number of the chunk, read once: {number: reason shown to staff}."""
+	numbers = sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to})
+	if not numbers:
+		return {}
+	rows = (
+		frappe.qb.from_(OptOut)
+		.select(OptOut.name, OptOut.reason)
+		.where(OptOut.name.isin(numbers))
+		.where(OptOut.active == 1)
+		.run()
+	)
+	return {
+		n: _("Number opted out of texts") if r == "Opted Out" else _("Number flagged: {0}").format(r)
+		for n, r in rows
+	}
 
 
 def record(
 	c: Claimed, message: OutboundMessage, result: SendResult, communications: list, links: list
-) -> None:
-	name, now = c.attempt["name"], now_datetime()
+) -> dict:
+	"""What to write on the attempt for this result (the caller writes the chunk's results together)."""
+	now = now_datetime()
 	common = {
 		"provider": result.provider,
 		"provider_id": result.provider_id or None,
@@ -190,67 +221,40 @@ def record(
 			comm = frappe.generate_hash(length=10)
 			communications.append((comm, message, result))
 			links.append((comm, c.attempt["patient"], c.patient.get("patient_name") or c.attempt["patient"]))
-		_update(
-			name,
-			status="Sent",
-			sent_at=now,
-			communication=comm,
-			todo=result.provider_id if message.channel == "Call Task" else None,
+		todo = result.provider_id if message.channel == "Call Task" else None
+		return {"status": "Sent", "sent_at": now, "communication": comm, "todo": todo, **common}
+	if result.outcome == RETRY and c.attempt["tries"] < len(RETRY_BACKOFF):
+		due = now + RETRY_BACKOFF[c.attempt["tries"]]
+		return {
+			"status": "Scheduled",
+			"due_at": due,
+			"tries": c.attempt["tries"] + 1,
+			"skip_reason": "Retrying",
 			**common,
-		)
-	elif result.outcome == RETRY and c.attempt["tries"] < len(RETRY_BACKOFF):
-		_update(
-			name,
-			status="Scheduled",
-			due_at=now + RETRY_BACKOFF[c.attempt["tries"]],
-			tries=c.attempt["tries"] + 1,
-			skip_reason="Retrying",
-			**common,
-		)
-	elif result.outcome == UNKNOWN:
-		_update(name, status="Unknown", **common)
-	elif result.outcome == OPTED_OUT:
-		_update(name, status="Failed", **common)
+		}
+	if result.outcome == UNKNOWN:
+		return {"status": "Unknown", **common}
+	if result.outcome in (OPTED_OUT, INVALID):
 		from winback_app.optouts import block_number
 
+		reason = "Opted Out" if result.outcome == OPTED_OUT else "Invalid Number"
 		block_number(
 			message.to,
-			"Opted Out",
-			source="Carrier",
-			patient=c.attempt["patient"],
-			words=f"Twilio {result.error_code}",
-		)
-	elif result.outcome == INVALID:
-		from winback_app.optouts import block_number
-
-		block_number(
-			message.to,
-			"Invalid Number",
+			reason,
 			source="Carrier",
 			patient=c.attempt["patient"],
 			words=f"Twilio {result.error_code}",
 		)
 		seg = c.attempt["segment_spec"]
-		if seg.fall_back_to_email and c.patient.get("email"):
-			# Try the same touch again by email: back to Scheduled, the next claim decides with the number blocked.
-			_update(
-				name,
-				status="Scheduled",
-				due_at=now,
-				skip_reason="Number cannot get texts: trying email",
+		if result.outcome == INVALID and seg.fall_back_to_email and c.patient.get("email"):
+			# The same touch again by email: back to Scheduled; the next claim decides with the number blocked.
+			return {
+				"status": "Scheduled",
+				"due_at": now,
+				"skip_reason": "Number cannot get texts: trying email",
 				**common,
-			)
-		else:
-			_update(name, status="Failed", **common)
-	else:
-		_update(name, status=FAILED, **common)
-
-
-def _update(name: str, **values) -> None:
-	query = frappe.qb.update(Attempt).where(Attempt.name == name)
-	for field, value in values.items():
-		query = query.set(Attempt[field], value)
-	query.set(Attempt.modified, now_datetime()).run()
+			}
+	return {"status": FAILED, **common}
 
 
 def write_communications(communications: list, links: list) -> None:

@@ -48,3 +48,5 @@ def on_doctype_update():
 	# The dispatcher's claim scans due Scheduled rows; caps count recent sends per patient.
 	frappe.db.add_index("Win-Back Contact Attempt", ["status", "due_at"])
 	frappe.db.add_index("Win-Back Contact Attempt", ["patient", "sent_at"])
+	# Caps per phone number and "first text to this number" look attempts up by the address they went to.
+	frappe.db.add_index("Win-Back Contact Attempt", ["to_address", "status"])
