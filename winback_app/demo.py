@@ -19,6 +19,7 @@ from frappe.query_builder.functions import Count, IfNull
 from frappe.utils import get_quarter_start, getdate, now_datetime
 
 from winback_app.engine.window import daytime_zone
+from winback_app.naming import STANDARD_COLUMNS
 
 MARKER = "Win-Back demo patient"
 PREFIX = "Demo "
@@ -70,12 +71,7 @@ AREAS = (
 )  # (NXX) 555-01xx, 100 lines each
 HYGIENE, EXAM, TOX = "Demo Hygiene Visit", "Demo Exam", "Demo Neurotoxin"
 APPOINTMENT_FIELDS = [
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
+	*STANDARD_COLUMNS,
 	"patient",
 	"practitioner",
 	"department",
@@ -89,12 +85,7 @@ APPOINTMENT_FIELDS = [
 	"company",
 ]
 ENCOUNTER_FIELDS = [
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
+	*STANDARD_COLUMNS,
 	"patient",
 	"practitioner",
 	"medical_department",
@@ -384,12 +375,7 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 	frappe.db.bulk_insert(
 		"Patient",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"first_name",
 			"last_name",
 			"patient_name",
@@ -417,12 +403,7 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 	frappe.db.bulk_insert(
 		"Clinical Procedure",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"status",
 			"patient",
 			"procedure_template",
@@ -436,12 +417,7 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 	frappe.db.bulk_insert(
 		"Service Request",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"patient",
 			"status",
 			"order_date",

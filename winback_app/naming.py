@@ -6,6 +6,8 @@ import frappe
 from frappe.query_builder import DocType
 
 Series = DocType("Series")
+# The columns every row written with frappe.db.bulk_insert must carry, before its own fields.
+STANDARD_COLUMNS = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
 
 
 def reserve(prefix: str, digits: int, count: int) -> list[str]:

@@ -14,6 +14,7 @@ from frappe.query_builder.functions import IfNull
 from frappe.utils import now_datetime
 
 from winback_app.engine.phone import normalize
+from winback_app.naming import STANDARD_COLUMNS
 from winback_app.settings import phone_region
 
 Patient = DocType("Patient")
@@ -73,12 +74,7 @@ def _replace(rows) -> None:
 	frappe.db.bulk_insert(
 		"Win-Back Patient Phone",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"patient",
 			"source",
 			"raw",

@@ -13,14 +13,10 @@ from winback_app.engine.cadence import plan
 from winback_app.engine.detection import Entry, PatientFacts
 from winback_app.engine.segments import SegmentSpec
 from winback_app.engine.window import SendWindow
+from winback_app.naming import STANDARD_COLUMNS
 
 LAPSE_FIELDS = [
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
+	*STANDARD_COLUMNS,
 	"idx",
 	"patient",
 	"patient_name",
@@ -44,12 +40,7 @@ LAPSE_FIELDS = [
 	"reply_handled",
 ]
 ATTEMPT_FIELDS = [
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
+	*STANDARD_COLUMNS,
 	"idx",
 	"lapse",
 	"touch",

@@ -29,6 +29,7 @@ from winback_app.dispatch.claim import Claimed
 from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
 from winback_app.engine import templates
 from winback_app.engine.sending import ensure_first_sms_identifies
+from winback_app.naming import STANDARD_COLUMNS
 
 Attempt = DocType("Win-Back Contact Attempt")
 OptOut = DocType("Win-Back SMS Opt-Out")
@@ -295,12 +296,7 @@ def write_communications(communications: list, links: list) -> None:
 	frappe.db.bulk_insert(
 		"Communication",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"subject",
 			"communication_medium",
 			"communication_type",
@@ -321,12 +317,7 @@ def write_communications(communications: list, links: list) -> None:
 	frappe.db.bulk_insert(
 		"Communication Link",
 		[
-			"name",
-			"creation",
-			"modified",
-			"owner",
-			"modified_by",
-			"docstatus",
+			*STANDARD_COLUMNS,
 			"parent",
 			"parentfield",
 			"parenttype",
