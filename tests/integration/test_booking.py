@@ -1,7 +1,6 @@
 """One-tap booking on a real site: real schedules, holidays, capacity, locks, tokens, rate limits."""
 
 import random
-import threading
 from datetime import datetime, time, timedelta
 
 import frappe
@@ -13,7 +12,7 @@ from winback_app.dispatch.render import booking_token
 from winback_app.settings import get_settings
 
 from . import factories as f
-from .base import WinBackTestCase
+from .base import WinBackTestCase, concurrently
 
 
 class BookingCase(WinBackTestCase):
@@ -221,29 +220,22 @@ class TestDoubleBooking(BookingCase):
 			]
 		slot = offer(lapse_for_token(t1))[0]
 		frappe.db.commit()
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		outcomes = {}
 
 		def attempt(token):
-			try:
-				frappe.init(site=site, sites_path=sites_path)
-				frappe.connect()
-				frappe.set_user("Guest")
+			def job():
 				try:
-					outcomes[token] = book(token, slot.practitioner, slot.start, slot.service_unit)
+					appointment = book(token, slot.practitioner, slot.start, slot.service_unit)
 					frappe.db.commit()
+					return appointment
 				except BookingProblem as problem:
-					outcomes[token] = problem.kind
 					frappe.db.rollback()
-			finally:
-				frappe.destroy()
+					return problem.kind
 
-		threads = [threading.Thread(target=attempt, args=(t,)) for t in (t1, t2)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=120)
-		frappe.db.rollback()
+			return job
+
+		results, errors = concurrently(attempt(t1), attempt(t2), user="Guest", timeout=120)
+		self.assertEqual(errors, [])
+		outcomes = dict(zip((t1, t2), results, strict=True))
 		booked_names = [v for v in outcomes.values() if frappe.db.exists("Patient Appointment", v)]
 		self.assertEqual(
 			(len(booked_names), sorted(v for v in outcomes.values() if v not in booked_names)),

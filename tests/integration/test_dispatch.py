@@ -1,6 +1,5 @@
 """The dispatcher on a real site: exactly once, in window, capped, opt-outs honoured, Twilio outcomes."""
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -22,7 +21,7 @@ from winback_app.engine.window import daytime_zone
 from winback_app.settings import get_settings, send_window
 
 from . import factories as f
-from .base import WinBackTestCase
+from .base import WinBackTestCase, concurrently
 
 WEDNESDAY_NOON = datetime(2026, 11, 18, 12, 0)  # system time zone is America/New_York
 TWILIO_SID = "AC" + "0" * 32
@@ -403,27 +402,8 @@ class TestExactlyOnce(DispatchCase):
 
 	def test_two_dispatchers_at_once_send_each_attempt_exactly_once(self):
 		self.many_due(1000)
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		results, errors = [], []
-
-		def worker():
-			try:
-				frappe.init(site=site, sites_path=sites_path)
-				frappe.connect()
-				frappe.set_user("Administrator")
-				results.append(dispatch(chunk=50))
-			except Exception as exc:  # surfaced below
-				errors.append(exc)
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=worker) for _ in range(2)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=600)
+		results, errors = concurrently(lambda: dispatch(chunk=50), lambda: dispatch(chunk=50))
 		self.assertEqual(errors, [])
-		frappe.db.rollback()  # a fresh snapshot: see what the workers committed
 		Attempt = frappe.qb.DocType("Win-Back Contact Attempt")
 		rows = (
 			frappe.qb.from_(Attempt)
@@ -479,27 +459,8 @@ class TestExactlyOnce(DispatchCase):
 			Attempt.lapse.isin(self.lapses)
 		).run()
 		frappe.db.commit()
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		errors = []
-		start = threading.Barrier(2)
-
-		def worker():
-			try:
-				frappe.init(site=site, sites_path=sites_path)
-				frappe.connect()
-				frappe.set_user("Administrator")
-				start.wait(timeout=30)
-				dispatch(chunk=1)  # one attempt per claim: each worker can take one of the two
-			except Exception as exc:
-				errors.append(exc)
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=worker) for _ in range(2)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=120)
+		# one attempt per claim: each worker can take one of the two
+		_results, errors = concurrently(lambda: dispatch(chunk=1), lambda: dispatch(chunk=1))
 		self.assertEqual(errors, [])
 		frappe.db.rollback()
 		rows = (

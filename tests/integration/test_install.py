@@ -103,7 +103,9 @@ class TestInstall(WinBackTestCase):
 		"""install-app saves every Single once before after_install, with Time fields set to now()."""
 		from winback_app.install import ensure_settings_defaults
 
-		frappe.db.set_single_value("Win-Back Settings", {"window_start": "12:21:35.768200", "window_end": "12:21:35.768307"})
+		frappe.db.set_single_value(
+			"Win-Back Settings", {"window_start": "12:21:35.768200", "window_end": "12:21:35.768307"}
+		)
 		frappe.clear_document_cache("Win-Back Settings", "Win-Back Settings")
 		ensure_settings_defaults()
 		stored = frappe.db.get_singles_dict("Win-Back Settings")
