@@ -46,10 +46,23 @@ def before_uninstall():
 
 
 def seed():
+	ensure_indexes()
 	ensure_roles()
 	create_custom_fields(patient_custom_fields(), update=True)
 	ensure_settings_defaults()
 	seed_default_segments()
+
+
+def ensure_indexes():
+	"""The indexes our doctypes declare in on_doctype_update. frappe runs those only when a doctype's JSON is
+	synced, so a site that already has the doctypes would never get an index added later; add_index is a no-op
+	when the index exists."""
+	from winback_app.win_back.doctype.patient_lapse import patient_lapse
+	from winback_app.win_back.doctype.win_back_contact_attempt import win_back_contact_attempt
+	from winback_app.win_back.doctype.win_back_patient_phone import win_back_patient_phone
+
+	for module in (patient_lapse, win_back_contact_attempt, win_back_patient_phone):
+		module.on_doctype_update()
 
 
 def ensure_roles():

@@ -90,14 +90,15 @@ def _bench(*args: str, timeout: int = 3600) -> None:
 
 
 def _fingerprint() -> str:
-	"""Everything that migrate reads: doctype JSON, hooks, patches, install and seed data."""
+	"""Everything that migrate reads: doctype JSON and controllers, hooks, patches, install and seed data."""
 	digest = hashlib.sha256()
 	package = REPO / "winback_app"
 	for path in sorted(package.rglob("*")):
 		if path.suffix in (".json", ".py", ".txt") and "__pycache__" not in path.parts:
 			rel = path.relative_to(package).as_posix()
+			# doctype controllers carry on_doctype_update (indexes), so they count too
 			if path.suffix == ".json" or rel.startswith(
-				("hooks", "install", "patches", "setup/", "modules", "patches")
+				("hooks", "install", "patches", "setup/", "modules", "win_back/doctype/")
 			):
 				digest.update(rel.encode())
 				digest.update(path.read_bytes())
