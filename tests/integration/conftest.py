@@ -119,8 +119,11 @@ def _link_checkout() -> None:
 
 	# What `bench build` does for an app's static files: the site serves /assets/winback_app from public/.
 	assets = BENCH / "sites" / "assets" / "winback_app"
-	if assets.parent.is_dir() and not assets.exists():
-		assets.symlink_to(REPO / "winback_app" / "public", target_is_directory=True)
+	public = REPO / "winback_app" / "public"
+	if assets.is_symlink() and assets.resolve() != public:
+		assets.unlink()
+	if assets.parent.is_dir() and not assets.exists() and not assets.is_symlink():
+		assets.symlink_to(public, target_is_directory=True)
 
 	apps_txt = BENCH / "sites" / "apps.txt"
 	apps = apps_txt.read_text().split()
