@@ -83,16 +83,15 @@ def poll_bookings() -> int:
 		.groupby(Lapse.name)
 		.run()
 	)
-	for lapse, appointment, created in rows:
-		# Rows differ in appointment and time, so this is one UPDATE per newly booked lapse: a handful a day.
-		(
-			frappe.qb.update(Lapse)
-			.set(Lapse.status, "Booked")
-			.set(Lapse.booked_appointment, appointment)
-			.set(Lapse.booked_on, created)
-			.where(Lapse.name == lapse)
-			.where(Lapse.status.isin(BOOKABLE))
-		).run()
+	# The rows were selected as bookable in this transaction; values differ per lapse, so one CASE update.
+	frappe.db.bulk_update(
+		"Patient Lapse",
+		{
+			lapse: {"status": "Booked", "booked_appointment": appointment, "booked_on": created}
+			for lapse, appointment, created in rows
+		},
+		chunk_size=100,
+	)
 	cancel_open_attempts([r[0] for r in rows], reason="Patient booked")
 	return len(rows)
 

@@ -239,14 +239,14 @@ def claim(
 		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(
 			Attempt.name.isin(names)
 		).run()
-	for name, reason, until, tries in postpones:
-		(
-			frappe.qb.update(Attempt)
-			.set(Attempt.due_at, until)
-			.set(Attempt.skip_reason, f"Postponed: {reason}"[:140])
-			.set(Attempt.tries, tries + 1)
-			.where(Attempt.name == name)
-		).run()
+	frappe.db.bulk_update(
+		"Win-Back Contact Attempt",
+		{
+			name: {"due_at": until, "skip_reason": f"Postponed: {reason}"[:140], "tries": tries + 1}
+			for name, reason, until, tries in postpones
+		},
+		chunk_size=100,
+	)
 	if sending:
 		from winback_app.dispatch.render import ensure_tokens
 		from winback_app.settings import get_settings
