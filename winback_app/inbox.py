@@ -14,13 +14,34 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import add_days, cint, get_datetime, now_datetime
 
+from winback_app.communications import Message, new_name
+from winback_app.communications import write as write_communications
 from winback_app.engine import inbox, replies
 from winback_app.engine.phone import normalize
+from winback_app.naming import STANDARD_COLUMNS
 from winback_app.optouts import allow_number, block_number, is_blocked
 from winback_app.phones import patients_for_number
 from winback_app.settings import get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
+Reply = DocType("Win-Back SMS Reply")
+# What the webhook writes on a reply row besides its name (the MessageSid).
+REPLY_FIELDS = (
+	"from_number",
+	"to_number",
+	"received_on",
+	"body",
+	"num_media",
+	"patient",
+	"patient_name",
+	"lapse",
+	"candidates",
+	"intent",
+	"matched",
+	"choice",
+	"needs_person",
+	"communication",
+)
 OPEN = ("Open", "In Cadence", "Replied")
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
 
@@ -36,25 +57,6 @@ def handle_inbound(form: dict) -> str | None:
 	patient = patients[0] if len(patients) == 1 else None
 	lapse = open_lapse(patient) if patient else None
 
-	reply = frappe.get_doc(
-		{
-			"doctype": "Win-Back SMS Reply",
-			"message_sid": sid,
-			"from_number": sender,
-			"to_number": (form.get("To") or "")[:40],
-			"received_on": now_datetime(),
-			"body": body,
-			"num_media": cint(form.get("NumMedia")),
-			"patient": patient,
-			"lapse": lapse.name if lapse else None,
-			"candidates": "\n".join(patients) if len(patients) > 1 else None,
-		}
-	)
-	try:
-		reply.insert(ignore_permissions=True)
-	except frappe.DuplicateEntryError:
-		return None  # Twilio retried a webhook we already recorded: nothing more to do
-
 	offered = (
 		3
 		if lapse
@@ -67,37 +69,75 @@ def handle_inbound(form: dict) -> str | None:
 	plan = inbox.plan(
 		intent, matched_patients=len(patients), has_lapse=bool(lapse), number_opted_out=opted_out
 	)
+	reply = frappe._dict(
+		name=sid,
+		from_number=sender,
+		to_number=(form.get("To") or "")[:40],
+		received_on=now_datetime(),
+		body=body,
+		num_media=cint(form.get("NumMedia")),
+		patient=patient,
+		patient_name=frappe.db.get_value("Patient", patient, "patient_name") if patient else None,
+		lapse=lapse.name if lapse else None,
+		candidates="\n".join(patients) if len(patients) > 1 else None,
+		intent=intent.kind,
+		matched=intent.matched[:140],
+		choice=intent.choice or 0,
+		needs_person=int(plan.needs_person),
+		communication=new_name(),
+	)
+	if not record_reply(reply):
+		return None  # Twilio retried a webhook we already recorded: nothing more to do
+	# The patient's text is on the timeline before anything refers to it (an opt-out records which message).
+	write_communications([conversation_message(reply, "Received", body, lapse, reply.communication)])
 
-	received = log_communication(reply, "Received", body, lapse, patient)
 	if plan.opt_out:
 		block_number(
-			sender, "Opted Out", source="Reply", patient=patient, words=body[:140], communication=received
+			sender,
+			"Opted Out",
+			source="Reply",
+			patient=patient,
+			words=body[:140],
+			communication=reply.communication,
 		)
 	if plan.opt_in:
 		allow_number(sender, source="Reply")
 	if plan.flag_wrong_number:
 		block_number(
-			sender, "Wrong Number", source="Reply", patient=patient, words=body[:140], communication=received
+			sender,
+			"Wrong Number",
+			source="Reply",
+			patient=patient,
+			words=body[:140],
+			communication=reply.communication,
 		)
 	if lapse:
 		apply_to_lapse(lapse.name, plan)
 
 	answer = answer_text(plan.answer, lapse, intent)
-	reply.db_set(
-		{
-			"intent": intent.kind,
-			"matched": intent.matched[:140],
-			"choice": intent.choice or 0,
-			"needs_person": int(plan.needs_person),
-			"communication": received,
-			"answer": answer,
-		}
-	)
 	if answer:
-		log_communication(reply, "Sent", answer, lapse, patient)
+		frappe.qb.update(Reply).set(Reply.answer, answer).where(Reply.name == sid).run()
+		write_communications([conversation_message(reply, "Sent", answer, lapse)])
 	if plan.needs_person:
 		route_to_person(reply)
 	return answer
+
+
+def record_reply(reply: frappe._dict) -> bool:
+	"""Insert the reply row, named by its MessageSid. False when that message was recorded already."""
+	now, user = reply.received_on, frappe.session.user
+	fields = [f for f in REPLY_FIELDS if reply.get(f) is not None]
+	try:
+		frappe.db.bulk_insert(
+			"Win-Back SMS Reply",
+			[*STANDARD_COLUMNS, "message_sid", *fields],
+			[(reply.name, now, now, user, user, 0, reply.name, *(reply[f] for f in fields))],
+		)
+	except Exception as exc:
+		if frappe.db.is_primary_key_violation(exc) or frappe.db.is_unique_key_violation(exc):
+			return False
+		raise
+	return True
 
 
 def open_lapse(patient: str):
@@ -192,46 +232,42 @@ def booking_link(lapse: str) -> str:
 	return f"{booking_base_url(get_settings())}/book/{booking_token(row, get_settings())}"
 
 
-def log_communication(reply, direction: str, text: str, lapse, patient: str | None) -> str:
-	comm = frappe.get_doc(
-		{
-			"doctype": "Communication",
-			"communication_medium": "SMS",
-			"communication_type": "Communication",
-			"sent_or_received": direction,
-			"subject": _("Text message from patient") if direction == "Received" else _("Automatic answer"),
-			"content": text or _("(no text: {0} attachment(s))").format(reply.num_media),
-			"phone_no": reply.from_number,
-			"status": "Linked",
-			"reference_doctype": "Patient Lapse" if lapse else "Win-Back SMS Reply",
-			"reference_name": lapse.name if lapse else reply.name,
-			"communication_date": now_datetime(),
-		}
+def conversation_message(reply, direction: str, text: str, lapse, name: str = "") -> Message:
+	"""The patient's text or our answer, as a Communication on the patient's timeline and the lapse."""
+	return Message(
+		name=name,
+		subject=_("Text message from patient") if direction == "Received" else _("Automatic answer"),
+		medium="SMS",
+		direction=direction,
+		content=text or _("(no text: {0} attachment(s))").format(reply.num_media),
+		phone_no=reply.from_number,
+		reference_doctype="Patient Lapse" if lapse else "Win-Back SMS Reply",
+		reference_name=lapse.name if lapse else reply.name,
+		seen=0 if direction == "Received" else 1,
+		patient=reply.patient,
+		patient_title=reply.patient_name,
 	)
-	if patient:
-		comm.add_link("Patient", patient)
-	comm.insert(ignore_permissions=True)
-	return comm.name
 
 
 def route_to_person(reply) -> None:
-	"""A ToDo for the front desk now (the host's assignment, which also notifies them) and a live alert."""
-	from frappe.desk.form.assign_to import add
+	"""A live alert to the front desk now, and their ToDo through the host's assignment right after commit.
 
+	The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply: it runs as a short
+	job queued when this request commits, so Twilio gets its answer at once and the front desk has the
+	ToDo a moment later; the realtime alert goes out with the commit either way.
+	"""
 	from winback_app.channels.call_task import front_desk_users
 
 	users = front_desk_users(get_settings().front_desk_user)
 	who = reply.patient_name or reply.patient or reply.from_number
-	add(
-		{
-			"assign_to": users,
-			"doctype": "Win-Back SMS Reply",
-			"name": reply.name,
-			"description": _("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
-			"date": frappe.utils.today(),
-			"priority": "High",
-		},
-		ignore_permissions=True,
+	frappe.enqueue(
+		"winback_app.inbox.assign_reply",
+		queue="short",
+		enqueue_after_commit=True,
+		now=bool(frappe.flags.in_test),  # as the host's own notifications do: tests see the ToDo at once
+		reply=reply.name,
+		users=users,
+		description=_("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
 	)
 	for user in users:
 		frappe.publish_realtime(
@@ -240,3 +276,19 @@ def route_to_person(reply) -> None:
 			user=user,
 			after_commit=True,
 		)
+
+
+def assign_reply(reply: str, users: list[str], description: str) -> None:
+	from frappe.desk.form.assign_to import add
+
+	add(
+		{
+			"assign_to": users,
+			"doctype": "Win-Back SMS Reply",
+			"name": reply,
+			"description": description,
+			"date": frappe.utils.today(),
+			"priority": "High",
+		},
+		ignore_permissions=True,
+	)

@@ -25,11 +25,12 @@ from winback_app.channels.base import (
 	OutboundMessage,
 	SendResult,
 )
+from winback_app.communications import Message, new_name
+from winback_app.communications import write as write_communications
 from winback_app.dispatch.claim import Claimed
 from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
 from winback_app.engine import templates
 from winback_app.engine.sending import ensure_first_sms_identifies
-from winback_app.naming import STANDARD_COLUMNS
 
 Attempt = DocType("Win-Back Contact Attempt")
 OptOut = DocType("Win-Back SMS Opt-Out")
@@ -138,7 +139,7 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 	updates: dict[str, dict] = {}
 	texted = numbers_already_texted(sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to}))
 	blocked_numbers = chunk_opt_outs(claimed)
-	communications, links = [], []
+	communications: list[Message] = []
 	for c in claimed:
 		name = c.attempt["name"]
 		# Anything that really leaves gets the last look right before its provider call; the Outbox, which
@@ -179,9 +180,9 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 				error_code=type(exc).__name__,
 				error_message=str(exc)[:500],
 			)
-		updates[name] = record(c, message, result, communications, links)
+		updates[name] = record(c, message, result, communications)
 		counts[result.outcome] = counts.get(result.outcome, 0) + 1
-	write_communications(communications, links)
+	write_communications(communications)
 	frappe.db.bulk_update("Win-Back Contact Attempt", updates, chunk_size=100)
 	return counts
 
@@ -204,9 +205,7 @@ def chunk_opt_outs(claimed: list[Claimed]) -> dict[str, str]:
 	}
 
 
-def record(
-	c: Claimed, message: OutboundMessage, result: SendResult, communications: list, links: list
-) -> dict:
+def record(c: Claimed, message: OutboundMessage, result: SendResult, communications: list[Message]) -> dict:
 	"""What to write on the attempt for this result (the caller writes the chunk's results together)."""
 	now = now_datetime()
 	common = {
@@ -219,9 +218,8 @@ def record(
 	if result.outcome == SENT:
 		comm = None
 		if message.channel in ("SMS", "Email"):
-			comm = frappe.generate_hash(length=10)
-			communications.append((comm, message, result))
-			links.append((comm, c.attempt["patient"], c.patient.get("patient_name") or c.attempt["patient"]))
+			comm = new_name()
+			communications.append(sent_communication(comm, c, message, result))
 		todo = result.provider_id if message.channel == "Call Task" else None
 		return {"status": "Sent", "sent_at": now, "communication": comm, "todo": todo, **common}
 	if result.outcome == RETRY and c.attempt["tries"] < len(RETRY_BACKOFF):
@@ -258,92 +256,25 @@ def record(
 	return {"status": FAILED, **common}
 
 
-def write_communications(communications: list, links: list) -> None:
+def sent_communication(name: str, c: Claimed, message: OutboundMessage, result: SendResult) -> Message:
 	"""Every sent SMS and email becomes a Communication on the patient's timeline, linked to the lapse."""
-	if not communications:
-		return
-	now, user = now_datetime(), frappe.session.user
-	rows = []
-	for name, message, result in communications:
-		outbox = result.provider == "Outbox"
-		subject = message.subject if message.channel == "Email" else _("Text message")
-		if outbox:
-			subject = _("Outbox (not sent): {0}").format(subject)
-		rows.append(
-			(
-				name,
-				now,
-				now,
-				user,
-				user,
-				0,
-				subject[:140],
-				message.channel,
-				"Communication",
-				"Linked",
-				"Sent",
-				now,
-				message.body,
-				message.to if message.channel == "SMS" else None,
-				message.to if message.channel == "Email" else None,
-				"Patient Lapse",
-				message.lapse,
-				None if outbox else "Sent",
-				1,
-				message.body,
-			)
-		)
-	frappe.db.bulk_insert(
-		"Communication",
-		[
-			*STANDARD_COLUMNS,
-			"subject",
-			"communication_medium",
-			"communication_type",
-			"status",
-			"sent_or_received",
-			"communication_date",
-			"content",
-			"phone_no",
-			"recipients",
-			"reference_doctype",
-			"reference_name",
-			"delivery_status",
-			"seen",
-			"text_content",
-		],
-		rows,
-	)
-	frappe.db.bulk_insert(
-		"Communication Link",
-		[
-			*STANDARD_COLUMNS,
-			"parent",
-			"parentfield",
-			"parenttype",
-			"idx",
-			"link_doctype",
-			"link_name",
-			"link_title",
-		],
-		(
-			(
-				frappe.generate_hash(length=10),
-				now,
-				now,
-				user,
-				user,
-				0,
-				comm,
-				"timeline_links",
-				"Communication",
-				1,
-				"Patient",
-				patient,
-				title,
-			)
-			for comm, patient, title in links
-		),
+	outbox = result.provider == "Outbox"
+	subject = message.subject if message.channel == "Email" else _("Text message")
+	if outbox:
+		subject = _("Outbox (not sent): {0}").format(subject)
+	return Message(
+		name=name,
+		subject=subject,
+		medium=message.channel,
+		direction="Sent",
+		content=message.body,
+		phone_no=message.to if message.channel == "SMS" else None,
+		recipients=message.to if message.channel == "Email" else None,
+		reference_doctype="Patient Lapse",
+		reference_name=message.lapse,
+		delivery_status=None if outbox else "Sent",
+		patient=c.attempt["patient"],
+		patient_title=c.patient.get("patient_name"),
 	)
 
 

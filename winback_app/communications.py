@@ -1,0 +1,116 @@
+"""Communications written in bulk: what the dispatcher sends and what the inbox receives and answers.
+
+A Communication (medium SMS or Email) on the patient's timeline is the host's own record of a message. Both
+the dispatcher (a chunk of attempts) and the inbound webhook (the patient's text and our answer) write theirs
+with one INSERT for the Communications and one for their timeline links, in the caller's transaction, instead
+of a full document insert per message. They carry what the host's controller would set for a message that is
+already sent or received: status Linked, the reference document, the content as text, and the Patient link
+that puts it on the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+from frappe.utils import now_datetime
+
+from winback_app.naming import STANDARD_COLUMNS
+
+COLUMNS = (
+	*STANDARD_COLUMNS,
+	"subject",
+	"communication_medium",
+	"communication_type",
+	"status",
+	"sent_or_received",
+	"communication_date",
+	"content",
+	"phone_no",
+	"recipients",
+	"reference_doctype",
+	"reference_name",
+	"delivery_status",
+	"seen",
+	"text_content",
+)
+LINK_COLUMNS = (
+	*STANDARD_COLUMNS,
+	"parent",
+	"parentfield",
+	"parenttype",
+	"idx",
+	"link_doctype",
+	"link_name",
+	"link_title",
+)
+
+
+@dataclass(frozen=True)
+class Message:
+	"""One Communication to write. `patient` (with its title) puts it on that patient's timeline."""
+
+	subject: str
+	medium: str  # SMS | Email
+	direction: str  # Sent | Received
+	content: str
+	reference_doctype: str
+	reference_name: str
+	phone_no: str | None = None
+	recipients: str | None = None
+	delivery_status: str | None = None
+	seen: int = 1
+	patient: str | None = None
+	patient_title: str | None = None
+	name: str = ""
+
+
+def new_name() -> str:
+	"""A name as Communication's own autoname ("hash") would give it."""
+	return frappe.generate_hash(length=10)
+
+
+def write(messages: list[Message]) -> list[str]:
+	"""Insert the Communications and their Patient timeline links; returns their names, in order."""
+	if not messages:
+		return []
+	now, user = now_datetime(), frappe.session.user
+	names = [m.name or new_name() for m in messages]
+	frappe.db.bulk_insert(
+		"Communication",
+		COLUMNS,
+		[
+			(
+				name,
+				now,
+				now,
+				user,
+				user,
+				0,
+				m.subject[:140],
+				m.medium,
+				"Communication",
+				"Linked",
+				m.direction,
+				now,
+				m.content,
+				m.phone_no,
+				m.recipients,
+				m.reference_doctype,
+				m.reference_name,
+				m.delivery_status,
+				m.seen,
+				m.content,
+			)
+			for name, m in zip(names, messages, strict=True)
+		],
+	)
+	links = [
+		(new_name(), now, now, user, user, 0, name, "timeline_links", "Communication", 1)
+		+ ("Patient", m.patient, m.patient_title or m.patient)
+		for name, m in zip(names, messages, strict=True)
+		if m.patient
+	]
+	if links:
+		frappe.db.bulk_insert("Communication Link", LINK_COLUMNS, links)
+	return names
