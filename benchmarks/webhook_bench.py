@@ -278,6 +278,37 @@ def report(label: str, r: dict, goal: bool = False) -> None:
 	)
 
 
+def profile(site: str, prepared: list[tuple[str, bytes | None, dict]], top: int = 35) -> None:
+	"""The same requests through frappe.app.application in this process, under cProfile (no web server)."""
+	import cProfile
+	import pstats
+
+	from werkzeug.test import EnvironBuilder
+
+	os.environ["FRAPPE_SITE"] = site  # noqa: SIM112 (frappe's own variable)
+	from frappe.app import application
+
+	def call(request):
+		path, data, headers = request
+		environ = EnvironBuilder(
+			path=path, method="POST" if data else "GET", data=data, headers=headers
+		).get_environ()
+		body = application(environ, lambda status, headers, exc_info=None: None)
+		b"".join(body)
+
+	for request in prepared[:20]:
+		call(request)
+	profiler = cProfile.Profile()
+	started = time.perf_counter()
+	profiler.enable()
+	for request in prepared[20:]:
+		call(request)
+	profiler.disable()
+	n = len(prepared) - 20
+	print(f"{n} requests in process: {(time.perf_counter() - started) / n * 1000:.1f} ms each under cProfile")
+	pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+
+
 def main():
 	parser = argparse.ArgumentParser()
 	parser.add_argument("--site", required=True)
@@ -287,9 +318,18 @@ def main():
 		"--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="bench: 2 x cores + 1"
 	)
 	parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+	parser.add_argument("--profile", action="store_true", help="profile the requests in process instead")
 	args = parser.parse_args()
 
 	numbers = prepare(args.site, max(100, args.requests // 5))
+	if args.profile:
+		ping = [("/api/method/ping", None, {"X-Frappe-Site-Name": args.site})] * args.requests
+		try:
+			profile(args.site, ping, top=25)
+			profile(args.site, signed_requests(args.site, numbers, args.requests, 0))
+		finally:
+			cleanup(args.site, numbers)
+		return
 	warm = signed_requests(args.site, numbers, min(50, args.requests), 10_000_000)
 	timed = signed_requests(args.site, numbers, args.requests, 0)
 	ping = [("/api/method/ping", None, {"X-Frappe-Site-Name": args.site})] * args.requests

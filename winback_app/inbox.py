@@ -20,11 +20,11 @@ from winback_app.engine import inbox, replies
 from winback_app.engine.phone import normalize
 from winback_app.naming import STANDARD_COLUMNS
 from winback_app.optouts import allow_number, block_number, is_blocked
-from winback_app.phones import patients_for_number
 from winback_app.settings import get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
-Reply = DocType("Win-Back SMS Reply")
+Patient = DocType("Patient")
+PatientPhone = DocType("Win-Back Patient Phone")
 # What the webhook writes on a reply row besides its name (the MessageSid).
 REPLY_FIELDS = (
 	"from_number",
@@ -41,6 +41,7 @@ REPLY_FIELDS = (
 	"choice",
 	"needs_person",
 	"communication",
+	"answer",
 )
 OPEN = ("Open", "In Cadence", "Replied")
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
@@ -53,9 +54,10 @@ def handle_inbound(form: dict) -> str | None:
 		frappe.throw(_("A text without a message id cannot be recorded."), frappe.ValidationError)
 	body = (form.get("Body") or "")[:MAX_BODY]
 	sender = normalize(form.get("From"), phone_region()) or (form.get("From") or "")[:40]
-	patients = patients_for_number(sender) if sender.startswith("+") else []
+	people = who_texted(sender) if sender.startswith("+") else {}
+	patients = list(people)
 	patient = patients[0] if len(patients) == 1 else None
-	lapse = open_lapse(patient) if patient else None
+	lapse = people[patient].lapse if patient else None
 
 	offered = (
 		3
@@ -69,6 +71,10 @@ def handle_inbound(form: dict) -> str | None:
 	plan = inbox.plan(
 		intent, matched_patients=len(patients), has_lapse=bool(lapse), number_opted_out=opted_out
 	)
+	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
+	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
+	frappe.db.savepoint("winback_inbound")
+	answer = answer_text(plan.answer, lapse, intent)
 	reply = frappe._dict(
 		name=sid,
 		from_number=sender,
@@ -77,7 +83,7 @@ def handle_inbound(form: dict) -> str | None:
 		body=body,
 		num_media=cint(form.get("NumMedia")),
 		patient=patient,
-		patient_name=frappe.db.get_value("Patient", patient, "patient_name") if patient else None,
+		patient_name=people[patient].patient_name if patient else None,
 		lapse=lapse.name if lapse else None,
 		candidates="\n".join(patients) if len(patients) > 1 else None,
 		intent=intent.kind,
@@ -85,11 +91,17 @@ def handle_inbound(form: dict) -> str | None:
 		choice=intent.choice or 0,
 		needs_person=int(plan.needs_person),
 		communication=new_name(),
+		answer=answer,
 	)
 	if not record_reply(reply):
+		frappe.db.rollback(save_point="winback_inbound")
 		return None  # Twilio retried a webhook we already recorded: nothing more to do
-	# The patient's text is on the timeline before anything refers to it (an opt-out records which message).
-	write_communications([conversation_message(reply, "Received", body, lapse, reply.communication)])
+	# The patient's text and our answer are on the timeline before anything refers to them (an opt-out
+	# records which message asked for it).
+	messages = [conversation_message(reply, "Received", body, lapse, reply.communication)]
+	if answer:
+		messages.append(conversation_message(reply, "Sent", answer, lapse))
+	write_communications(messages)
 
 	if plan.opt_out:
 		block_number(
@@ -114,10 +126,6 @@ def handle_inbound(form: dict) -> str | None:
 	if lapse:
 		apply_to_lapse(lapse.name, plan)
 
-	answer = answer_text(plan.answer, lapse, intent)
-	if answer:
-		frappe.qb.update(Reply).set(Reply.answer, answer).where(Reply.name == sid).run()
-		write_communications([conversation_message(reply, "Sent", answer, lapse)])
 	if plan.needs_person:
 		route_to_person(reply)
 	return answer
@@ -140,17 +148,37 @@ def record_reply(reply: frappe._dict) -> bool:
 	return True
 
 
-def open_lapse(patient: str):
+def who_texted(e164: str) -> dict[str, frappe._dict]:
+	"""The patients on this number, each with their name and newest open lapse (or None): one query."""
 	rows = (
-		frappe.qb.from_(Lapse)
-		.select(Lapse.name, Lapse.choices_offered_on, Lapse.status)
-		.where(Lapse.patient == patient)
-		.where(Lapse.status.isin(OPEN))
-		.orderby(Lapse.detected_on, order=frappe.qb.desc)
-		.limit(1)
+		frappe.qb.from_(PatientPhone)
+		.join(Patient)
+		.on(Patient.name == PatientPhone.patient)
+		.left_join(Lapse)
+		.on((Lapse.patient == PatientPhone.patient) & Lapse.status.isin(OPEN))
+		.select(
+			PatientPhone.patient,
+			Patient.patient_name,
+			Lapse.name.as_("lapse"),
+			Lapse.choices_offered_on,
+			Lapse.booking_token_encrypted,
+			Lapse.detected_on,
+		)
+		.where(PatientPhone.phone == e164)
+		.orderby(PatientPhone.patient)
 		.run(as_dict=True)
 	)
-	return rows[0] if rows else None
+	people: dict[str, frappe._dict] = {}
+	for row in rows:
+		person = people.setdefault(row.patient, frappe._dict(patient_name=row.patient_name, lapse=None))
+		if row.lapse and (person.lapse is None or row.detected_on > person.lapse.detected_on):
+			person.lapse = frappe._dict(
+				name=row.lapse,
+				choices_offered_on=row.choices_offered_on,
+				booking_token_encrypted=row.booking_token_encrypted,
+				detected_on=row.detected_on,
+			)
+	return people
 
 
 def apply_to_lapse(lapse: str, plan: inbox.Plan) -> None:
@@ -183,7 +211,7 @@ def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
 		return None
 	settings = get_settings()
 	practice = settings.practice_name or _("your clinic")
-	link = booking_link(lapse.name) if lapse else ""
+	link = booking_link(lapse) if lapse else ""
 	parts = {1: _("morning"), 2: _("afternoon"), 3: _("evening")}
 	texts = {
 		inbox.ANSWER_OPTED_OUT: _(
@@ -225,11 +253,11 @@ def slots_text(link: str, part_label: str, choice: int | None) -> str:
 	return _("Free {0} times: {1}. Book here: {2}").format(part_label, ", ".join(times), link)
 
 
-def booking_link(lapse: str) -> str:
+def booking_link(lapse) -> str:
 	from winback_app.dispatch.render import booking_base_url, booking_token
 
-	row = frappe.db.get_value("Patient Lapse", lapse, ["name", "booking_token_encrypted"], as_dict=True)
-	return f"{booking_base_url(get_settings())}/book/{booking_token(row, get_settings())}"
+	settings = get_settings()
+	return f"{booking_base_url(settings)}/book/{booking_token(lapse, settings)}"
 
 
 def conversation_message(reply, direction: str, text: str, lapse, name: str = "") -> Message:

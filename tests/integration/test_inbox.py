@@ -67,6 +67,16 @@ class TestWebhook(InboxCase):
 		self.assertEqual((frappe.db.count("Win-Back SMS Reply"), frappe.db.count("Communication")), before)
 		self.assertFalse(frappe.db.exists("Win-Back SMS Opt-Out", number))
 
+	def test_a_new_auth_token_takes_effect_at_once(self):
+		_p, _lapse, _a, number = self.patient_with_lapse()
+		self.assertEqual(self.text(number, "hello?")[0].status_code, 200)  # the token is now remembered
+		f.reset_settings(sending_mode="Twilio", twilio_auth_token="rotated-token-" + "9" * 18)
+		self.assertEqual(self.text(number, "hello again?")[0].status_code, 403, "old token refused")
+		sid = "SM" + frappe.generate_hash(length=32)
+		params = {"MessageSid": sid, "From": number, "To": "+12025550100", "Body": "hi", "NumMedia": "0"}
+		params_sig = RequestValidator("rotated-token-" + "9" * 18).compute_signature(URL, params)
+		self.assertEqual(self.text(number, "hi", sid=sid, signature=params_sig)[0].status_code, 200)
+
 	def test_replay_is_recorded_once(self):
 		_p, _lapse, _a, number = self.patient_with_lapse()
 		first, sid = self.text(number, "Can I come on Saturday?")
@@ -76,6 +86,21 @@ class TestWebhook(InboxCase):
 		self.assertEqual(frappe.db.count("Win-Back SMS Reply", {"message_sid": sid}), 1)
 		self.assertEqual(frappe.db.count("Communication", {"phone_no": number}), comms)
 		self.assertNotIn(b"<Message>", again.get_data())
+
+	def test_replayed_yes_keeps_the_first_booking_link(self):
+		# A lapse that never had a message gets its link from the answer; a replay must not make another.
+		_p, lapse, _a, number = self.patient_with_lapse()
+		self.assertFalse(frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash"))
+		first, sid = self.text(number, "Yes please")
+		token_hash = frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash")
+		self.assertTrue(token_hash)
+		self.assertIn(b"/book/", first.get_data())
+		again, _ = self.text(number, "Yes please", sid=sid)
+		self.assertNotIn(b"<Message>", again.get_data())
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash"), token_hash)
+		self.assertEqual(frappe.db.count("Win-Back SMS Reply", {"message_sid": sid}), 1)
+		answer = first.get_data().decode().split("<Message>")[1].split("</Message>")[0]
+		self.assertEqual(self.reply_row(sid).answer, answer)
 
 	def test_stop_opts_out_everywhere_with_exactly_one_confirmation(self):
 		p, lapse, attempt, number = self.patient_with_lapse()

@@ -20,13 +20,26 @@ def public_url() -> str:
 	return f"{base}{frappe.request.path}" + (f"?{query}" if query else "")
 
 
+# The decrypted auth token, per site, for the Settings version it was read from: every webhook needs it, and
+# reading it means a query and a decryption. It stays in this worker's memory only (never in Redis).
+_tokens: dict[str, tuple[str, str | None]] = {}
+
+
+def auth_token(settings) -> str | None:
+	if not settings.twilio_account_sid:
+		return None
+	version = str(settings.modified)
+	cached = _tokens.get(frappe.local.site)
+	if cached and cached[0] == version:
+		return cached[1]
+	token = settings.get_password("twilio_auth_token", raise_exception=False)
+	_tokens[frappe.local.site] = (version, token)
+	return token
+
+
 def is_from_twilio() -> bool:
 	settings = get_settings()
-	token = (
-		settings.get_password("twilio_auth_token", raise_exception=False)
-		if settings.twilio_account_sid
-		else None
-	)
+	token = auth_token(settings)
 	signature = frappe.get_request_header("X-Twilio-Signature") or ""
 	if not token or not signature:
 		return False
