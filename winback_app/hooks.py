@@ -45,6 +45,7 @@ scheduler_events = {
 		"*/5 * * * *": [
 			"winback_app.tasks.rescue_missed_appointments",
 			"winback_app.tasks.dispatch_due",
+			"winback_app.tasks.assign_waiting_replies",
 		],
 	},
 	"hourly_long": ["winback_app.tasks.poll_outcomes"],

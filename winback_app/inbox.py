@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
@@ -24,6 +26,8 @@ from winback_app.settings import get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
+Reply = DocType("Win-Back SMS Reply")
+ToDo = DocType("ToDo")
 PatientPhone = DocType("Win-Back Patient Phone")
 # What the webhook writes on a reply row besides its name (the MessageSid).
 REPLY_FIELDS = (
@@ -280,22 +284,20 @@ def conversation_message(reply, direction: str, text: str, lapse, name: str = ""
 def route_to_person(reply) -> None:
 	"""A live alert to the front desk now, and their ToDo through the host's assignment right after commit.
 
-	The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply: it runs as a short
-	job queued when this request commits, so Twilio gets its answer at once and the front desk has the
-	ToDo a moment later; the realtime alert goes out with the commit either way.
+	The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
+	a short job queued when this request commits does it, so Twilio gets its answer at once and the front
+	desk has the ToDo a moment later. The job assigns every reply still waiting, so a burst of replies costs
+	one job start, not one per text; the every-five-minutes task runs it too, so a lost job loses nothing.
 	"""
 	from winback_app.channels.call_task import front_desk_users
 
 	users = front_desk_users(get_settings().front_desk_user)
 	who = reply.patient_name or reply.patient or reply.from_number
 	frappe.enqueue(
-		"winback_app.inbox.assign_reply",
+		"winback_app.inbox.assign_waiting_replies",
 		queue="short",
 		enqueue_after_commit=True,
 		now=bool(frappe.flags.in_test),  # as the host's own notifications do: tests see the ToDo at once
-		reply=reply.name,
-		users=users,
-		description=_("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
 	)
 	for user in users:
 		frappe.publish_realtime(
@@ -306,17 +308,47 @@ def route_to_person(reply) -> None:
 		)
 
 
-def assign_reply(reply: str, users: list[str], description: str) -> None:
+def assign_waiting_replies(limit: int = 500) -> int:
+	"""Give every reply that needs a person, is not handled and has no ToDo yet, its ToDo. Returns how many.
+
+	Rows are taken with SKIP LOCKED, so two of these jobs running at once never assign the same reply twice.
+	"""
 	from frappe.desk.form.assign_to import add
 
-	add(
-		{
-			"assign_to": users,
-			"doctype": "Win-Back SMS Reply",
-			"name": reply,
-			"description": description,
-			"date": frappe.utils.today(),
-			"priority": "High",
-		},
-		ignore_permissions=True,
+	from winback_app.channels.call_task import front_desk_users
+
+	waiting = (
+		frappe.qb.from_(Reply)
+		.select(Reply.name, Reply.patient_name, Reply.patient, Reply.from_number, Reply.body)
+		.where(Reply.needs_person == 1)
+		.where(Reply.handled == 0)
+		.where(
+			ExistsCriterion(
+				frappe.qb.from_(ToDo)
+				.select(ToDo.name)
+				.where(ToDo.reference_type == "Win-Back SMS Reply")
+				.where(ToDo.reference_name == Reply.name)
+			).negate()
+		)
+		.orderby(Reply.received_on)
+		.limit(limit)
+		.for_update(skip_locked=True)
+		.run(as_dict=True)
 	)
+	if not waiting:
+		return 0
+	users = front_desk_users(get_settings().front_desk_user)
+	for reply in waiting:
+		who = reply.patient_name or reply.patient or reply.from_number
+		add(
+			{
+				"assign_to": users,
+				"doctype": "Win-Back SMS Reply",
+				"name": reply.name,
+				"description": _("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
+				"date": frappe.utils.today(),
+				"priority": "High",
+			},
+			ignore_permissions=True,
+		)
+	return len(waiting)

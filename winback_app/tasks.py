@@ -40,3 +40,10 @@ def dispatch_due() -> dict:
 	from winback_app.dispatch.run import dispatch
 
 	return dispatch()
+
+
+def assign_waiting_replies() -> int:
+	"""Safety net for the job each reply queues: any reply still waiting for a person gets its ToDo."""
+	from winback_app.inbox import assign_waiting_replies
+
+	return assign_waiting_replies()

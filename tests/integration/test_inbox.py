@@ -224,6 +224,27 @@ class TestWebhook(InboxCase):
 		reply = self.reply_row(sid)
 		self.assertEqual((reply.patient, reply.needs_person), (None, 1))
 
+	def test_a_reply_whose_assignment_job_was_lost_is_assigned_by_the_task(self):
+		from winback_app.inbox import assign_waiting_replies
+		from winback_app.tasks import assign_waiting_replies as every_five_minutes
+
+		_p, _lapse, _a, number = self.patient_with_lapse()
+		_r, sid = self.text(number, "Is parking free?")
+		_r, handled_sid = self.text(number, "And on Sundays?")
+		# As if the queued job never ran: no ToDo for either; one of them a person already handled.
+		frappe.db.delete("ToDo", {"reference_type": "Win-Back SMS Reply"})
+		frappe.db.set_value("Win-Back SMS Reply", handled_sid, "handled", 1)
+		self.assertGreaterEqual(every_five_minutes(), 1)
+		todos = {
+			r: frappe.db.count("ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": r})
+			for r in (sid, handled_sid)
+		}
+		self.assertEqual(todos, {sid: 1, handled_sid: 0})
+		self.assertEqual(assign_waiting_replies(), 0, "a second run assigns nothing twice")
+		self.assertEqual(
+			frappe.db.count("ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sid}), 1
+		)
+
 	def test_stop_while_an_attempt_is_claimed_blocks_it(self):
 		from winback_app.dispatch.claim import claim
 		from winback_app.dispatch.run import all_segment_specs, channels_for
