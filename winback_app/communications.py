@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import now_datetime
 
+from winback_app import bulk
 from winback_app.naming import STANDARD_COLUMNS
 
 COLUMNS = (
@@ -76,7 +77,7 @@ def write(messages: list[Message]) -> list[str]:
 		return []
 	now, user = now_datetime(), frappe.session.user
 	names = [m.name or new_name() for m in messages]
-	frappe.db.bulk_insert(
+	bulk.insert(
 		"Communication",
 		COLUMNS,
 		[
@@ -112,5 +113,5 @@ def write(messages: list[Message]) -> list[str]:
 		if m.patient
 	]
 	if links:
-		frappe.db.bulk_insert("Communication Link", LINK_COLUMNS, links)
+		bulk.insert("Communication Link", LINK_COLUMNS, links)
 	return names

@@ -16,6 +16,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import add_days, cint, get_datetime, now_datetime
 
+from winback_app import bulk
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
 from winback_app.engine import inbox, replies
@@ -140,7 +141,7 @@ def record_reply(reply: frappe._dict) -> bool:
 	now, user = reply.received_on, frappe.session.user
 	fields = [f for f in REPLY_FIELDS if reply.get(f) is not None]
 	try:
-		frappe.db.bulk_insert(
+		bulk.insert(
 			"Win-Back SMS Reply",
 			[*STANDARD_COLUMNS, "message_sid", *fields],
 			[(reply.name, now, now, user, user, 0, reply.name, *(reply[f] for f in fields))],

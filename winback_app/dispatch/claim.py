@@ -13,12 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from pypika.terms import Case
-
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
 
+from winback_app import bulk
 from winback_app.clock import to_db, to_utc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide
 from winback_app.engine.window import SendWindow
@@ -219,19 +218,19 @@ def claim(
 	if sending:
 		# The channel and address the decision chose are recorded with the claim, so an attempt that ends
 		# Unknown shows staff exactly where it may have gone. One statement for the whole chunk.
-		channel, address = Case(), Case()
-		for c in sending:
-			channel = channel.when(Attempt.name == c.attempt["name"], c.decision.channel)
-			address = address.when(Attempt.name == c.attempt["name"], c.to)
-		(
-			frappe.qb.update(Attempt)
-			.set(Attempt.status, "Sending")
-			.set(Attempt.claim_token, token)
-			.set(Attempt.claimed_at, now)
-			.set(Attempt.channel, channel)
-			.set(Attempt.to_address, address)
-			.where(Attempt.name.isin([c.attempt["name"] for c in sending]))
-		).run()
+		bulk.update_dicts(
+			"Win-Back Contact Attempt",
+			{
+				c.attempt["name"]: {
+					"status": "Sending",
+					"claim_token": token,
+					"claimed_at": now,
+					"channel": c.decision.channel,
+					"to_address": c.to,
+				}
+				for c in sending
+			},
+		)
 	by_reason: dict[str, list[str]] = {}
 	for name, reason in skips:
 		by_reason.setdefault(reason[:140], []).append(name)
@@ -239,13 +238,12 @@ def claim(
 		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(
 			Attempt.name.isin(names)
 		).run()
-	frappe.db.bulk_update(
+	bulk.update_dicts(
 		"Win-Back Contact Attempt",
 		{
 			name: {"due_at": until, "skip_reason": f"Postponed: {reason}"[:140], "tries": tries + 1}
 			for name, reason, until, tries in postpones
 		},
-		chunk_size=100,
 	)
 	if sending:
 		from winback_app.dispatch.render import ensure_tokens

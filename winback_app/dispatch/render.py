@@ -7,6 +7,7 @@ from frappe import _
 from frappe.utils import add_days, format_date, get_url, now_datetime
 from frappe.utils.password import decrypt, encrypt
 
+from winback_app import bulk
 from winback_app.engine.tokens import new_token, token_hash
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
@@ -36,7 +37,7 @@ def ensure_tokens(lapses: list[dict], settings) -> None:
 			"booking_token_encrypted": lapse["booking_token_encrypted"],
 			"booking_token_expires": expires,
 		}
-	frappe.db.bulk_update("Patient Lapse", updates, chunk_size=100, update_modified=False)
+	bulk.update_dicts("Patient Lapse", updates, update_modified=False)
 
 
 def booking_token(lapse: dict, settings) -> str:

@@ -15,6 +15,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
+from winback_app import bulk
 from winback_app.channels.base import (
 	FAILED,
 	INVALID,
@@ -132,7 +133,7 @@ def numbers_already_texted(numbers: list[str]) -> set[str]:
 def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None = None) -> dict:
 	"""Send each claimed attempt once. Returns counts per outcome.
 
-	Results are written together at the end of the chunk (frappe.db.bulk_update), in the chunk's transaction:
+	Results are written together at the end of the chunk (bulk.update_dicts), in the chunk's transaction:
 	if the worker dies first, the rows stay Sending and become Unknown, exactly as with per-row writes.
 	"""
 	counts: dict[str, int] = {}
@@ -183,7 +184,7 @@ def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None
 		updates[name] = record(c, message, result, communications)
 		counts[result.outcome] = counts.get(result.outcome, 0) + 1
 	write_communications(communications)
-	frappe.db.bulk_update("Win-Back Contact Attempt", updates, chunk_size=100)
+	bulk.update_dicts("Win-Back Contact Attempt", updates)
 	return counts
 
 
