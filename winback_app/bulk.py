@@ -33,6 +33,18 @@ def _insert_sql(doctype: str, columns: tuple[str, ...], count: int, ignore: bool
 	return query.get_sql()
 
 
+@lru_cache(maxsize=256)
+def _lock_sql(doctype: str, count: int) -> str:
+	table = DocType(doctype)
+	return (
+		frappe.qb.from_(table)
+		.select(table.name)
+		.where(table.name.isin([PLACEHOLDER] * count))
+		.for_update()
+		.get_sql()
+	)
+
+
 def insert(
 	doctype: str, columns: Sequence[str], rows: Sequence[Sequence], *, ignore_duplicates: bool = False
 ) -> None:
@@ -55,17 +67,11 @@ def update(doctype: str, columns: Sequence[str], rows: Sequence[Sequence]) -> in
 	"""
 	if not rows:
 		return 0
-	table = DocType(doctype)
 	names = [row[0] for row in rows]
 	existing = set()
-	for start in range(0, len(names), 1000):
-		existing.update(
-			frappe.qb.from_(table)
-			.select(table.name)
-			.where(table.name.isin(names[start : start + 1000]))
-			.for_update()
-			.run(pluck=True)
-		)
+	for start in range(0, len(names), 500):
+		chunk = names[start : start + 500]
+		existing.update(name for (name,) in frappe.db.sql(_lock_sql(doctype, len(chunk)), chunk))
 	rows = [row for row in rows if row[0] in existing]
 	columns = ("name", *columns)
 	for start in range(0, len(rows), 500):
