@@ -25,6 +25,23 @@ class TestInstall(WinBackTestCase):
 		for doctype in DOCTYPES:
 			self.assertEqual(frappe.db.get_value("DocType", doctype, "module"), "Win Back", doctype)
 
+	def test_host_indexes_are_added_by_install_and_removed_by_uninstall(self):
+		from winback_app.install import drop_host_indexes, ensure_indexes, host_indexes
+
+		# DDL commits: this test writes no data, and leaves the indexes in place whatever happens.
+		try:
+			drop_host_indexes()
+			self.assertFalse(any(frappe.db.has_index(f"tab{d}", i) for d, i in host_indexes()))
+		finally:
+			ensure_indexes()
+		for doctype, index in host_indexes():
+			self.assertTrue(frappe.db.has_index(f"tab{doctype}", index), (doctype, index))
+		plan = frappe.db.sql(
+			"EXPLAIN SELECT patient, MAX(encounter_date) FROM `tabPatient Encounter` "
+			"WHERE patient IS NOT NULL AND docstatus = 1 GROUP BY patient"
+		)
+		self.assertIn("Using index", plan[0][-1], "the visit read is answered from the index alone")
+
 	def test_roles_exist_with_desk_access(self):
 		for role in ("Win-Back Manager", "Win-Back Agent"):
 			self.assertEqual(frappe.db.get_value("Role", role, "desk_access"), 1)
