@@ -1,7 +1,7 @@
-"""Quick side-by-side: decide() vs the bare aggregate, 3 alternating runs each, on one bench site.
+"""Quick side-by-side: decide() vs the bare aggregate, alternating runs (3 unless told), on one bench site.
 
 Run from the bench's sites folder:
-    ../env/bin/python /work/main/benchmarks/detection_side_by_side.py SITE
+    ../env/bin/python /work/main/benchmarks/detection_side_by_side.py SITE [RUNS]
 (the site must hold a data set made by generate.py / detection_bench.py).
 """
 
@@ -22,7 +22,7 @@ def timed(fn) -> float:
 	return time.perf_counter() - started
 
 
-def main(site: str) -> None:
+def main(site: str, runs: int = 3) -> None:
 	frappe.init(site=site, sites_path=".")
 	frappe.connect()
 	from frappe.utils import getdate
@@ -38,14 +38,14 @@ def main(site: str) -> None:
 	bare = lambda: bare_aggregate(anchor)
 	ours(), bare()  # warm caches, as a long-lived worker has them
 	ours_times, bare_times = [], []
-	for _ in range(3):
+	for _ in range(runs):
 		ours_times.append(timed(ours))
 		bare_times.append(timed(bare))
 	o, b = statistics.median(ours_times), statistics.median(bare_times)
 	print(
-		f"{site}: decide() median {o:.2f} s, bare aggregate median {b:.2f} s, ratio {o / b:.2f}x (3 alternating runs each)"
+		f"{site}: decide() median {o:.2f} s, bare aggregate median {b:.2f} s, ratio {o / b:.2f}x ({runs} alternating runs each)"
 	)
 
 
 if __name__ == "__main__":
-	main(sys.argv[1])
+	main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 3)

@@ -18,7 +18,7 @@ from pypika.terms import ExistsCriterion
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Concat, IfNull, Max
+from frappe.query_builder.functions import Cast, Concat, IfNull, Max
 from frappe.utils import getdate
 
 from winback_app.engine.detection import Candidate, PatientFacts
@@ -231,10 +231,10 @@ def patient_facts(
 	rows = limit(
 		frappe.qb.from_(Patient).select(
 			Patient.name,
-			Patient.first_name,
 			Patient.patient_name,
 			Patient.status,
-			Patient.dob,
+			# as text: date.fromisoformat is ~20x cheaper than the driver's per-row date conversion
+			Cast(Patient.dob, "CHAR"),
 			Patient.email,
 			Patient.winback_do_not_contact,
 			Patient.winback_sms_consent,
@@ -243,15 +243,14 @@ def patient_facts(
 		Patient.name,
 	).run()
 	facts = {}
-	for name, first_name, patient_name, status, dob, email, dnc, consent, tz in rows:
+	for name, patient_name, status, dob, email, dnc, consent, tz in rows:
 		mobile = mobiles.get(name)
 		email = (email or "").strip().lower() or None
 		facts[name] = PatientFacts(
 			patient=name,
-			first_name=first_name or "",
 			patient_name=patient_name or "",
 			disabled=status == "Disabled",
-			dob=dob,
+			dob=date.fromisoformat(dob) if dob else None,
 			mobile=mobile,
 			email=email,
 			do_not_contact=bool(dnc),
