@@ -8,17 +8,34 @@ claimed are stopped by the dispatcher's last look before the provider call.
 
 from __future__ import annotations
 
+from pypika import CustomFunction
+
 import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
+from winback_app import bulk
+from winback_app.engine.phone import normalize
+from winback_app.naming import STANDARD_COLUMNS
 from winback_app.phones import patients_for_number
+from winback_app.settings import phone_region
 
 OptOut = DocType("Win-Back SMS Opt-Out")
 Attempt = DocType("Win-Back Contact Attempt")
 Lapse = DocType("Patient Lapse")
 PatientPhone = DocType("Win-Back Patient Phone")
 OPEN = ("Open", "In Cadence", "Replied")
+OPT_OUT_FIELDS = (
+	"phone",
+	"reason",
+	"source",
+	"patient",
+	"words",
+	"communication",
+	"opted_out_on",
+	"active",
+)
+RowCount = CustomFunction("ROW_COUNT", [])
 
 
 def block_number(
@@ -30,15 +47,26 @@ def block_number(
 	words: str = "",
 	communication: str | None = None,
 ) -> bool:
-	"""Record that a number must not get texts. Returns True when this changed something (not a repeat)."""
-	if not e164:
-		return False
-	existing = frappe.db.get_value(
-		"Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True
+	"""Record that a number must not get texts. Returns True when this changed something (not a repeat).
+
+	The row is inserted first (INSERT IGNORE) and only then locked. Reading a missing row FOR UPDATE would take
+	a gap lock, and two STOPs from different numbers arriving together would deadlock on their inserts.
+	"""
+	if not e164 or not normalize(e164, phone_region()):
+		return False  # not a number we could ever text
+	now, user = now_datetime(), frappe.session.user
+	bulk.insert(
+		"Win-Back SMS Opt-Out",
+		[*STANDARD_COLUMNS, *OPT_OUT_FIELDS],
+		[(e164, now, now, user, user, 0, e164, reason, source, patient, words[:140], communication, now, 1)],
+		ignore_duplicates=True,
 	)
-	if existing and existing.active and (existing.reason == reason or existing.reason == "Opted Out"):
-		return False
-	if existing:
+	if not inserted_a_row():
+		existing = frappe.db.get_value(
+			"Win-Back SMS Opt-Out", e164, ["active", "reason"], as_dict=True, for_update=True
+		)
+		if existing.active and (existing.reason == reason or existing.reason == "Opted Out"):
+			return False
 		frappe.db.set_value(
 			"Win-Back SMS Opt-Out",
 			e164,
@@ -47,26 +75,18 @@ def block_number(
 				"reason": reason,
 				"source": source,
 				"words": words[:140],
-				"opted_out_on": now_datetime(),
+				"opted_out_on": now,
 				"resubscribed_on": None,
 				"communication": communication,
 			},
 		)
-	else:
-		frappe.get_doc(
-			{
-				"doctype": "Win-Back SMS Opt-Out",
-				"phone": e164,
-				"reason": reason,
-				"source": source,
-				"patient": patient,
-				"words": words[:140],
-				"communication": communication,
-				"opted_out_on": now_datetime(),
-			}
-		).insert(ignore_permissions=True)
 	stop_planned_texts(e164, opted_out=reason == "Opted Out")
 	return True
+
+
+def inserted_a_row() -> bool:
+	"""Did this session's last INSERT IGNORE write its row (MariaDB's ROW_COUNT(): 0 when it was ignored)?"""
+	return bool(frappe.qb.select(RowCount()).run()[0][0])
 
 
 def stop_planned_texts(e164: str, opted_out: bool) -> None:

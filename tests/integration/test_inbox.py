@@ -224,6 +224,41 @@ class TestWebhook(InboxCase):
 		reply = self.reply_row(sid)
 		self.assertEqual((reply.patient, reply.needs_person), (None, 1))
 
+	def test_stops_from_many_numbers_at_once_are_all_recorded(self):
+		# A locking read of a missing opt-out row takes a gap lock; STOPs arriving together then deadlocked
+		# on their inserts (found by the webhook benchmark). Each worker commits, as a web request would.
+		from winback_app.engine.phone import normalize
+		from winback_app.optouts import block_number
+
+		from .base import concurrently
+
+		numbers = set()
+		while len(numbers) < 6:
+			number = normalize(f.mobile(), "US")
+			if not frappe.db.exists("Win-Back SMS Opt-Out", number):
+				numbers.add(number)
+		numbers = sorted(numbers)
+
+		def stop(number):
+			def job():
+				block_number(number, "Opted Out", source="Reply", words="STOP")
+				frappe.db.commit()
+
+			return job
+
+		try:
+			_results, errors = concurrently(*(stop(n) for n in numbers))
+			self.assertEqual(errors, [])
+			self.assertEqual(
+				frappe.db.count("Win-Back SMS Opt-Out", {"name": ("in", numbers), "active": 1}), len(numbers)
+			)
+			self.assertFalse(
+				block_number(numbers[0], "Opted Out", source="Reply"), "a repeat changes nothing"
+			)
+		finally:
+			frappe.db.delete("Win-Back SMS Opt-Out", {"name": ("in", numbers)})
+			frappe.db.commit()
+
 	def test_a_reply_whose_assignment_job_was_lost_is_assigned_by_the_task(self):
 		from winback_app.inbox import assign_waiting_replies
 		from winback_app.tasks import assign_waiting_replies as every_five_minutes

@@ -8,6 +8,8 @@ import frappe
 
 from winback_app.api.twilio_signature import is_from_twilio
 
+DEADLOCK_RETRIES = 2
+
 
 def _forbidden() -> Response:
 	return Response("Forbidden", status=403, mimetype="text/plain")
@@ -34,7 +36,16 @@ def inbound(**kwargs) -> Response:
 
 	from winback_app.inbox import handle_inbound
 
-	answer = handle_inbound(frappe.request.form.to_dict(flat=True))
+	form = frappe.request.form.to_dict(flat=True)
+	for attempt in range(DEADLOCK_RETRIES + 1):
+		try:
+			answer = handle_inbound(form)
+			break
+		except frappe.QueryDeadlockError:
+			# MariaDB rolled the whole transaction back: nothing of this text was written, so run it again.
+			frappe.db.rollback()
+			if attempt == DEADLOCK_RETRIES:
+				raise
 	twiml = MessagingResponse()
 	if answer:
 		twiml.message(answer)
