@@ -295,9 +295,12 @@ def route_to_person(reply) -> None:
 	users = front_desk_users(get_settings().front_desk_user)
 	who = reply.patient_name or reply.patient or reply.from_number
 	frappe.enqueue(
-		"winback_app.inbox.assign_waiting_replies",
+		"winback_app.inbox.assign_all_waiting_replies",
 		queue="short",
 		enqueue_after_commit=True,
+		# one such job queued at a time: a burst of texts adds nothing while one waits to start
+		job_id="winback_assign_waiting_replies",
+		deduplicate=True,
 		now=bool(frappe.flags.in_test),  # as the host's own notifications do: tests see the ToDo at once
 	)
 	for user in users:
@@ -307,6 +310,23 @@ def route_to_person(reply) -> None:
 			user=user,
 			after_commit=True,
 		)
+
+
+def assign_all_waiting_replies() -> int:
+	"""The queued job: passes until no reply is left waiting, committing after each pass (at most 500 replies).
+
+	It looks again after every pass, so a text recorded while this job runs (whose own queueing was skipped
+	because this job was still queued or running) is picked up here; the five-minute task is the last resort.
+	"""
+	total = 0
+	for _pass in range(20):  # bounded: 10,000 replies per run; the five-minute task takes any rest
+		assigned = assign_waiting_replies()
+		if not assigned:
+			break
+		total += assigned
+		if not frappe.flags.in_test:
+			frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
+	return total
 
 
 def assign_waiting_replies(limit: int = 500) -> int:

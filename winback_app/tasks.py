@@ -44,6 +44,6 @@ def dispatch_due() -> dict:
 
 def assign_waiting_replies() -> int:
 	"""Safety net for the job each reply queues: any reply still waiting for a person gets its ToDo."""
-	from winback_app.inbox import assign_waiting_replies
+	from winback_app.inbox import assign_all_waiting_replies
 
-	return assign_waiting_replies()
+	return assign_all_waiting_replies()
