@@ -318,14 +318,17 @@ def assign_all_waiting_replies() -> int:
 	It looks again after every pass, so a text recorded while this job runs (whose own queueing was skipped
 	because this job was still queued or running) is picked up here; the five-minute task is the last resort.
 	"""
+	from winback_app.isolation import read_committed
+
 	total = 0
-	for _pass in range(20):  # bounded: 10,000 replies per run; the five-minute task takes any rest
-		assigned = assign_waiting_replies()
-		if not assigned:
-			break
-		total += assigned
-		if not frappe.flags.in_test:
-			frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
+	with read_committed():  # no gap locks: texts arriving meanwhile insert their reply rows unhindered
+		for _pass in range(20):  # bounded: 10,000 replies per run; the five-minute task takes any rest
+			assigned = assign_waiting_replies()
+			if not assigned:
+				break
+			total += assigned
+			if not frappe.flags.in_test:
+				frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
 	return total
 
 
