@@ -123,7 +123,6 @@ def facts_for(patient: str, today: date) -> PatientFacts:
 		"Patient",
 		patient,
 		[
-			"first_name",
 			"patient_name",
 			"status",
 			"dob",
@@ -151,7 +150,6 @@ def facts_for(patient: str, today: date) -> PatientFacts:
 	)
 	return PatientFacts(
 		patient=patient,
-		first_name=p.first_name or "",
 		patient_name=p.patient_name or "",
 		disabled=p.status == "Disabled",
 		dob=p.dob,

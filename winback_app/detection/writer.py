@@ -86,7 +86,7 @@ def insert_lapses(
 				0,
 				0,
 				entry.patient,
-				facts.patient_name or facts.first_name,
+				facts.patient_name,
 				entry.segment,
 				"Holdout" if entry.holdout else ("In Cadence" if planned else "Open"),
 				int(entry.holdout),

@@ -42,7 +42,6 @@ EXCLUSION_REASONS = (
 @dataclass(frozen=True)
 class PatientFacts:
 	patient: str
-	first_name: str = ""
 	patient_name: str = ""
 	disabled: bool = False
 	dob: date | None = None
