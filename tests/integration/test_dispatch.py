@@ -42,6 +42,22 @@ def twilio_settings():
 	)
 
 
+def twilio_post(view, method: str, params: dict, signature: str | None = None):
+	"""Call a webhook view as Twilio would: a form POST to /api/method/<method>, signed for the public URL
+	(Settings > public site address, https://clinic.example.com in tests) unless a signature is given."""
+	path = f"/api/method/{method}"
+	if signature is None:
+		signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+			f"https://clinic.example.com{path}", params
+		)
+	builder = EnvironBuilder(path=path, method="POST", data=params, headers={"X-Twilio-Signature": signature})
+	frappe.local.request = Request(builder.get_environ())
+	try:
+		return view()
+	finally:
+		frappe.local.request = None
+
+
 class DispatchCase(WinBackTestCase):
 	def setUp(self):
 		super().setUp()
@@ -284,20 +300,7 @@ class TestStatusCallback(DispatchCase):
 	def call(self, params, signature=None):
 		from winback_app.api.sms import status
 
-		url = "https://clinic.example.com/api/method/winback_app.api.sms.status"
-		if signature is None:
-			signature = RequestValidator(TWILIO_TOKEN).compute_signature(url, params)
-		builder = EnvironBuilder(
-			path="/api/method/winback_app.api.sms.status",
-			method="POST",
-			data=params,
-			headers={"X-Twilio-Signature": signature},
-		)
-		frappe.local.request = Request(builder.get_environ())
-		try:
-			return status()
-		finally:
-			frappe.local.request = None
+		return twilio_post(status, "winback_app.api.sms.status", params, signature)
 
 	def test_signed_reports_move_status_forward_only(self):
 		_p, _l, name = self.lapse_due()

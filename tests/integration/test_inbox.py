@@ -1,8 +1,6 @@
 """Inbound texts on a real site, driven through the webhook with real Twilio signatures."""
 
 from twilio.request_validator import RequestValidator
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 import frappe
 from frappe.utils import get_datetime, now_datetime
@@ -11,7 +9,7 @@ from winback_app.api.inbox import NumberBlockedError, mark_handled, reply_by_sms
 from winback_app.api.sms import inbound
 
 from . import factories as f
-from .test_dispatch import TWILIO_TOKEN, WEDNESDAY_NOON, DispatchCase, twilio_settings
+from .test_dispatch import WEDNESDAY_NOON, DispatchCase, twilio_post, twilio_settings
 
 URL = "https://clinic.example.com/api/method/winback_app.api.sms.inbound"
 AGENT = "winback-desk@example.com"
@@ -32,20 +30,7 @@ class InboxCase(DispatchCase):
 			"Body": body,
 			"NumMedia": "0",
 		}
-		if signature is None:
-			signature = RequestValidator(TWILIO_TOKEN).compute_signature(URL, params)
-		builder = EnvironBuilder(
-			path="/api/method/winback_app.api.sms.inbound",
-			method="POST",
-			data=params,
-			headers={"X-Twilio-Signature": signature},
-		)
-		frappe.local.request = Request(builder.get_environ())
-		try:
-			response = inbound()
-		finally:
-			frappe.local.request = None
-		return response, params["MessageSid"]
+		return twilio_post(inbound, "winback_app.api.sms.inbound", params, signature), params["MessageSid"]
 
 	def patient_with_lapse(self, **fields):
 		p, lapse, attempt = self.lapse_due(**fields)
