@@ -1,13 +1,16 @@
 """Integration tier: run FrappeTestCase tests on a real site of a real bench.
 
-Where: WINBACK_BENCH (default /opt/frappe-bench) and WINBACK_SITE (default winback.test). With no bench or no
-site there, every test in this folder is left out and pytest prints one line saying why.
+Which bench: the one you give it, and no other. A bench is given when pytest runs under that bench's own Python
+(`/opt/frappe-bench/env/bin/python -m pytest`) or when WINBACK_BENCH names it; WINBACK_SITE names the site
+(default winback.test). A bench that merely exists at the default path is left alone, and the tier is skipped
+with one printed line saying why, like every other reason to skip it.
 
-Before the first test this harness makes the site run *this checkout*: it points the bench's
-apps/winback_app at the repository, makes it importable in the bench's virtualenv, lists it in
-sites/apps.txt, and installs the app on the site, or migrates the site when the app's schema, hooks, patches
-or seed data changed since the last run (a fingerprint kept in the site config). Tests then run in-process on
-that site with frappe.flags.in_test set; each test is rolled back (see base.py).
+Before the first test the harness makes the given site run *this checkout*, and prints each change it makes:
+it points the bench's apps/winback_app at the repository (saying so when it pointed at another checkout), makes
+it importable in the bench's virtualenv, lists it in sites/apps.txt and clears frappe's cached app list, installs
+the app on the site, or migrates the site when the app's schema, hooks, patches or seed data changed since the
+last run (a fingerprint kept in the site config), and sets allow_tests. Tests then run in-process on that site
+with frappe.flags.in_test set; each test is rolled back (see base.py).
 """
 
 from __future__ import annotations
@@ -21,14 +24,35 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BENCH = Path(os.environ.get("WINBACK_BENCH", "/opt/frappe-bench"))
+DEFAULT_BENCH = Path("/opt/frappe-bench")
+BENCH = Path(os.environ.get("WINBACK_BENCH") or DEFAULT_BENCH)
 SITE = os.environ.get("WINBACK_SITE", "winback.test")
 HERE = Path(__file__).resolve().parent
+CHANGES: list[str] = []  # what the harness changed on the bench, printed as it happens and in the summary
+
+
+def _given() -> bool:
+	"""The bench was asked for: WINBACK_BENCH is set, or pytest runs under that bench's own Python."""
+	if os.environ.get("WINBACK_BENCH"):
+		return True
+	env = (BENCH / "env").resolve()
+	return Path(sys.prefix).resolve() == env
+
+
+def _say(change: str) -> None:
+	CHANGES.append(change)
+	# Straight to the terminal: pytest captures output while conftest files load.
+	print(f"integration harness: {change}", file=sys.__stderr__, flush=True)
 
 
 def _problem() -> str | None:
 	if not (BENCH / "apps" / "frappe").is_dir():
 		return f"no Frappe bench at {BENCH} (set WINBACK_BENCH to a bench directory)"
+	if not _given():
+		return (
+			f"a bench exists at {BENCH} but was not given: run pytest with {BENCH}/env/bin/python "
+			"or set WINBACK_BENCH (the harness only changes a bench it is given)"
+		)
 	if not (BENCH / "sites" / SITE / "site_config.json").is_file():
 		return f"no site {SITE!r} in {BENCH}/sites (set WINBACK_SITE)"
 	try:
@@ -72,6 +96,8 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
 	if PROBLEM:
 		terminalreporter.write_line(f"integration tier SKIPPED: {PROBLEM}", yellow=True, bold=True)
+	for change in CHANGES:
+		terminalreporter.write_line(f"integration harness changed: {change}")
 
 
 def _bench(*args: str, timeout: int = 3600) -> None:
@@ -109,12 +135,14 @@ def _link_checkout() -> None:
 	link = BENCH / "apps" / "winback_app"
 	if link.is_symlink():
 		if link.resolve() != REPO:
+			_say(f"re-pointing {link} from {link.resolve()} to this checkout {REPO}")
 			link.unlink()
 			link.symlink_to(REPO, target_is_directory=True)
 	elif link.exists():
 		if link.resolve() != REPO:
 			raise RuntimeError(f"{link} is a real directory, not this checkout ({REPO}); move it away first")
 	else:
+		_say(f"linking {link} to this checkout {REPO}")
 		link.symlink_to(REPO, target_is_directory=True)
 
 	# What `bench build` does for an app's static files: the site serves /assets/winback_app from public/.
@@ -123,12 +151,17 @@ def _link_checkout() -> None:
 	if assets.is_symlink() and assets.resolve() != public:
 		assets.unlink()
 	if assets.parent.is_dir() and not assets.exists() and not assets.is_symlink():
+		_say(f"linking {assets} to {public}")
 		assets.symlink_to(public, target_is_directory=True)
 
 	apps_txt = BENCH / "sites" / "apps.txt"
 	apps = apps_txt.read_text().split()
 	if "winback_app" not in apps:
+		_say(f"adding winback_app to {apps_txt}")
 		apps_txt.write_text("\n".join([*apps, "winback_app"]) + "\n")
+		# frappe keeps each site's list of apps and modules in Redis: without this, install-app finds
+		# the app but not its doctypes ("Table ... doesn't exist").
+		_bench("clear-cache")
 
 	probe = subprocess.run(
 		[
@@ -141,6 +174,7 @@ def _link_checkout() -> None:
 	)
 	if probe.returncode != 0 or not probe.stdout.strip().startswith(str(REPO)):
 		# Editable install through the symlink: a later checkout only needs the symlink re-pointed.
+		_say(f"pip install -e {link} into {BENCH}/env")
 		subprocess.run(
 			[str(BENCH / "env" / "bin" / "python"), "-m", "pip", "install", "-q", "-e", str(link)],
 			check=True,
@@ -161,13 +195,17 @@ def _prepare_site() -> None:
 	installed = "winback_app" in frappe.get_installed_apps()
 	frappe.destroy()
 	if not installed:
+		_say(f"installing winback_app on {SITE}")
 		_bench("install-app", "winback_app")
 	elif config.get("winback_test_fingerprint") != fingerprint or os.environ.get("WINBACK_FORCE_MIGRATE"):
+		_say(f"migrating {SITE} (the app's schema, hooks, patches or seed data changed)")
 		_bench("migrate", "--skip-search-index")
 	if config.get("winback_test_fingerprint") != fingerprint:
 		_bench("set-config", "winback_test_fingerprint", fingerprint)
-	if not config.get("allow_tests"):
-		_bench("set-config", "allow_tests", "true", "--parse")
+	if config.get("allow_tests") is not True:
+		# --parse reads the value as Python: True, not true.
+		_say(f"setting allow_tests on {SITE}")
+		_bench("set-config", "allow_tests", "True", "--parse")
 
 
 _connected = False
