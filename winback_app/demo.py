@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, IfNull
-from frappe.utils import get_quarter_start, getdate, now_datetime
+from frappe.utils import getdate, now_datetime
 
 from winback_app.engine.window import daytime_zone
 from winback_app.naming import STANDARD_COLUMNS
@@ -489,7 +489,7 @@ def history(names: list[str], rng: random.Random) -> None:
 		.run(as_dict=True)
 	)
 	now = now_datetime()
-	opened = max(now - timedelta(days=21), datetime.combine(get_quarter_start(getdate()), time(8)))
+	opened = now - timedelta(days=21)
 	company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
 	appointments, encounters = [], []
 	for lapse in lapses:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
-from frappe.utils import get_quarter_start, getdate
+from frappe.utils import add_days, getdate
 
 
 @frappe.whitelist()
-def reactivation_rate_this_quarter() -> dict:
-	"""Share of this quarter's contactable (non-holdout) lapses whose patient came back."""
+def reactivation_rate_last_90_days() -> dict:
+	"""Share of the contactable (non-holdout) lapses opened in the last 90 days whose patient came back.
+
+	A rolling window, not "this quarter": on the first days of a quarter a calendar window would show nothing."""
 	frappe.has_permission("Patient Lapse", "read", throw=True)
 	Lapse = DocType("Patient Lapse")
 	total, back = (
 		frappe.qb.from_(Lapse)
 		.select(Count(Lapse.name), Count(Lapse.reactivated_on))
-		.where(Lapse.detected_on >= get_quarter_start(getdate()))
+		.where(Lapse.detected_on >= add_days(getdate(), -90))
 		.where(Lapse.holdout == 0)
 		.run()[0]
 	)
