@@ -4,12 +4,11 @@ visit happens, Exhausted when its cadence has run out.
 Bookings are caught twice: at once by the Patient Appointment after_insert hook (any source: desk, phone,
 our booking page) and by poll(), which also catches appointments written without doc events. Visits must be
 polled: the host writes Closed with db.set_value and submits encounters in ways no hook of ours sees.
-Everything here is a handful of set-based statements.
+Everything here is a handful of set-based statements; every status change goes through lapses.lifecycle.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 
 from pypika.terms import ExistsCriterion
@@ -19,16 +18,15 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Date, IfNull, Min
 from frappe.utils import add_days, getdate, now_datetime
 
-from winback_app.cadence.writer import cancel_open_attempts
 from winback_app.detection.reader import visit_sources
+from winback_app.engine import lifecycle as lc
+from winback_app.lapses import lifecycle
 from winback_app.settings import get_settings
 
 Lapse = DocType("Patient Lapse")
 Appointment = DocType("Patient Appointment")
 Attempt = DocType("Win-Back Contact Attempt")
 
-BOOKABLE = ("Open", "Holdout", "In Cadence", "Replied", "Exhausted")
-REACTIVATABLE = (*BOOKABLE, "Booked")
 # How long after joining a lapse is still watched for a visit.
 WATCH_DAYS = 365
 # Holdout and finished cadences close this long after the last planned touch, so the patient can rejoin later.
@@ -42,22 +40,11 @@ def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
 		frappe.qb.from_(Lapse)
 		.select(Lapse.name)
 		.where(Lapse.patient == patient)
-		.where(Lapse.status.isin(BOOKABLE))
+		.where(Lapse.status.isin(lc.BOOKABLE))
 		.where(Lapse.detected_on <= when)
 		.run(pluck=True)
 	)
-	if not lapses:
-		return []
-	(
-		frappe.qb.update(Lapse)
-		.set(Lapse.status, "Booked")
-		.set(Lapse.booked_appointment, appointment)
-		.set(Lapse.booked_on, when)
-		.set(Lapse.modified, now_datetime())
-		.where(Lapse.name.isin(lapses))
-	).run()
-	cancel_open_attempts(lapses, reason="Patient booked")
-	return lapses
+	return lifecycle.book(lapses, appointment, when)
 
 
 def poll(today: date | None = None) -> dict:
@@ -77,23 +64,13 @@ def poll_bookings() -> int:
 			& (Appointment.appointment_date >= Date(Lapse.detected_on))
 		)
 		.select(Lapse.name, Min(Appointment.name), Min(Appointment.creation))
-		.where(Lapse.status.isin(BOOKABLE))
+		.where(Lapse.status.isin(lc.BOOKABLE))
 		.where(Appointment.status != "Cancelled")
 		.where(Appointment.name != Lapse.evidence_name)
 		.groupby(Lapse.name)
 		.run()
 	)
-	# The rows were selected as bookable in this transaction; values differ per lapse, so one CASE update.
-	frappe.db.bulk_update(
-		"Patient Lapse",
-		{
-			lapse: {"status": "Booked", "booked_appointment": appointment, "booked_on": created}
-			for lapse, appointment, created in rows
-		},
-		chunk_size=100,
-	)
-	cancel_open_attempts([r[0] for r in rows], reason="Patient booked")
-	return len(rows)
+	return len(lifecycle.book_each({lapse: (appointment, created) for lapse, appointment, created in rows}))
 
 
 def poll_visits(today: date) -> int:
@@ -113,7 +90,7 @@ def poll_visits(today: date) -> int:
 				& (src.date > IfNull(Lapse.last_visit_date, "1900-01-01"))
 			)
 			.select(Lapse.name, Min(src.date))
-			.where(Lapse.status.isin(REACTIVATABLE))
+			.where(Lapse.status.isin(lc.REACTIVATABLE))
 			.where(Lapse.detected_on >= since)
 			.groupby(Lapse.name)
 		)
@@ -123,19 +100,7 @@ def poll_visits(today: date) -> int:
 			visit = getdate(visit)
 			if lapse not in first_visit or visit < first_visit[lapse]:
 				first_visit[lapse] = visit
-	by_day: dict[date, list[str]] = defaultdict(list)
-	for lapse, visit in first_visit.items():
-		by_day[visit].append(lapse)
-	for visit, lapses in by_day.items():
-		(
-			frappe.qb.update(Lapse)
-			.set(Lapse.status, "Reactivated")
-			.set(Lapse.reactivated_on, visit)
-			.set(Lapse.modified, now_datetime())
-			.where(Lapse.name.isin(lapses))
-		).run()
-	cancel_open_attempts(list(first_visit), reason="Patient came back")
-	return len(first_visit)
+	return len(lifecycle.reactivate(first_visit))
 
 
 def poll_exhausted(today: date) -> int:
@@ -150,17 +115,9 @@ def poll_exhausted(today: date) -> int:
 	lapses = (
 		frappe.qb.from_(Lapse)
 		.select(Lapse.name)
-		.where(Lapse.status.isin(("In Cadence", "Holdout", "Open")))
+		.where(Lapse.status.isin((lc.OPEN, lc.IN_CADENCE, lc.HOLDOUT)))
 		.where(Lapse.detected_on < cutoff)
 		.where(ExistsCriterion(pending).negate())
 		.run(pluck=True)
 	)
-	if lapses:
-		(
-			frappe.qb.update(Lapse)
-			.set(Lapse.status, "Exhausted")
-			.set(Lapse.closed_on, now_datetime())
-			.set(Lapse.closed_reason, "Cadence finished without a booking")
-			.where(Lapse.name.isin(lapses))
-		).run()
-	return len(lapses)
+	return len(lifecycle.exhaust(lapses, "Cadence finished without a booking"))

@@ -5,8 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-ACTIVE_STATUSES = ("Open", "In Cadence", "Replied")
-FINAL_STATUSES = ("Booked", "Reactivated", "Opted Out", "Exhausted", "Closed")
+from winback_app.engine import lifecycle
 
 
 class PatientLapse(Document):
@@ -63,21 +62,24 @@ class PatientLapse(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		# A status changed by hand in the desk follows the same lifecycle as every automatic move.
 		before = self.get_doc_before_save()
-		if before and before.status in FINAL_STATUSES and self.status in ACTIVE_STATUSES:
-			frappe.throw(
-				_(
-					"A lapse that is {0} cannot be reopened. The patient joins again at the next detection."
-				).format(_(before.status))
-			)
-		if self.status in ("Closed", "Exhausted", "Opted Out") and not self.closed_on:
+		if before and not lifecycle.allowed(before.status, self.status):
+			if before.status in lifecycle.FINAL:
+				frappe.throw(
+					_(
+						"A lapse that is {0} cannot be reopened. The patient joins again at the next detection."
+					).format(_(before.status))
+				)
+			frappe.throw(_("A lapse cannot go from {0} to {1}.").format(_(before.status), _(self.status)))
+		if self.status in lifecycle.ENDED and not self.closed_on:
 			self.closed_on = now_datetime()
 
 	def on_update(self):
-		if self.has_value_changed("status") and self.status in FINAL_STATUSES:
-			from winback_app.cadence.writer import cancel_open_attempts
+		if self.has_value_changed("status") and lifecycle.stops_cadence(self.status):
+			from winback_app.lapses.lifecycle import cancel_planned
 
-			cancel_open_attempts([self.name], reason=_("Lapse {0}").format(_(self.status)))
+			cancel_planned([self.name], reason=_("Lapse {0}").format(_(self.status)))
 
 
 def on_doctype_update():
