@@ -2,7 +2,16 @@ import re
 
 import pytest
 
-from winback_app.engine.templates import ALL_VARIABLES, check_template, render, sms_size
+from winback_app.engine.templates import (
+	ALL_VARIABLES,
+	TemplateProblem,
+	TemplateTooLarge,
+	TemplateTooSlow,
+	check_template,
+	max_chars_for,
+	render,
+	sms_size,
+)
 from winback_app.setup.default_segments import DEFAULT_SEGMENTS
 
 
@@ -110,3 +119,118 @@ def test_every_default_template_passes_its_checks_in_one_segment():
 				)
 				assert len(re.findall(r"[.!?](\s|$)", prose)) <= 1, ("two sentences at most", check.rendered)
 				assert ALL_VARIABLES["practice_name"] in check.rendered or touch is not sms[0]
+
+
+# --- Bounded rendering: a manager's template can never hang or swamp a worker.
+
+
+@pytest.mark.parametrize(
+	"template",
+	[
+		"{% for i in range(10**9) %}x{% endfor %}",
+		# nested loops that print nothing: no output chunk would ever arrive to check a deadline against
+		"{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+		"{% set s = 'x' * 5000 %}{% for a in s %}{% for b in s %}{% endfor %}{% endfor %}",
+		"{% for a in [1,2,3,4,5,6,7,8,9,10] %}{% for b in 'abcdefghij' * 100 %}"
+		"{% for c in range(100) %}{% endfor %}{% endfor %}{% endfor %}",
+	],
+)
+def test_loops_that_repeat_too_much_stop_at_the_loop_budget(template):
+	with pytest.raises(TemplateTooSlow, match="repeats more than 10,000 times"):
+		render(template, ALL_VARIABLES)
+
+
+@pytest.mark.parametrize(
+	"template",
+	[
+		"{{ 'x' * 10**9 }}",
+		"{{ [1] * 10**9 }}",
+		"{{ 9 ** 999999 }}",
+		"{% set a = 'x' * 50000 %}{{ a ~ a ~ a }}",
+		"{% set a = 'x' * 60000 %}{{ a + a }}",
+		"{% set x %}{% for i in range(5000) %}{{ 'y' * 99 }}{% endfor %}{% endset %}{{ x|length }}",
+		"{{ first_name|replace('', 'x' * 99999) }}",
+	],
+)
+def test_values_too_large_are_refused_before_they_are_built(template):
+	with pytest.raises(TemplateTooLarge):
+		render(template, ALL_VARIABLES)
+
+
+@pytest.mark.parametrize(
+	"template",
+	[
+		"{{ 'x'|center(1000000000) }}",  # not an available filter
+		"{{ first_name.center(1000000000) }}",  # not an available string method
+		"{{ '{:>999999999}'.format(1) }}",
+		"{{ '%0999999999d' % 1 }}",
+		"{{ lipsum(1000000) }}",
+		"{{ [].append(1) }}",
+	],
+)
+def test_growing_filters_methods_and_globals_do_not_exist(template):
+	with pytest.raises(Exception) as caught:
+		render(template, ALL_VARIABLES)
+	assert not isinstance(caught.value, MemoryError)
+
+
+def test_the_deadline_is_checked_while_rendering():
+	with pytest.raises(TemplateTooSlow, match="longer than 0 s"):
+		render("Hi {{ first_name }}", ALL_VARIABLES, seconds=0)
+
+
+def test_sms_output_is_capped_at_1600_characters():
+	assert len(render("{{ 'a' * 1600 }}", ALL_VARIABLES, max_chars=max_chars_for("SMS"))) == 1600
+	with pytest.raises(TemplateTooLarge, match="longer than 1,600 characters"):
+		render("{{ 'a' * 1601 }}", ALL_VARIABLES, max_chars=max_chars_for("SMS"))
+	assert len(render("{{ 'a' * 5000 }}", ALL_VARIABLES, max_chars=max_chars_for("Email"))) == 5000
+
+
+def test_output_stops_at_the_first_chunk_over_budget():
+	# Each loop item is one output chunk; the render stops long before the loop budget would.
+	with pytest.raises(TemplateTooLarge):
+		render("{% for i in range(9000) %}{{ 'x' * 99 }}{% endfor %}", ALL_VARIABLES, max_chars=1600)
+
+
+def test_a_problem_says_what_bound_was_broken_never_the_patients_data():
+	context = dict(ALL_VARIABLES, first_name="Zyxwvut")
+	with pytest.raises(TemplateProblem) as caught:
+		render("{{ first_name * 50000 }}", context)
+	assert "Zyxwvut" not in str(caught.value)
+
+
+def test_ordinary_templates_still_have_filters_loops_and_conditions():
+	text = render(
+		"{% if practitioner_name %}{{ practitioner_name }} and {% endif %}{{ first_name|upper }} "
+		"{{ last_visit_month|default('a while') }} {% for i in range(2) %}{{ loop.index }}{% endfor %} "
+		"{{ practice_name|replace('Dental', 'Dentistry') }} {{ first_name.title() }} {{ 'ab' ~ 'cd' }}",
+		ALL_VARIABLES,
+	)
+	assert text == "Dr. Rivera and ALEX March 2026 12 Bright Smile Dentistry Alex abcd"
+
+
+def test_a_template_cannot_shadow_the_loop_guard():
+	with pytest.raises(TemplateTooSlow):
+		render(
+			"{% set winback_iter = None %}{% for i in range(5000) %}{% for j in range(5) %}{% endfor %}"
+			"{% endfor %}",
+			ALL_VARIABLES,
+		)
+
+
+@pytest.mark.parametrize(
+	"template,words",
+	[
+		("{% for i in range(10**9) %}{{ booking_link }}{% endfor %}", "repeats more than"),
+		("{{ booking_link }} {{ 'Hello! ' * 300 }}", "longer than 1,600 characters"),
+	],
+)
+def test_check_refuses_looping_or_oversized_sms_on_save(template, words):
+	check = check_template(template, channel="SMS")
+	assert not check.ok
+	assert words in check.errors[0] and "cannot be sent" in check.errors[0]
+
+
+def test_check_refuses_an_oversized_template():
+	check = check_template("{{ booking_link }}" + "x" * 20_001, channel="Email")
+	assert not check.ok and "longer than 20,000" in check.errors[0]

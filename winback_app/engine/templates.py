@@ -1,18 +1,35 @@
-"""Message templates: the documented context, rendering in a Jinja sandbox, and the checks run on save.
+"""Message templates: the documented context, rendering in a bounded Jinja sandbox, and the checks run on save.
 
 Templates are written by practice managers on a Campaign Segment. They are rendered in a sandboxed Jinja
-environment (jinja2.sandbox.SandboxedEnvironment, the class Frappe's own renderer uses) with StrictUndefined
-and *only* the context documented in CONTEXT_VARIABLES: no frappe globals, so a template can never read the
-database or reach fields we did not decide to expose. This module never performs I/O.
+environment (a subclass of jinja2.sandbox.SandboxedEnvironment, the class Frappe's own renderer uses) with
+StrictUndefined and *only* the context documented in CONTEXT_VARIABLES: no frappe globals, so a template can
+never read the database or reach fields we did not decide to expose.
+
+Rendering is also bounded, so a template can never hang or swamp a worker (a manager's typo, or a loop, runs in
+every dispatcher chunk): the output is produced with Template.generate() and stops past a character budget
+(1,600 for a text, Twilio's ceiling); a wall-clock deadline is checked at every step the template can repeat
+(each loop item, call, attribute lookup, operator and output chunk, so no signals or threads are needed); loops
+take at most MAX_LOOP_ITEMS items per render; every intermediate value is size-checked before it is built
+(`"x" * 10**9` and `9 ** 9 ** 9` are refused, not computed); and only a short list of filters, string methods
+and globals exists. A template that breaks a bound raises a TemplateProblem (TemplateTooLarge or
+TemplateTooSlow) whose message names the bound and never the patient's data: refused on save, and at send
+the dispatcher skips the attempt with that message as the reason. This module never performs I/O.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
+import time
 from dataclasses import dataclass, field
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.defaults import DEFAULT_FILTERS
+from jinja2.filters import do_replace
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import pass_eval_context
+from jinja2.visitor import NodeTransformer
 
 # Variables every template may use, with a sample value used to test-render on save.
 CONTEXT_VARIABLES: dict[str, str] = {
@@ -69,7 +86,248 @@ GSM7_BASIC = set(
 )
 GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
-_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+# Bounds of one render. A real message renders in well under a millisecond and repeats nothing.
+SMS_MAX_CHARS = 1600  # Twilio refuses longer bodies (it splits them into at most 10 segments)
+EMAIL_MAX_CHARS = 100_000
+MAX_TEMPLATE_CHARS = 20_000  # the template's own text
+MAX_VALUE_CHARS = 100_000  # any string the template builds on the way
+MAX_VALUE_ITEMS = 10_000  # any list or tuple it builds
+MAX_INT_BITS = 4096
+MAX_LOOP_ITEMS = 10_000  # all loop items of one render together
+RENDER_SECONDS = 0.2
+_OUTPUT_SLACK = 200  # whitespace around the message, trimmed after rendering
+
+
+class TemplateProblem(Exception):
+	"""A template that cannot be used as written. The message names the rule it broke, never a value."""
+
+
+class TemplateTooLarge(TemplateProblem):
+	"""The template, its output or a value it builds is over its size limit."""
+
+
+class TemplateTooSlow(TemplateProblem):
+	"""The template repeats too much or runs past its deadline."""
+
+
+def max_chars_for(channel: str) -> int:
+	"""The output budget of a message on this channel ("SMS", "Email", "Call Task")."""
+	return SMS_MAX_CHARS if channel == "SMS" else EMAIL_MAX_CHARS
+
+
+@dataclass
+class _Budget:
+	deadline: float
+	seconds: float = RENDER_SECONDS
+	loop_items: int = 0
+
+	def tick(self) -> None:
+		if time.monotonic() > self.deadline:
+			raise TemplateTooSlow(f"The template takes longer than {self.seconds:g} s to render.")
+
+	def step(self) -> None:
+		self.loop_items += 1
+		if self.loop_items > MAX_LOOP_ITEMS:
+			raise TemplateTooSlow(f"The template repeats more than {MAX_LOOP_ITEMS:,} times.")
+		self.tick()
+
+
+# The budget of the render in progress (one per thread / task; a template cannot see or replace it). Outside a
+# render (Jinja folds constants while compiling) there is no deadline, only the size checks.
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
+	"winback_template_budget", default=None
+)
+_NO_DEADLINE = _Budget(deadline=float("inf"))
+
+
+def _current() -> _Budget:
+	return _budget.get() or _NO_DEADLINE
+
+
+def _check_size(value):
+	if isinstance(value, str):
+		if len(value) > MAX_VALUE_CHARS:
+			raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
+	elif isinstance(value, list | tuple):
+		if len(value) > MAX_VALUE_ITEMS:
+			raise TemplateTooLarge(f"The template builds a list longer than {MAX_VALUE_ITEMS:,} items.")
+	elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+		raise TemplateTooLarge("The template builds a number too large to print.")
+	return value
+
+
+def _check_length(length: int, like) -> None:
+	"""Refuse a string (or list) of this length before it is built."""
+	if isinstance(like, str) and length > MAX_VALUE_CHARS:
+		raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
+	if not isinstance(like, str) and length > MAX_VALUE_ITEMS:
+		raise TemplateTooLarge(f"The template builds a list longer than {MAX_VALUE_ITEMS:,} items.")
+
+
+def _size_after(operator: str, left, right) -> None:
+	"""Refuse an operation whose result would be too large, before Python builds it."""
+	sequences = (str, list, tuple)
+	too_big = TemplateTooLarge("The template builds a number too large to print.")
+	if operator == "*":
+		for seq, times in ((left, right), (right, left)):
+			if isinstance(seq, sequences) and isinstance(times, int):
+				_check_length(len(seq) * max(times, 0), seq)
+		if isinstance(left, int) and isinstance(right, int):
+			if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+				raise too_big
+	elif operator == "**":
+		if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1:
+			if (abs(left).bit_length() - 1) * right > MAX_INT_BITS:
+				raise too_big
+	elif operator == "+":
+		if isinstance(left, sequences) and isinstance(right, sequences):
+			_check_length(len(left) + len(right), left)
+	elif operator == "%":
+		if isinstance(left, str):
+			raise TemplateProblem("Formatting text with % is not available in templates.")
+
+
+def _bounded_join(parts) -> str:
+	"""Jinja's own join (block captures, macro bodies, filter blocks), refusing before building too much."""
+	parts = list(parts)
+	total = 0
+	for part in parts:
+		total += len(part)
+		if total > MAX_VALUE_CHARS:
+			raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
+	return "".join(parts)
+
+
+def _bounded_range(*args) -> range:
+	numbers = range(*args)
+	if len(numbers) > MAX_LOOP_ITEMS:
+		raise TemplateTooSlow(f"The template repeats more than {MAX_LOOP_ITEMS:,} times.")
+	return numbers
+
+
+@pass_eval_context
+def _bounded_replace(eval_ctx, s, old, new, count=None):
+	text, old, new = str(s), str(old), str(new)
+	hits = text.count(old) if old else len(text) + 1
+	if count is not None and count >= 0:
+		hits = min(hits, count)
+	if len(text) + max(0, len(new) - len(old)) * hits > MAX_VALUE_CHARS:
+		raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
+	return do_replace(eval_ctx, s, old, new, count)
+
+
+# Filters a message needs; each one's output is at most a small multiple of its input.
+_FILTERS = {
+	name: DEFAULT_FILTERS[name]
+	for name in (
+		"abs",
+		"capitalize",
+		"count",
+		"d",
+		"default",
+		"e",
+		"escape",
+		"first",
+		"float",
+		"int",
+		"last",
+		"length",
+		"lower",
+		"round",
+		"string",
+		"striptags",
+		"title",
+		"trim",
+		"truncate",
+		"upper",
+		"urlencode",
+		"wordcount",
+	)
+}
+_FILTERS["replace"] = _bounded_replace
+# String methods a template may call ("{{ first_name.title() }}"); none can grow its input.
+_STR_METHODS = frozenset(
+	("capitalize", "endswith", "lower", "lstrip", "rstrip", "startswith", "strip", "title", "upper")
+)
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+	"""The sandbox, with every place a template can repeat or grow checked against the render's budget."""
+
+	intercepted_binops = frozenset(("*", "**", "+", "%"))
+	concat = staticmethod(_bounded_join)
+
+	def is_safe_attribute(self, obj, attr, value) -> bool:
+		if not super().is_safe_attribute(obj, attr, value) or attr in ("format", "format_map"):
+			return False
+		if isinstance(obj, str):
+			return attr in _STR_METHODS
+		if isinstance(obj, LoopContext):
+			return True
+		return not callable(value)  # data only: no list.append, dict.update, ...
+
+	def wrap_str_format(self, value):
+		return None  # str.format is refused by is_safe_attribute, not wrapped
+
+	def getattr(self, obj, attribute):
+		_current().tick()
+		return super().getattr(obj, attribute)
+
+	def getitem(self, obj, argument):
+		_current().tick()
+		return super().getitem(obj, argument)
+
+	def call_binop(self, context, operator, left, right):
+		_current().tick()
+		_size_after(operator, left, right)
+		return _check_size(self.binop_table[operator](left, right))
+
+	def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
+		_current().tick()
+		return _check_size(super().call(__context, __obj, *args, **kwargs))
+
+	def winback_iter(self, iterable):
+		"""Every loop's items pass through here (see _BoundLoops): counted and timed, one by one."""
+		budget = _current()
+		for item in iterable:
+			budget.step()
+			yield item
+
+	def winback_concat(self, *parts) -> str:
+		"""The ~ operator."""
+		return _bounded_join(str(part) for part in parts)
+
+
+class _BoundLoops(NodeTransformer):
+	"""Rewrites the parsed template so every loop iterates through environment.winback_iter and every ~ goes
+	through environment.winback_concat. Environment attributes cannot be shadowed by a template's {% set %}."""
+
+	def __init__(self, environment):
+		self.environment = environment
+
+	def _call(self, name: str, args: list, lineno: int) -> nodes.Call:
+		call = nodes.Call(nodes.EnvironmentAttribute(name), args, [], None, None)
+		call.set_lineno(lineno)
+		call.set_environment(self.environment)
+		return call
+
+	def visit_For(self, node):
+		node = self.generic_visit(node)
+		node.iter = self._call("winback_iter", [node.iter], node.lineno)
+		return node
+
+	def visit_Concat(self, node):
+		node = self.generic_visit(node)
+		return self._call("winback_concat", list(node.nodes), node.lineno)
+
+
+# optimized=False: Jinja folds constant expressions while compiling (`"x" * 10**9` would be built at save
+# time); folded or not, everything then runs under the budget.
+_env = _BoundedEnvironment(
+	undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, optimized=False
+)
+_env.filters = dict(_FILTERS)
+_env.globals = {"range": _bounded_range}
 _TERM_RE = re.compile("|".join(re.escape(t) for t in CLINICAL_TERMS), re.IGNORECASE)
 
 
@@ -110,9 +368,38 @@ def variables_used(template: str) -> set[str]:
 	return meta.find_undeclared_variables(_env.parse(template))
 
 
-def render(template: str, context: dict) -> str:
-	"""Render a template with exactly the given context; a missing variable raises jinja2.UndefinedError."""
-	return _compiled(template).render(**context).strip()
+def render(
+	template: str, context: dict, *, max_chars: int = EMAIL_MAX_CHARS, seconds: float = RENDER_SECONDS
+) -> str:
+	"""Render a template with exactly the given context, trimmed.
+
+	Raises jinja2.UndefinedError for a missing variable, TemplateTooLarge when the output (or anything built on
+	the way) passes its budget (max_chars: SMS_MAX_CHARS for a text, see max_chars_for), TemplateTooSlow past
+	the deadline or MAX_LOOP_ITEMS. Production stops at the first chunk over budget: nothing more is built.
+	"""
+	if len(template) > MAX_TEMPLATE_CHARS:
+		raise TemplateTooLarge(f"The template is longer than {MAX_TEMPLATE_CHARS:,} characters.")
+	compiled = _compiled(template)
+	budget = _Budget(deadline=time.monotonic() + seconds, seconds=seconds)
+	token = _budget.set(budget)
+	limit = max_chars + _OUTPUT_SLACK
+	parts: list[str] = []
+	size = 0
+	stream = compiled.generate(**context)
+	try:
+		for chunk in stream:
+			size += len(chunk)
+			if size > limit:
+				break
+			budget.tick()
+			parts.append(chunk)
+	finally:
+		stream.close()
+		_budget.reset(token)
+	text = "".join(parts).strip()
+	if size > limit or len(text) > max_chars:
+		raise TemplateTooLarge(f"The message is longer than {max_chars:,} characters.")
+	return text
 
 
 _cache: dict[str, object] = {}
@@ -124,7 +411,9 @@ def _compiled(template: str):
 	if compiled is None:
 		if len(_cache) > 512:
 			_cache.clear()
-		compiled = _cache[template] = _env.from_string(template)
+		tree = _BoundLoops(_env).visit(_env.parse(template))
+		compiled = _env.template_class.from_code(_env, _env.compile(tree), _env.make_globals(None), None)
+		_cache[template] = compiled
 	return compiled
 
 
@@ -132,11 +421,15 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 	"""Check a Cadence Touch template before it is saved.
 
 	channel is "SMS", "Email" or "Call Task". Errors: malformed Jinja, unknown variables, clinical detail in
-	an SMS (unless allowed), an SMS with no booking link. Warnings: more than one SMS segment, UCS-2.
+	an SMS (unless allowed), an SMS with no booking link, a render that breaks a bound (longer than 1,600
+	characters for an SMS, too slow, too repetitive). Warnings: more than one SMS segment, UCS-2.
 	"""
 	result = TemplateCheck()
 	if not (template or "").strip():
 		result.errors.append("The message is empty.")
+		return result
+	if len(template) > MAX_TEMPLATE_CHARS:
+		result.errors.append(f"The template is longer than {MAX_TEMPLATE_CHARS:,} characters.")
 		return result
 	try:
 		used = variables_used(template)
@@ -168,7 +461,10 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 			)
 
 	try:
-		result.rendered = render(template, ALL_VARIABLES)
+		result.rendered = render(template, ALL_VARIABLES, max_chars=max_chars_for(channel))
+	except TemplateProblem as exc:
+		result.errors.append(f"{exc} It cannot be sent.")
+		return result
 	except Exception as exc:  # the sandbox raises SecurityError, TypeError... for hostile templates
 		result.errors.append(f"The template does not render: {exc}")
 		return result

@@ -1,0 +1,68 @@
+"""Text a stranger typed (an SMS body, words of an opt-out), made inert for storage. No I/O.
+
+frappe treats the value of a Data, Text or Text Editor field as HTML: the desk shows read-only text fields,
+list cells and the timeline's Communication content without escaping them, and frappe's own sanitizer only runs
+on a document save, never on the bulk INSERTs the inbox writes. So what a patient typed is stored as the HTML
+of that text: `&`, `<` and `>` escaped (quotes are left alone: they mean nothing in an HTML text node, and a
+patient's "I'm" stays readable in exports), newlines as <br> where the field is rich text. Whatever renders it
+later, with or without escaping, shows the words and runs nothing.
+
+Spreadsheets are the other place it lands: the desk exports lists to CSV and XLSX, and a cell that begins with
+= + - @ (or a tab or carriage return, which Excel skips before looking) is read as a formula. Such text is
+stored with a leading apostrophe, the mark spreadsheets themselves use for "this is text" (OWASP's advice). An
+apostrophe is ASCII and visible: no export path strips it (frappe's XLSX export already strips some invisible
+characters, so a zero-width prefix could silently vanish), and staff can see why it is there.
+"""
+
+from __future__ import annotations
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def needs_formula_guard(text: str) -> bool:
+	"""Would a spreadsheet read this cell as a formula? Leading whitespace is looked through: exports turn
+	<br> and newlines into spaces and spreadsheets trim some of it."""
+	if not text:
+		return False
+	if text[0] in FORMULA_TRIGGERS:
+		return True
+	rest = text.lstrip()
+	return bool(rest) and rest[0] in FORMULA_TRIGGERS
+
+
+def formula_guard(text: str | None) -> str:
+	"""The text, with a leading apostrophe when a spreadsheet would read it as a formula. Idempotent."""
+	text = text or ""
+	return "'" + text if needs_formula_guard(text) else text
+
+
+def escape(text: str, limit: int | None = None) -> str:
+	"""HTML-escape & < >; with a limit, as much of the text as fits escaped in `limit` characters (an entity is
+	never cut in half, and a varchar column never overflows)."""
+	if limit is None:
+		return "".join(_ESCAPES.get(ch, ch) for ch in text)
+	out, size = [], 0
+	for ch in text:
+		piece = _ESCAPES.get(ch, ch)
+		if size + len(piece) > limit:
+			break
+		out.append(piece)
+		size += len(piece)
+	return "".join(out)
+
+
+def _normalize_newlines(text: str) -> str:
+	return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def as_text(text: str | None, limit: int | None = None) -> str:
+	"""For a plain text field (Data, Small/Long Text, Code) that the desk may show as HTML: escaped, guarded."""
+	text = text or ""
+	guarded = formula_guard(text)
+	return escape(guarded, limit)
+
+
+def as_html(text: str | None) -> str:
+	"""For a rich text field (a Communication's content): escaped, guarded, each newline a <br>."""
+	return escape(formula_guard(_normalize_newlines(text or ""))).replace("\n", "<br>")
