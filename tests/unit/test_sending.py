@@ -445,3 +445,140 @@ def test_first_sms_is_idempotent():
 def test_first_sms_says_how_to_opt_out_even_when_the_body_says_stop(body):
 	result = ensure_first_sms_identifies(body, True, PRACTICE, OPT_OUT)
 	assert OPT_OUT in result
+
+
+# ---------------------------------------------------------------- a state's stricter end (texts only)
+
+LATE = SendWindow(time(9), time(21), (0, 1, 2, 3, 4))
+
+
+def test_a_florida_patient_gets_no_text_after_eight_pm():
+	florida = facts(now=at(2026, 11, 18, 20, 15), latest_end=time(20), state="Florida")
+	d = decide(florida, LATE, CAPS)
+	assert d == Decision(POSTPONE, "SMS", "Outside the send window: texts end at 20:00 in Florida", THU_0900)
+	assert decide(replace(florida, latest_end=None, state=None), LATE, CAPS) == Decision(SEND, "SMS")
+	assert decide(replace(florida, now=at(2026, 11, 18, 19, 59)), LATE, CAPS) == Decision(SEND, "SMS")
+
+
+def test_state_hours_do_not_hold_email():
+	d = decide(
+		facts(channel="Email", now=at(2026, 11, 18, 20, 15), latest_end=time(20), state="Florida"), LATE, CAPS
+	)
+	assert d == Decision(SEND, "Email")
+
+
+def test_a_state_end_before_the_clinic_opens_skips_the_text():
+	d = decide(facts(latest_end=time(8, 30), state="Florida"), WINDOW, CAPS)
+	assert d == Decision(SKIP, reason="No texting hours left in Florida")
+
+
+def test_decisions_follow_the_step_channel_given():
+	"""The claim passes the campaign step's channel as it is now: an SMS step switched to email is decided,
+	and sent, as an email."""
+	assert run(facts(channel="Email")) == Decision(SEND, "Email")
+
+
+# ---------------------------------------------------------------- at the moment of leaving
+
+from winback_app.engine.sending import (  # noqa: E402
+	DELIVERY_RANK,
+	MAX_SMS_SEGMENTS,
+	Breaker,
+	at_leave,
+	chunk_for_pace,
+	merged_status,
+	sms_problem_at_send,
+)
+
+
+def test_at_leave_gives_the_seconds_left_as_validity():
+	leave = at_leave(WINDOW, NY, at(2026, 11, 18, 18, 50))
+	assert (leave.ok, leave.valid_for) == (True, 600)
+	assert at_leave(WINDOW, NY, at(2026, 11, 18, 9, 0)).valid_for == 36000, "10 h: Twilio's ceiling"
+
+
+@pytest.mark.parametrize(
+	("now", "until"),
+	[
+		(at(2026, 11, 18, 19, 0) + timedelta(seconds=30), THU_0900),  # closed since 30 s
+		(at(2026, 11, 18, 18, 59) + timedelta(seconds=30), THU_0900),  # 30 s left: too little
+		(at(2026, 11, 18, 7, 0), at(2026, 11, 18, 9).astimezone(UTC)),  # not open yet
+		(at(2026, 11, 20, 18, 59) + timedelta(seconds=30), MON_0900),  # Friday's last seconds
+	],
+)
+def test_at_leave_holds_a_message_when_the_window_closed_meanwhile(now, until):
+	leave = at_leave(WINDOW, NY, now)
+	assert (leave.ok, leave.until) == (False, until)
+
+
+def test_at_leave_in_another_zone():
+	assert at_leave(WINDOW, LA, at(2026, 11, 18, 20, 0)).ok  # 17:00 in Los Angeles
+	assert not at_leave(WINDOW, LONDON, at(2026, 11, 18, 15, 0)).ok  # 20:00 in London
+
+
+LINK = "https://clinic.example.com/book/Xy7Qk2Lm9Np4Rs6T"
+
+
+@pytest.mark.parametrize(
+	("body", "practice", "allow", "problem"),
+	[
+		(f"Alex, time to book: {LINK}", "Bright Smile", False, None),
+		("Alex, time to book!", "Bright Smile", False, "The text has no booking link"),
+		(f"Alex, your crown is ready: {LINK}", "Bright Smile", False, "Clinical words in the text: crown"),
+		(f"Alex, your crown is ready: {LINK}", "Bright Smile", True, None),
+		(f"Crown Dental: Alex, time to book {LINK}", "Crown Dental", False, None),  # the clinic's own name
+		(f"Hi Botox, book {LINK}", "Bright Smile", False, "Clinical words in the text: botox"),  # a name
+		(f"Alex {'x' * 500} {LINK}", "Bright Smile", False, "The text is 4 SMS segments long (at most 3)"),
+		(f"Alex 😀 {'x' * 150} {LINK}", "", False, "The text is 4 SMS segments long (at most 3)"),
+	],
+)
+def test_the_rendered_text_is_checked_again_before_it_leaves(body, practice, allow, problem):
+	assert (
+		sms_problem_at_send(body, booking_link=LINK, practice_name=practice, allow_clinical=allow) == problem
+	)
+	assert MAX_SMS_SEGMENTS == 3
+
+
+@pytest.mark.parametrize(
+	("ours", "reported", "kept"),
+	[
+		("Sent", "Delivered", "Delivered"),  # "delivered" arrived while the chunk was still sending
+		("Sent", "Failed", "Failed"),  # the carrier refused it: the report knows better
+		("Sent", "Sent", "Sent"),
+		("Unknown", "Sent", "Sent"),  # a 5xx after creation: the report says it went
+		("Unknown", "Delivered", "Delivered"),
+		("Scheduled", "Sent", "Sent"),  # never put back to go again once Twilio reported it
+		("Sent", "Sending", "Sent"),  # no report: ours
+		("Failed", "Sent", "Failed"),
+	],
+)
+def test_a_delivery_report_that_came_first_is_kept(ours, reported, kept):
+	assert merged_status(ours, reported) == kept
+
+
+def test_reports_only_move_forward():
+	assert DELIVERY_RANK["Delivered"] > DELIVERY_RANK["Sent"] > DELIVERY_RANK["Sending"]
+	assert DELIVERY_RANK["Unknown"] == DELIVERY_RANK["Sending"]
+	assert "Skipped" not in DELIVERY_RANK and "Cancelled" not in DELIVERY_RANK
+
+
+@pytest.mark.parametrize(
+	("per_second", "paced", "chunk"),
+	[(1, True, 20), (5, True, 100), (10, True, 200), (50, True, 200), (0, True, 200), (1, False, 200)],
+)
+def test_chunks_hold_about_twenty_seconds_of_sending(per_second, paced, chunk):
+	assert chunk_for_pace(per_second, paced) == chunk
+
+
+def test_breaker_trips_on_one_rate_limit():
+	breaker = Breaker(3)
+	assert breaker.after("") is None
+	assert breaker.after("rate-limited") == "The provider is rate-limiting the account"
+
+
+def test_breaker_trips_on_errors_in_a_row_only():
+	breaker = Breaker(3)
+	for trouble in ("provider-error", "provider-error", "", "provider-error", "provider-error"):
+		assert breaker.after(trouble) is None
+	assert breaker.after("provider-error") == "3 provider errors in a row"
+	assert breaker.after("") == "3 provider errors in a row", "once tripped, it stays tripped for the run"

@@ -1,7 +1,8 @@
 """TwilioSmsChannel against the real twilio client, with HTTP faked only at the transport (responses).
 
-What matters most: an error that may have reached Twilio (read timeout, connection dropped after sending) is
-UNKNOWN and is never retried; only a request that could not even connect is RETRY. Every send makes exactly
+What matters most: an error that may have reached Twilio (read timeout, connection dropped after sending, a 5xx
+from Twilio's edge, which can come after the message was created) is UNKNOWN and is never retried; only a request
+that could not even connect, or a rate limit (nothing created), is RETRY. Every send makes exactly
 one HTTP call: neither the twilio client nor requests may retry behind our back.
 """
 
@@ -28,6 +29,8 @@ from winback_app.channels.base import (
 	FAILED,
 	INVALID,
 	OPTED_OUT,
+	PROVIDER_ERROR,
+	RATE_LIMITED,
 	RETRY,
 	SENT,
 	UNKNOWN,
@@ -130,8 +133,45 @@ def test_request_carries_to_body_service_sid_and_status_callback(http):
 		"To": TO,
 		"Body": MESSAGE.body,
 		"MessagingServiceSid": SERVICE,
-		"StatusCallback": CALLBACK,
+		"StatusCallback": f"{CALLBACK}?attempt=WBA-0001",
 	}
+
+
+def test_status_callback_names_the_attempt_and_keeps_an_existing_query():
+	from winback_app.channels.twilio_sms import callback_url
+
+	assert (
+		callback_url("https://c.example.com/s", "WBA-0000042")
+		== "https://c.example.com/s?attempt=WBA-0000042"
+	)
+	assert (
+		callback_url("https://c.example.com/s?x=1", "A B&C") == "https://c.example.com/s?x=1&attempt=A+B%26C"
+	)
+	assert callback_url("https://c.example.com/s", "") == "https://c.example.com/s", "staff replies name none"
+	assert callback_url("", "WBA-1") == ""
+
+
+def test_validity_period_is_sent_within_twilios_range(http):
+	from dataclasses import replace
+
+	http.add(responses.POST, MESSAGES_URL, json=created(), status=201)
+	channel = TwilioSmsChannel(config())
+	for valid_for, expected in ((600, "600"), (99999, "36000"), (None, None)):
+		channel.send(replace(MESSAGE, valid_for=valid_for))
+		assert form(http.calls[-1]).get("ValidityPeriod") == expected
+
+
+def test_signature_of_the_named_callback_validates_with_its_query_string():
+	"""Twilio signs the full callback URL, query string included: the webhook validates what it received."""
+	from twilio.request_validator import RequestValidator
+
+	from winback_app.channels.twilio_sms import callback_url
+
+	url = callback_url(CALLBACK, "WBA-0001")
+	params = {"MessageSid": SID, "MessageStatus": "delivered"}
+	signature = RequestValidator(TOKEN).compute_signature(url, params)
+	assert RequestValidator(TOKEN).validate(url, params, signature)
+	assert not RequestValidator(TOKEN).validate(callback_url(CALLBACK, "WBA-0002"), params, signature)
 
 
 def test_from_number_is_used_when_there_is_no_messaging_service(http):
@@ -164,9 +204,9 @@ def test_basic_auth_with_the_account_sid_and_token(http):
 		(21614, 400, INVALID),  # 'To' number is not a valid mobile number
 		(21635, 400, INVALID),  # 'To' number cannot be a landline
 		(30006, 400, INVALID),  # landline or unreachable carrier
-		(20429, 429, RETRY),  # too many requests
-		(20500, 500, RETRY),  # internal server error
-		(20503, 503, RETRY),  # service unavailable
+		(20429, 429, RETRY),  # too many requests: nothing was created
+		(20500, 500, UNKNOWN),  # internal server error: it may have been created
+		(20503, 503, UNKNOWN),  # service unavailable: it may have been created
 		(21602, 400, FAILED),  # message body is required
 		(20003, 401, FAILED),  # authentication failed
 		(20404, 404, FAILED),  # resource not found
@@ -182,15 +222,22 @@ def test_twilio_error_codes(http, code, status, outcome):
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
-def test_server_error_without_a_json_body_is_retry(http, status):
+def test_server_error_without_a_json_body_is_unknown_and_provider_trouble(http, status):
+	"""A 502/504 from Twilio's edge can come after the message was created: never a blind resend."""
 	result = send(http, body="<html>Bad Gateway</html>", status=status, content_type="text/html")
-	assert result.outcome == RETRY
+	assert result.outcome == UNKNOWN
 	assert result.error_code == str(status)
+	assert result.trouble == PROVIDER_ERROR
 
 
-def test_rate_limit_429_without_a_twilio_code_is_retry(http):
+def test_rate_limit_429_without_a_twilio_code_is_retry_and_stops_the_run(http):
 	result = send(http, body="", status=429)
-	assert result.outcome == RETRY
+	assert (result.outcome, result.trouble) == (RETRY, RATE_LIMITED)
+
+
+def test_refused_request_is_no_provider_trouble(http):
+	result = send(http, json=twilio_error(21602, 400, "Message body is required"), status=400)
+	assert (result.outcome, result.trouble) == (FAILED, "")
 
 
 def test_long_error_messages_are_cut_to_500_characters(http):
@@ -409,10 +456,12 @@ def test_real_connection_closed_after_sending_is_unknown_and_sent_once():
 		(400, 20429, RETRY),  # the code alone is enough
 		(None, 20429, RETRY),
 		(429, None, RETRY),
-		(500, None, RETRY),
-		(500, 500, RETRY),
-		(503, 20503, RETRY),
-		(599, None, RETRY),
+		(500, None, UNKNOWN),
+		(500, 500, UNKNOWN),
+		(502, None, UNKNOWN),
+		(503, 20503, UNKNOWN),
+		(504, None, UNKNOWN),
+		(599, None, UNKNOWN),
 		(400, 21602, FAILED),
 		(401, 20003, FAILED),
 		(404, 20404, FAILED),

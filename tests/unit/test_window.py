@@ -80,3 +80,36 @@ def test_daytime_zone_is_about_noon_wherever_utc_is():
 		now = datetime(2026, 11, 21, hour, 30, tzinfo=UTC)
 		local = now.astimezone(ZoneInfo(daytime_zone(now)))
 		assert 9 <= local.hour <= 15, (hour, local)
+
+
+# ---------------------------------------------------------------- a state's earlier end, seconds left
+
+
+def test_a_state_end_narrows_the_window_but_never_widens_it():
+	late = SendWindow(time(9), time(21), (0, 1, 2, 3, 4))
+	assert late.ending_by(time(20)) == SendWindow(time(9), time(20), (0, 1, 2, 3, 4))
+	assert WEEKDAYS.ending_by(time(20)) is WEEKDAYS, "the clinic's 19:00 is already earlier"
+	assert WEEKDAYS.ending_by(None) is WEEKDAYS
+	assert not late.ending_by(time(20)).is_open(local(2026, 11, 18, 20, 15), NY)
+	assert late.is_open(local(2026, 11, 18, 20, 15), NY)
+
+
+def test_a_window_ending_before_it_starts_is_never_open():
+	assert WEEKDAYS.ending_by(time(8, 30)).never_open
+	assert SendWindow(time(9), time(19), ()).never_open
+	assert not WEEKDAYS.never_open
+
+
+def test_seconds_left_in_the_window_in_the_patients_zone():
+	assert WEEKDAYS.seconds_left(local(2026, 11, 18, 18, 59), NY) == 60
+	assert WEEKDAYS.seconds_left(local(2026, 11, 18, 18, 59, tz="America/Chicago"), "America/Chicago") == 60
+	assert WEEKDAYS.seconds_left(local(2026, 11, 18, 19, 0), NY) == 0
+	assert WEEKDAYS.seconds_left(local(2026, 11, 18, 7, 0), NY) == 0
+	assert WEEKDAYS.seconds_left(local(2026, 11, 21, 12, 0), NY) == 0, "Saturday is closed"
+	assert WEEKDAYS.seconds_left(local(2026, 11, 18, 9, 0), NY) == 10 * 3600
+
+
+def test_seconds_left_on_the_day_clocks_go_back():
+	# Sunday 2026-11-01: 01:00-02:00 happens twice in New York; a Sunday window 9-19 is still 10 hours long.
+	every_day = SendWindow(time(9), time(19), (0, 1, 2, 3, 4, 5, 6))
+	assert every_day.seconds_left(local(2026, 11, 1, 9, 0), NY) == 10 * 3600

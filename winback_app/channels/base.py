@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from winback_app.engine.sending import PROVIDER_ERROR, RATE_LIMITED  # noqa: F401 (channels set them)
+
 SENT = "Sent"  # the provider accepted it (or the Outbox recorded it)
 FAILED = "Failed"  # permanently refused; do not try again
-UNKNOWN = "Unknown"  # it may have gone out: never resend blindly, a person reviews
-RETRY = "Retry"  # refused before acceptance for a passing reason (rate limit, 5xx, no connection)
+# it may have gone out (timeout, 5xx): never resent; its delivery report or a person resolves it
+UNKNOWN = "Unknown"
+RETRY = "Retry"  # refused before it was accepted, for a passing reason (rate limit, no connection)
 OPTED_OUT = "Opted Out"  # the carrier says this number opted out (Twilio 21610)
 INVALID = "Invalid Number"  # the number cannot get texts (Twilio 21211, 21614, 21635, 30006)
 
@@ -21,6 +24,8 @@ class OutboundMessage:
 	subject: str = ""
 	lapse: str = ""
 	patient: str = ""
+	# seconds the provider may hold it before it must give up (the end of the send window)
+	valid_for: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,3 +35,5 @@ class SendResult:
 	provider_id: str = ""
 	error_code: str = ""
 	error_message: str = ""
+	# RATE_LIMITED or PROVIDER_ERROR: the provider itself is in trouble (the dispatcher's breaker counts it)
+	trouble: str = ""

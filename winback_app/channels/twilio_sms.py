@@ -2,12 +2,16 @@
 
 Never imports frappe: the dispatcher builds a TwilioConfig from Win-Back Settings, and unit tests drive this
 module against HTTP faked at the transport. The one rule that matters most: a request that may have reached
-Twilio (read timeout, connection dropped after sending) is UNKNOWN and is never POSTed again.
+Twilio (read timeout, connection dropped after sending, a 5xx from Twilio's edge, which can come after the
+message was created) is UNKNOWN and is never POSTed again. Twilio's Messages API has no idempotency key, so
+nothing can make a second POST safe. Each message's status callback names its attempt, so Twilio's own delivery
+report resolves an Unknown attempt when the message did go out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -19,6 +23,8 @@ from winback_app.channels.base import (
 	FAILED,
 	INVALID,
 	OPTED_OUT,
+	PROVIDER_ERROR,
+	RATE_LIMITED,
 	RETRY,
 	SENT,
 	UNKNOWN,
@@ -48,13 +54,24 @@ def outcome_for(status: int | None, code: int | None) -> str:
 		return OPTED_OUT
 	if code in INVALID_CODES:
 		return INVALID
-	if code in RATE_LIMIT_CODES or status == 429 or (status is not None and status >= 500):
-		return RETRY
+	if code in RATE_LIMIT_CODES or status == 429:
+		return RETRY  # refused before anything was created: safe to send again later
+	if status is not None and status >= 500:
+		return UNKNOWN  # the edge may answer 5xx after the message was created
 	return FAILED
 
 
-def _never_left(exc: requests.exceptions.RequestException) -> bool:
-	"""True only when we know the request did not reach Twilio (it could not even connect)."""
+def trouble_for(status: int | None, code: int | None) -> str:
+	"""Whether an error says the provider itself is in trouble (the dispatcher's breaker counts these)."""
+	if code in RATE_LIMIT_CODES or status == 429:
+		return RATE_LIMITED
+	if status is not None and status >= 500 and code not in OPT_OUT_CODES | INVALID_CODES:
+		return PROVIDER_ERROR
+	return ""
+
+
+def never_left(exc: requests.exceptions.RequestException) -> bool:
+	"""True only when we know the request did not reach the provider (it could not even connect)."""
 	if isinstance(exc, requests.exceptions.ConnectTimeout):
 		return True
 	if isinstance(exc, requests.exceptions.ConnectionError):
@@ -62,6 +79,14 @@ def _never_left(exc: requests.exceptions.RequestException) -> bool:
 		inner = getattr(reason, "reason", reason)
 		return isinstance(inner, NewConnectionError | ConnectionRefusedError)
 	return False
+
+
+def callback_url(base: str, attempt: str) -> str:
+	"""The status callback for one message: it names the attempt, so a report can be matched before (or
+	without) the message id being recorded. Twilio signs the whole URL, query string included."""
+	if not base or not attempt:
+		return base
+	return f"{base}{'&' if '?' in base else '?'}{urlencode({'attempt': attempt})}"
 
 
 class TwilioSmsChannel:
@@ -84,14 +109,22 @@ class TwilioSmsChannel:
 		else:
 			params["from_"] = self.config.from_number
 		if self.config.status_callback:
-			params["status_callback"] = self.config.status_callback
+			params["status_callback"] = callback_url(self.config.status_callback, message.attempt)
+		if message.valid_for:
+			# Twilio drops a message still queued after this many seconds: no text arrives after hours.
+			params["validity_period"] = max(1, min(int(message.valid_for), 36000))
 		try:
 			sent = self.client.messages.create(**params)
 		except TwilioRestException as exc:
 			return SendResult(
-				outcome_for(exc.status, exc.code), self.name, "", str(exc.code or exc.status), exc.msg[:500]
+				outcome_for(exc.status, exc.code),
+				self.name,
+				"",
+				str(exc.code or exc.status),
+				(exc.msg or "")[:500],
+				trouble_for(exc.status, exc.code),
 			)
 		except requests.exceptions.RequestException as exc:
-			outcome = RETRY if _never_left(exc) else UNKNOWN
-			return SendResult(outcome, self.name, "", type(exc).__name__, str(exc)[:500])
+			outcome = RETRY if never_left(exc) else UNKNOWN
+			return SendResult(outcome, self.name, "", type(exc).__name__, str(exc)[:500], PROVIDER_ERROR)
 		return SendResult(SENT, self.name, sent.sid or "")

@@ -102,6 +102,23 @@ class SendWindow:
 		local = _aware(moment).astimezone(tzinfo)
 		return _wall(local.date(), self.end, tzinfo).astimezone(timezone.utc)
 
+	@property
+	def never_open(self) -> bool:
+		"""True when no moment is inside this window (a state's end before the clinic's start)."""
+		return self.end <= self.start or not self.weekdays
+
+	def ending_by(self, latest_end: time | None) -> SendWindow:
+		"""The same window, closing at latest_end when that is earlier (a state's stricter evening limit)."""
+		if latest_end is None or latest_end >= self.end:
+			return self
+		return SendWindow(self.start, latest_end, self.weekdays)
+
+	def seconds_left(self, moment: datetime, tz: str | None) -> int:
+		"""Whole seconds from moment until the window closes; 0 when moment is outside the window."""
+		if not self.is_open(moment, tz):
+			return 0
+		return max(0, int((self.closes_at(moment, tz) - _aware(moment)).total_seconds()))
+
 
 def daytime_zone(now_utc: datetime) -> str:
 	"""A fixed-offset zone (Etc/GMT...) where it is about noon at now_utc: demos and tests use it to show a
