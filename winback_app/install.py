@@ -9,6 +9,7 @@ from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.utils import get_system_timezone
 
+from winback_app.dispatch.states import seed_state_windows
 from winback_app.engine.window import validate_window
 
 ROLES = ("Win-Back Manager", "Win-Back Agent")
@@ -65,6 +66,7 @@ def seed():
 	ensure_roles()
 	create_custom_fields(patient_custom_fields(), update=True)
 	ensure_settings_defaults()
+	seed_state_windows()
 	seed_default_segments()
 
 

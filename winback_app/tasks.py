@@ -35,11 +35,13 @@ def poll_outcomes() -> dict:
 	return poll()
 
 
-def dispatch_due() -> dict:
-	"""Send the contact attempts that are due (see winback_app.dispatch)."""
-	from winback_app.dispatch.run import dispatch
+def dispatch_due() -> None:
+	"""Every five minutes: queue one dispatcher run as its own job, with its own queue and timeout (see
+	winback_app.dispatch.run), once at a time. `bench execute winback_app.dispatch.run.run_dispatch` runs one
+	now, in the current process."""
+	from winback_app.dispatch.run import enqueue_dispatch
 
-	return dispatch()
+	enqueue_dispatch()
 
 
 def assign_waiting_replies() -> int:

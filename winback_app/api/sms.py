@@ -17,13 +17,21 @@ def _forbidden() -> Response:
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
 def status(**kwargs) -> Response:
-	"""Delivery status callback: POST /api/method/winback_app.api.sms.status"""
+	"""Delivery status callback: POST /api/method/winback_app.api.sms.status?attempt=<attempt name>
+
+	The attempt comes from the URL we gave Twilio with the message; Twilio's signature covers that URL, query
+	string included, so it cannot be pointed at another attempt."""
 	if not is_from_twilio():
 		return _forbidden()
 	from winback_app.delivery import apply_status
 
 	form = frappe.request.form
-	apply_status(form.get("MessageSid") or "", form.get("MessageStatus") or "", form.get("ErrorCode") or "")
+	apply_status(
+		form.get("MessageSid") or "",
+		form.get("MessageStatus") or "",
+		form.get("ErrorCode") or "",
+		attempt=(frappe.request.args.get("attempt") or "")[:140],
+	)
 	return Response("", status=204)
 
 

@@ -5,6 +5,12 @@ dispatcher skips them instead of waiting), the chunk's patients and phone number
 dispatchers cannot both spend the same patient's or family number's frequency cap, every attempt is decided
 by the engine (send / skip / postpone), and the ones to send are marked Sending. The caller commits before
 any provider is called, so a crash after this point leaves Sending rows, never a second send.
+
+Each attempt is decided on its campaign step as it is now: a step whose channel a manager changed after the
+attempt was planned goes out on the new channel with the new channel's words, never the old channel with the
+new words (an email body by text). Each patient's window is the clinic's, ending earlier where the patient's
+state says so (dispatch.states); the claimed attempt carries that window so the sender checks it again at
+the moment the message leaves.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from frappe.query_builder.functions import Coalesce
 
 from winback_app import bulk
 from winback_app.clock import to_db, to_utc
-from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide
+from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide, window_for
 from winback_app.engine.window import SendWindow
 
 Attempt = DocType("Win-Back Contact Attempt")
@@ -40,6 +46,8 @@ class Claimed:
 	patient: dict
 	decision: Decision
 	to: str = ""
+	window: SendWindow | None = None  # the window this message must leave in (the patient's state included)
+	time_zone: str | None = None
 
 
 @dataclass
@@ -57,7 +65,9 @@ def claim(
 	caps: Caps,
 	require_consent: bool,
 	segments: dict,
+	state_ends: dict | None = None,
 ) -> ClaimResult:
+	"""Claim up to `batch` due attempts. state_ends: {state code: latest end} (dispatch.states)."""
 	due = (
 		frappe.qb.from_(Attempt)
 		.select(
@@ -113,6 +123,7 @@ def claim(
 			Patient.winback_do_not_contact,
 			Patient.winback_sms_consent,
 			Patient.winback_time_zone,
+			Patient.customer,
 		)
 		.where(Patient.name.isin(patient_ids))
 		.run(as_dict=True)
@@ -156,6 +167,12 @@ def claim(
 	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
 	patient_day, patient_week = _counts(Attempt.patient, patient_ids, day_ago, week_ago)
 	number_day, number_week = _counts(Attempt.to_address, numbers, day_ago, week_ago, sms_only=True)
+	if state_ends:
+		from winback_app.dispatch.states import patient_ends
+
+		ends = patient_ends(patients, mobiles, state_ends)
+	else:
+		ends = {}
 
 	now_utc = to_utc(now)
 	sending, skips, postpones = [], [], []
@@ -170,8 +187,9 @@ def claim(
 		mobile = mobiles.get(a.patient)
 		email = (patient.get("email") or "").strip().lower() or None
 		tz = patient.get("winback_time_zone") or lapse.get("time_zone")
+		latest_end, state = ends.get(a.patient, (None, None))
 		facts = SendFacts(
-			channel=a.channel,
+			channel=touch.channel,  # the step as it is now, not as it was when the attempt was planned
 			now=now_utc,
 			time_zone=tz,
 			lapse_status=lapse.get("status"),
@@ -190,6 +208,8 @@ def claim(
 			patient_week=patient_week[a.patient],
 			number_day=number_day[mobile] if mobile else 0,
 			number_week=number_week[mobile] if mobile else 0,
+			latest_end=latest_end,
+			state=state,
 		)
 		decision = decide(facts, window, caps)
 		if decision.action == SEND:
@@ -199,7 +219,15 @@ def claim(
 				else (email if decision.channel == "Email" else (mobile or ""))
 			)
 			sending.append(
-				Claimed(dict(a, touch_spec=touch, segment_spec=seg), lapse, patient, decision, to or "")
+				Claimed(
+					dict(a, touch_spec=touch, segment_spec=seg),
+					lapse,
+					patient,
+					decision,
+					to or "",
+					window_for(window, decision.channel, latest_end),
+					tz,
+				)
 			)
 			if decision.channel in ("SMS", "Email"):
 				patient_day[a.patient] += 1

@@ -9,6 +9,7 @@ from frappe.utils.password import decrypt, encrypt
 
 from winback_app import bulk
 from winback_app.engine.tokens import new_token, token_hash
+from winback_app.errors import log_error
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
 
@@ -51,11 +52,12 @@ def booking_token(lapse: dict, settings) -> str:
 	if lapse.get("booking_token_encrypted"):
 		try:
 			return decrypt(lapse["booking_token_encrypted"])
-		except Exception:
-			frappe.log_error(
-				title="Win-back: booking token could not be decrypted",
-				reference_doctype="Patient Lapse",
-				reference_name=lapse["name"],
+		except Exception as exc:
+			log_error(
+				"Win-back: booking token could not be decrypted",
+				exc,
+				doctype="Patient Lapse",
+				name=lapse["name"],
 			)
 	token = new_token()
 	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))

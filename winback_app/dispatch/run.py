@@ -1,8 +1,17 @@
-"""The dispatcher: claim due attempts in chunks, commit, send, record, commit; until none are due.
+"""The dispatcher: claim due attempts in chunks, commit, send, record, commit; until none are due or time is up.
 
-Entry point winback_app.tasks.dispatch_due (every five minutes). Several workers may run it at once: claims
-never overlap. A chunk's results are committed together (one commit per chunk, not per row: a crash loses at
-most the chunk's bookkeeping, and those rows stay Sending and become Unknown, never resent).
+Entry point: winback_app.tasks.dispatch_due (cron, every five minutes) only queues run_dispatch() as a job of
+its own: queue "default", timeout JOB_TIMEOUT, one at a time per site (job_id + deduplicate). Frappe would
+otherwise run it inside the scheduler's job (queue "default", rq's 300 s timeout, killed at 360 s) with
+nothing saying so. The run then spends at most TIME_BUDGET_SECONDS: the budget is checked before every provider
+call, not only between chunks, so the run ends at most one provider call (capped at MAX_PROVIDER_TIMEOUT)
+and one chunk write after it: 240 + 30 + a few seconds, well inside 420. Claims it did not get to go back to
+Scheduled; no chunk is ever cut by the timeout. Several runs may still overlap (a manual run, another site
+worker): claims never overlap.
+
+A chunk holds about CHUNK_SECONDS of sending at the provider's pace (1 text/s: 20 attempts; no limit: 200), and
+its results are committed together (one commit per chunk, not per row: a crash loses at most the chunk's
+bookkeeping, and those rows stay Sending, are settled by their delivery reports or become Unknown, never resent).
 """
 
 from __future__ import annotations
@@ -19,13 +28,43 @@ from winback_app.channels.outbox import OutboxChannel
 from winback_app.channels.twilio_sms import TwilioConfig, TwilioSmsChannel
 from winback_app.dispatch.claim import claim
 from winback_app.dispatch.render import booking_base_url
-from winback_app.dispatch.send import Pacer, recover_stale, send_claimed
-from winback_app.engine.sending import Caps
+from winback_app.dispatch.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
+from winback_app.dispatch.states import configured_ends
+from winback_app.engine.sending import Breaker, Caps, chunk_for_pace
+from winback_app.errors import log_error
 from winback_app.segments import enabled_segment_specs, segment_spec
 from winback_app.settings import get_settings, send_window
 
-CHUNK = 200
-TIME_BUDGET_SECONDS = 240  # leave room before the next five-minute run
+TIME_BUDGET_SECONDS = 240  # no provider call starts later than this into a run
+MAX_PROVIDER_TIMEOUT = 30  # seconds; Settings > Provider timeout is capped here so the sum below holds
+JOB_QUEUE = "default"
+JOB_TIMEOUT = 420  # > budget + one provider call + one chunk write; rq kills the worker 60 s after it
+JOB_ID = "winback_dispatch"
+BREAKER_ERRORS = 3  # provider errors in a row that stop a run
+
+
+def enqueue_dispatch() -> None:
+	"""Queue one dispatcher run unless one is already queued or running for this site."""
+	frappe.enqueue(
+		"winback_app.dispatch.run.run_dispatch",
+		queue=JOB_QUEUE,
+		timeout=JOB_TIMEOUT,
+		job_id=JOB_ID,
+		deduplicate=True,
+	)
+
+
+def run_dispatch() -> dict:
+	"""The queued job: one run, then the managers' alert if failures piled up."""
+	totals = dispatch()
+	from winback_app.dispatch.alerts import alert_if_needed
+
+	alert_if_needed(get_settings())
+	return totals
+
+
+def provider_timeout(settings) -> float:
+	return float(min(cint(settings.request_timeout_seconds) or 10, MAX_PROVIDER_TIMEOUT))
 
 
 def channels_for(settings, http_client=None) -> dict:
@@ -33,7 +72,7 @@ def channels_for(settings, http_client=None) -> dict:
 	if mode == "Twilio":
 		sms = TwilioSmsChannel(twilio_config(settings), http_client=http_client)
 	elif mode == "SMS Settings Gateway":
-		sms = GatewaySmsChannel()
+		sms = GatewaySmsChannel(timeout=provider_timeout(settings))
 	else:
 		sms = OutboxChannel()
 	email = (
@@ -55,7 +94,7 @@ def twilio_config(settings) -> TwilioConfig:
 		messaging_service_sid=settings.twilio_messaging_service_sid or "",
 		from_number=settings.twilio_from_number or "",
 		status_callback=f"{booking_base_url(settings)}/api/method/winback_app.api.sms.status",
-		timeout=float(settings.request_timeout_seconds or 10),
+		timeout=provider_timeout(settings),
 	)
 
 
@@ -68,12 +107,17 @@ def all_segment_specs() -> dict:
 
 
 def dispatch(
-	chunk: int = CHUNK, time_budget: float = TIME_BUDGET_SECONDS, channels: dict | None = None
+	chunk: int | None = None,
+	time_budget: float = TIME_BUDGET_SECONDS,
+	channels: dict | None = None,
+	clock=None,
 ) -> dict:
+	"""One run. chunk: attempts per claim (default: from the pace); clock: aware-UTC now (tests)."""
 	settings = get_settings()
 	totals = {"claimed": 0, "skipped": 0, "postponed": 0, "recovered": 0}
 	if cint(settings.pause_sending):
 		return totals | {"paused": 1}
+	started = time.monotonic()
 	# READ COMMITTED: each statement sees what other sessions committed, so an opt-out recorded by the
 	# webhook while this worker sends is seen by its last look before the provider call.
 	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -84,23 +128,45 @@ def dispatch(
 		window = send_window()
 		caps = Caps(cint(settings.max_messages_per_day), cint(settings.max_messages_per_week))
 		require_consent = settings.sms_consent_policy == "Only patients who granted consent"
-		segments = all_segment_specs()
+		state_ends = configured_ends(settings)
 		channels = channels or channels_for(settings)
-		pacer = Pacer(cint(settings.messages_per_second))
-		started = time.monotonic()
+		pace = cint(settings.messages_per_second)
+		chunk = chunk or chunk_for_pace(pace, paced=channels["SMS"].name != "Outbox")
+		run = RunState(deadline=started + time_budget, pacer=Pacer(pace), breaker=Breaker(BREAKER_ERRORS))
+		if clock is not None:
+			run.clock = clock
 		token = frappe.generate_hash(length=12)
-		while time.monotonic() - started < time_budget:
-			result = claim(now_datetime(), chunk, token, window, caps, require_consent, segments)
+		while time.monotonic() < run.deadline and not run.stop_reason:
+			# Campaigns are read for every chunk (cached documents): an edit made during a run is used from
+			# the next chunk on, and a chunk's claim and words always come from the same read.
+			segments = all_segment_specs()
+			result = claim(now_datetime(), chunk, token, window, caps, require_consent, segments, state_ends)
 			frappe.db.commit()  # the claim is durable before any provider call
 			totals["claimed"] += len(result.to_send)
 			totals["skipped"] += result.skipped
 			totals["postponed"] += result.postponed
 			if not (result.to_send or result.skipped or result.postponed):
 				break
-			for outcome, n in send_claimed(result.to_send, channels, settings, pacer).items():
+			try:
+				counts = send_claimed(result.to_send, channels, settings, run=run)
+			except JOB_STOPPED:
+				_commit_what_is_known()
+				raise
+			for outcome, n in counts.items():
 				totals[outcome] = totals.get(outcome, 0) + n
 			frappe.db.commit()  # one commit per chunk: results, Communications, timeline links
+		if run.stop_reason:
+			totals["stopped"] = run.stop_reason
 	finally:
 		frappe.db.rollback()
 		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 	return totals
+
+
+def _commit_what_is_known() -> None:
+	"""The job's timeout fired mid-chunk: send_claimed wrote the known results and gave back the claims it never
+	tried; keep them. If even that fails, the rows stay Sending and are settled later, never resent."""
+	try:
+		frappe.db.commit()
+	except Exception as exc:
+		log_error("Win-back: results of an interrupted run could not be committed", exc)

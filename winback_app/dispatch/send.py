@@ -1,14 +1,27 @@
 """Send claimed attempts through their channel and record what happened.
 
 Right before each provider call the number's opt-out and the email's unsubscribe are read again (the
-dispatcher runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen). Results,
-Communications and their timeline links are written per chunk; the caller commits once per chunk.
+dispatcher runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen), the send
+window is checked again at that very moment (minutes can pass between claim and send), the run's time budget
+is checked (no provider call starts after it: unsent claims go back to Scheduled), and a text's rendered words
+are checked once more (clinical words, booking link, size). Results, Communications and their timeline links
+are written per chunk; the caller commits once per chunk. A delivery report that reached an attempt while its
+chunk was still sending is kept (see winback_app.delivery).
+
+A provider in trouble stops the run (engine.sending.Breaker): one account-wide rate limit (429) or a few
+provider errors in a row; whatever was claimed and not tried goes back to Scheduled, due a few minutes later.
+The job's own timeout (rq's JobTimeoutException) is never taken for a provider error: what is known is written,
+what was never tried is given back, and the exception goes on to rq.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+
+from rq.timeouts import BaseTimeoutException
 
 import frappe
 from frappe import _
@@ -20,23 +33,39 @@ from winback_app.channels.base import (
 	FAILED,
 	INVALID,
 	OPTED_OUT,
+	RATE_LIMITED,
 	RETRY,
 	SENT,
 	UNKNOWN,
 	OutboundMessage,
 	SendResult,
 )
+from winback_app.clock import now_utc, to_db
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
 from winback_app.dispatch.claim import Claimed
 from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
 from winback_app.engine import templates
-from winback_app.engine.sending import ensure_first_sms_identifies
+from winback_app.engine.sending import (
+	MESSAGE_CHANNELS,
+	REPORTED,
+	Breaker,
+	at_leave,
+	ensure_first_sms_identifies,
+	merged_status,
+	sms_problem_at_send,
+)
+from winback_app.errors import log_error
 
-Attempt = DocType("Win-Back Contact Attempt")
+ATTEMPT = "Win-Back Contact Attempt"
+Attempt = DocType(ATTEMPT)
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
+BREAKER_PAUSE = timedelta(minutes=5)  # what a stopped run's rest waits before the next run may take it
+# rq raises these in the job when its timeout is reached: they subclass Exception, so they must be let through
+# before any `except Exception` (a timeout is not a provider error, and the job must stop).
+JOB_STOPPED = (BaseTimeoutException,)
 
 
 class Pacer:
@@ -46,6 +75,10 @@ class Pacer:
 		self.gap = 1.0 / per_second if per_second and per_second > 0 else 0.0
 		self.next_at = 0.0
 
+	def next_slot(self) -> float:
+		"""The monotonic time the next call may start."""
+		return max(time.monotonic(), self.next_at)
+
 	def wait(self):
 		if not self.gap:
 			return
@@ -53,6 +86,17 @@ class Pacer:
 		if now < self.next_at:
 			time.sleep(self.next_at - now)
 		self.next_at = max(now, self.next_at) + self.gap
+
+
+@dataclass
+class RunState:
+	"""What one dispatcher run carries from chunk to chunk: its deadline, pace, breaker and clock."""
+
+	deadline: float = float("inf")  # time.monotonic() after which no provider call starts
+	pacer: Pacer | None = None
+	breaker: Breaker = field(default_factory=Breaker)
+	clock: Callable[[], datetime] = now_utc  # aware UTC "now" for the window check at the moment of leaving
+	stop_reason: str | None = None
 
 
 def blocked_now(c: Claimed) -> str | None:
@@ -92,7 +136,8 @@ def blocked_now(c: Claimed) -> str | None:
 	return None
 
 
-def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> OutboundMessage:
+def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> tuple[OutboundMessage, str]:
+	"""The message and the booking link it must carry."""
 	touch = c.attempt["touch_spec"]
 	token = booking_token(c.lapse, settings)
 	ctx = context(c.lapse, c.patient, settings, token)
@@ -104,8 +149,7 @@ def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> Outbound
 	if channel == "SMS":
 		first = c.to not in first_sms_numbers
 		body = ensure_first_sms_identifies(body, first, settings.practice_name or "", _(OPT_OUT_TEXT))
-		first_sms_numbers.add(c.to)
-	return OutboundMessage(
+	message = OutboundMessage(
 		attempt=c.attempt["name"],
 		channel=channel,
 		to=c.to,
@@ -113,6 +157,21 @@ def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> Outbound
 		subject=subject,
 		lapse=c.lapse["name"],
 		patient=c.attempt["patient"],
+	)
+	return message, ctx["booking_link"]
+
+
+def message_problem(c: Claimed, message: OutboundMessage, booking_link: str, settings) -> str | None:
+	"""The last look at the words: a text is only ever a text step's words, and still passes the text checks."""
+	if message.channel != "SMS":
+		return None
+	if c.attempt["touch_spec"].channel != "SMS":
+		return "The campaign step is no longer a text"
+	return sms_problem_at_send(
+		message.body,
+		booking_link=booking_link,
+		practice_name=settings.practice_name or "",
+		allow_clinical=c.attempt["segment_spec"].allow_clinical_detail,
 	)
 
 
@@ -130,62 +189,185 @@ def numbers_already_texted(numbers: list[str]) -> set[str]:
 	)
 
 
-def send_claimed(claimed: list[Claimed], channels, settings, pacer: Pacer | None = None) -> dict:
-	"""Send each claimed attempt once. Returns counts per outcome.
+def send_claimed(
+	claimed: list[Claimed], channels, settings, pacer: Pacer | None = None, run: RunState | None = None
+) -> dict:
+	"""Send each claimed attempt once. Returns counts per outcome ("Returned": given back unsent).
 
-	Results are written together at the end of the chunk (bulk.update_dicts), in the chunk's transaction:
-	if the worker dies first, the rows stay Sending and become Unknown, exactly as with per-row writes.
+	Results are written together at the end of the chunk, in the chunk's transaction: if the worker dies first,
+	the rows stay Sending and become Unknown (or are settled by their delivery reports), never resent.
 	"""
-	counts: dict[str, int] = {}
-	updates: dict[str, dict] = {}
-	texted = numbers_already_texted(sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to}))
-	blocked_numbers = chunk_opt_outs(claimed)
-	communications: list[Message] = []
-	for c in claimed:
+	run = run or RunState()
+	if pacer is not None:
+		run.pacer = pacer
+	chunk = _Chunk(claimed, channels, settings, run)
+	try:
+		chunk.send_all()
+	except JOB_STOPPED:
+		chunk.interrupted()
+		raise
+	chunk.write()
+	return chunk.counts
+
+
+class _Chunk:
+	def __init__(self, claimed: list[Claimed], channels, settings, run: RunState):
+		self.claimed, self.channels, self.settings, self.run = claimed, channels, settings, run
+		self.counts: dict[str, int] = {}
+		self.updates: dict[str, dict] = {}
+		self.communications: list[Message] = []
+		self.texted = numbers_already_texted(
+			sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to})
+		)
+		self.blocked_numbers = chunk_opt_outs(claimed)
+		self.position = 0  # the attempt being worked on
+		self.in_flight = False  # its provider call has started and not returned
+
+	def count(self, outcome: str, n: int = 1) -> None:
+		self.counts[outcome] = self.counts.get(outcome, 0) + n
+
+	def send_all(self) -> None:
+		for position, c in enumerate(self.claimed):
+			self.position = position
+			if self.run.stop_reason:
+				self.give_back(self.claimed[position:], self.run.stop_reason)
+				return
+			self.send_one(c)
+		self.position = len(self.claimed)
+
+	def send_one(self, c: Claimed) -> None:
 		name = c.attempt["name"]
+		channel = self.channels[c.decision.channel]
 		# Anything that really leaves gets the last look right before its provider call; the Outbox, which
 		# sends nothing, relies on the look taken for the whole chunk just before this loop.
-		leaves = channels[c.decision.channel].name != "Outbox"
+		leaves = channel.name != "Outbox"
 		reason = (
-			blocked_now(c) if leaves else blocked_numbers.get(c.to) if c.decision.channel == "SMS" else None
+			blocked_now(c)
+			if leaves
+			else self.blocked_numbers.get(c.to)
+			if c.decision.channel == "SMS"
+			else None
 		)
 		if reason:
-			updates[name] = {"status": "Skipped", "skip_reason": reason}
-			counts["Skipped"] = counts.get("Skipped", 0) + 1
-			continue
+			self.updates[name] = {"status": "Skipped", "skip_reason": reason}
+			self.count("Skipped")
+			return
+		valid_for = None
+		if leaves and c.decision.channel in MESSAGE_CHANNELS and c.window is not None:
+			leave = at_leave(c.window, c.time_zone, self.run.clock())
+			if not leave.ok:
+				self.updates[name] = released(
+					"Postponed: the send window closed before it left", to_db(leave.until)
+				)
+				self.count("Postponed")
+				return
+			valid_for = leave.valid_for
+		paced = bool(leaves and self.run.pacer and c.decision.channel == "SMS")
+		if leaves and (self.run.pacer.next_slot() if paced else time.monotonic()) >= self.run.deadline:
+			self.run.stop_reason = "The run's time budget ran out"
+			self.give_back([c], self.run.stop_reason)
+			return
 		try:
-			message = build_message(c, settings, texted)
+			message, link = build_message(c, self.settings, self.texted)
+		except JOB_STOPPED:
+			raise
 		except Exception as exc:
-			frappe.log_error(
-				title="Win-back: message could not be rendered",
-				reference_doctype="Win-Back Contact Attempt",
-				reference_name=name,
-			)
-			updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
-			counts["Failed"] = counts.get("Failed", 0) + 1
-			continue
-		channel = channels[message.channel]
-		if pacer and message.channel == "SMS" and channel.name != "Outbox":
-			pacer.wait()
+			log_error("Win-back: message could not be rendered", exc, doctype=ATTEMPT, name=name)
+			self.updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
+			self.count("Failed")
+			return
+		problem = message_problem(c, message, link, self.settings)
+		if problem:
+			self.updates[name] = {"status": "Skipped", "skip_reason": problem[:140], "body": message.body}
+			self.count("Skipped")
+			return
+		if valid_for and message.channel == "SMS":
+			message = replace(message, valid_for=valid_for)
+		if paced:
+			self.run.pacer.wait()
+		self.in_flight = True
 		try:
 			result = channel.send(message)
+		except JOB_STOPPED:
+			raise
 		except Exception as exc:  # a channel bug must not kill the batch; it may have sent, so Unknown
-			frappe.log_error(
-				title="Win-back: channel raised",
-				reference_doctype="Win-Back Contact Attempt",
-				reference_name=name,
-			)
+			log_error("Win-back: channel raised", exc, doctype=ATTEMPT, name=name)
 			result = SendResult(
-				UNKNOWN,
-				getattr(channel, "name", message.channel),
-				error_code=type(exc).__name__,
-				error_message=str(exc)[:500],
+				UNKNOWN, getattr(channel, "name", message.channel), error_code=type(exc).__name__
 			)
-		updates[name] = record(c, message, result, communications)
-		counts[result.outcome] = counts.get(result.outcome, 0) + 1
-	write_communications(communications)
-	bulk.update_dicts("Win-Back Contact Attempt", updates)
-	return counts
+		self.in_flight = False
+		if message.channel == "SMS" and result.outcome in (SENT, UNKNOWN):
+			self.texted.add(message.to)
+		stop = self.run.breaker.after(result.trouble) if leaves else None
+		if result.trouble == RATE_LIMITED:
+			# The account is being throttled, not this message refused: back with the rest, no try spent.
+			self.give_back([c], stop or "The provider is rate-limiting the account")
+		else:
+			self.updates[name] = record(c, message, result, self.communications)
+			self.count(result.outcome)
+		if stop:
+			self.run.stop_reason = stop
+
+	def give_back(self, claimed: list[Claimed], why: str) -> None:
+		"""Claims never tried go back to Scheduled: due again at once after a time budget, a few minutes later
+		when the provider is in trouble."""
+		due = None
+		if self.run.breaker.reason:
+			due = now_datetime() + BREAKER_PAUSE
+		for c in claimed:
+			self.updates[c.attempt["name"]] = released(f"Returned unsent: {why}", due)
+		if claimed:
+			self.count("Returned", len(claimed))
+
+	def interrupted(self) -> None:
+		"""The job is being stopped (rq's timeout). The attempt whose provider call was cut stays Sending: it
+		may have gone, so it becomes Unknown later unless its delivery report arrives first. Everything else is
+		written or given back, best effort, before the exception goes on."""
+		rest = self.claimed[self.position + (1 if self.in_flight else 0) :]
+		try:
+			self.give_back([c for c in rest if c.attempt["name"] not in self.updates], "the job was stopped")
+			self.write()
+		except Exception as exc:
+			log_error("Win-back: results of an interrupted chunk could not be written", exc)
+
+	def write(self) -> None:
+		write_communications(self.communications)
+		keep_reports(self.updates)
+		bulk.update_dicts(ATTEMPT, self.updates)
+
+
+def released(reason: str, due=None) -> dict:
+	"""An attempt given back unsent: Scheduled again, its claim cleared."""
+	values = {"status": "Scheduled", "claim_token": None, "claimed_at": None, "skip_reason": reason[:140]}
+	if due is not None:
+		values["due_at"] = due
+	return values
+
+
+def keep_reports(updates: dict[str, dict]) -> None:
+	"""A delivery report that reached an attempt while its chunk was still sending wins over our own result.
+
+	The report set the status (and the carrier's error code); we still write the body, provider, message id,
+	send time and Communication. Only Twilio sends reports; the rows are locked until the chunk commits.
+	"""
+	names = [name for name, values in updates.items() if values.get("provider") == "Twilio"]
+	if not names:
+		return
+	reported = (
+		frappe.qb.from_(Attempt)
+		.select(Attempt.name, Attempt.status)
+		.where(Attempt.name.isin(names))
+		.where(Attempt.status.isin(REPORTED))
+		.for_update()
+		.run()
+	)
+	for name, status in reported:
+		values = updates[name]
+		if merged_status(values.get("status", ""), status) == status:
+			for key in ("status", "error_code", "error_message", "due_at", "tries", "skip_reason"):
+				values.pop(key, None)
+			if not values.get("provider_id"):
+				values.pop("provider_id", None)
 
 
 def chunk_opt_outs(claimed: list[Claimed]) -> dict[str, str]:
@@ -294,7 +476,8 @@ def recover_stale(now: datetime, older_than: timedelta = timedelta(minutes=15)) 
 			.set(Attempt.status, "Unknown")
 			.set(
 				Attempt.error_message,
-				"The sending worker stopped before recording a result. Check before resending.",
+				"The sending worker stopped before recording a result. It may have gone out: its delivery report "
+				"settles it if one arrives; otherwise check before resending.",
 			)
 			.where(Attempt.name.isin(stale))
 			.where(Attempt.status == "Sending")

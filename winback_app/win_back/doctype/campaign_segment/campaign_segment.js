@@ -1,5 +1,7 @@
 frappe.ui.form.on("Campaign Segment", {
 	refresh(frm) {
+		// What is stored: switching the campaign off is noticed against it when the form is saved.
+		if (!frm.is_dirty()) frm._winback_saved_enabled = cint(frm.doc.enabled);
 		if (frm.is_new()) return;
 		frm.add_custom_button(__("Preview who joins today"), () => show_preview(frm));
 		frm.add_custom_button(__("Patient Lapses"), () =>
@@ -13,7 +15,53 @@ frappe.ui.form.on("Campaign Segment", {
 			);
 		}
 	},
+	before_save(frm) {
+		frm._winback_switching_off =
+			!frm.is_new() && cint(frm._winback_saved_enabled) && !cint(frm.doc.enabled);
+	},
+	after_save(frm) {
+		frm._winback_saved_enabled = cint(frm.doc.enabled);
+		if (frm._winback_switching_off) {
+			frm._winback_switching_off = false;
+			offer_to_cancel_planned(frm);
+		}
+	},
 });
+
+// A campaign switched off keeps its planned messages unless the manager cancels them: ask which they want.
+function offer_to_cancel_planned(frm) {
+	frm.call("planned_messages").then((r) => {
+		const planned = cint(r.message);
+		if (!planned) return;
+		const dialog = new frappe.ui.Dialog({
+			title: __("Campaign switched off"),
+			fields: [
+				{
+					fieldtype: "HTML",
+					options: `<p>${__(
+						"{0} messages of this campaign are planned and not sent yet. Cancel them, or let them go out as planned?",
+						[planned]
+					)}</p>`,
+				},
+			],
+			primary_action_label: __("Cancel planned messages"),
+			primary_action() {
+				frm.call("cancel_planned_messages").then((res) => {
+					dialog.hide();
+					frappe.show_alert({
+						message: __("{0} planned messages cancelled.", [cint(res.message)]),
+						indicator: "green",
+					});
+				});
+			},
+			secondary_action_label: __("Let them go out"),
+			secondary_action() {
+				dialog.hide();
+			},
+		});
+		dialog.show();
+	});
+}
 
 function show_preview(frm) {
 	frappe

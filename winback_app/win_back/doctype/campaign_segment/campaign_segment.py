@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
 
 from winback_app.engine.segments import validate_segment
 from winback_app.segments import segment_spec
@@ -50,8 +51,33 @@ class CampaignSegment(Document):
 		self.touches.sort(key=lambda t: t.day_offset)
 		for index, touch in enumerate(self.touches, start=1):
 			touch.idx = index
+		# Templates are test-rendered here under the same bounds as at send time (engine/templates: a loop, a
+		# text over 1,600 characters or a slow render is refused). Messages may quote the template: escaped.
 		check = validate_segment(segment_spec(self))
 		if check.errors:
-			frappe.throw("<br>".join(check.errors), title=_("This campaign cannot be saved yet"))
+			frappe.throw(
+				"<br>".join(escape_html(e) for e in check.errors),
+				title=_("This campaign cannot be saved yet"),
+			)
 		if check.warnings:
-			frappe.msgprint("<br>".join(check.warnings), title=_("Please review"), indicator="orange")
+			frappe.msgprint(
+				"<br>".join(escape_html(w) for w in check.warnings),
+				title=_("Please review"),
+				indicator="orange",
+			)
+
+	@frappe.whitelist()
+	def planned_messages(self) -> int:
+		"""How many of this campaign's messages are planned and not yet sent (asked when it is switched off)."""
+		self.check_permission("write")
+		return frappe.db.count("Win-Back Contact Attempt", {"segment": self.name, "status": "Scheduled"})
+
+	@frappe.whitelist(methods=["POST"])
+	def cancel_planned_messages(self) -> int:
+		"""The manager chose to cancel the planned messages of a campaign they switched off."""
+		self.check_permission("write")
+		if frappe.db.get_value("Campaign Segment", self.name, "enabled"):
+			frappe.throw(_("Switch the campaign off before cancelling its planned messages."))
+		from winback_app.cadence.writer import cancel_segment_attempts
+
+		return cancel_segment_attempts(self.name, "Campaign switched off")
