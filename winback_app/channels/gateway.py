@@ -10,8 +10,9 @@ read once per dispatcher run. A gateway gives no message id and no delivery repo
 
 from __future__ import annotations
 
-import frappe
 import requests
+
+import frappe
 
 from winback_app.channels.base import (
 	FAILED,
