@@ -203,6 +203,11 @@ def ensure_settings_defaults():
 		changes["window_end"] = "19:00:00"
 	if not settings.default_time_zone:
 		changes["default_time_zone"] = get_system_timezone()
+	if not settings.get("unknown_age_policy"):
+		# The field came after the site was set up. Written directly: a site's older settings (an http public
+		# address, say) must not make migrate fail on a save it did not ask for.
+		settings.unknown_age_policy = "Email only"
+		frappe.db.set_single_value("Win-Back Settings", "unknown_age_policy", "Email only")
 	if not settings.practice_name:
 		company = frappe.defaults.get_global_default("company") or frappe.db.get_value("Company", {}, "name")
 		if company:

@@ -36,6 +36,7 @@ Lapse = DocType("Patient Lapse")
 PatientPhone = DocType("Win-Back Patient Phone")
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
+User = DocType("User")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
 OPEN_LAPSE = ("Open", "Holdout", "In Cadence", "Replied")
@@ -184,7 +185,7 @@ def last_visits(
 def patient_facts(
 	today: date, only: list[str] | None = None, future_from: datetime | None = None
 ) -> dict[str, PatientFacts]:
-	"""Patients with what the exclusions need: six set-based queries in all.
+	"""Patients with what the exclusions need: seven set-based queries in all.
 
 	only limits every query to some patients (the rescue trigger looks at a handful); future_from counts an
 	appointment as "future" from that instant instead of from today (a missed appointment is today's too).
@@ -228,6 +229,11 @@ def patient_facts(
 			PatientPhone.patient,
 		).run()
 	)
+	# Staff are System Users. A patient owned by anyone else was created by a guest or a website user: the host's
+	# public registration web form inserts as the session user (frappe's web_form.accept), "Guest" when anonymous.
+	staff = set(
+		frappe.qb.from_(User).select(User.name).where(User.user_type == "System User").run(pluck=True)
+	)
 	rows = limit(
 		frappe.qb.from_(Patient).select(
 			Patient.name,
@@ -239,11 +245,12 @@ def patient_facts(
 			Patient.winback_do_not_contact,
 			Patient.winback_sms_consent,
 			Patient.winback_time_zone,
+			Patient.owner,
 		),
 		Patient.name,
 	).run()
 	facts = {}
-	for name, patient_name, status, dob, email, dnc, consent, tz in rows:
+	for name, patient_name, status, dob, email, dnc, consent, tz, owner in rows:
 		mobile = mobiles.get(name)
 		email = (email or "").strip().lower() or None
 		facts[name] = PatientFacts(
@@ -260,6 +267,7 @@ def patient_facts(
 			open_lapse=name in open_lapses,
 			sms_blocked=bool(mobile) and mobile in blocked_numbers,
 			email_blocked=bool(email) and email in unsubscribed,
+			self_registered=owner not in staff,
 		)
 	return facts
 

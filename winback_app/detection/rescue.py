@@ -17,9 +17,9 @@ from frappe.utils import cint, getdate, now_datetime
 
 from winback_app.detection import writer
 from winback_app.detection.run import cycle_of
-from winback_app.engine.detection import Candidate, Policy, arbitrate
+from winback_app.engine.detection import Candidate, arbitrate
 from winback_app.segments import enabled_segment_specs
-from winback_app.settings import clinic_time_zone, get_settings, send_window
+from winback_app.settings import clinic_time_zone, detection_policy, get_settings, send_window
 
 Appointment = DocType("Patient Appointment")
 Lapse = DocType("Patient Lapse")
@@ -66,10 +66,7 @@ def run(now=None) -> dict:
 	from winback_app.detection import reader
 
 	patients = reader.patient_facts(today, only=list(by_patient), future_from=now)
-	policy = Policy(
-		minimum_age=cint(settings.minimum_age),
-		require_sms_consent=settings.sms_consent_policy == "Only patients who granted consent",
-	)
+	policy = detection_policy(settings)
 	candidates = {seg.name: by_patient for seg in segments}
 	detection = arbitrate(
 		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy

@@ -11,14 +11,14 @@ import dataclasses
 from datetime import date
 
 import frappe
-from frappe.utils import cint, getdate
+from frappe.utils import getdate
 
 from winback_app import phones
 from winback_app.detection import reader, writer
-from winback_app.engine.detection import Candidate, Detection, Policy, arbitrate
+from winback_app.engine.detection import Candidate, Detection, arbitrate
 from winback_app.engine.segments import SegmentSpec
 from winback_app.segments import enabled_segment_specs, segment_spec
-from winback_app.settings import clinic_time_zone, get_settings, send_window
+from winback_app.settings import clinic_time_zone, detection_policy, get_settings, send_window
 
 EVENT_RULES = ("Missed Appointment",)  # opened by the rescue trigger, not by the nightly pass
 
@@ -63,10 +63,7 @@ def decide(
 ) -> tuple[Detection, dict, dict[str, Candidate]]:
 	candidates, last_any = gather(segments, today, settings)
 	patients = reader.patient_facts(today)
-	policy = Policy(
-		minimum_age=cint(settings.minimum_age),
-		require_sms_consent=settings.sms_consent_policy == "Only patients who granted consent",
-	)
+	policy = detection_policy(settings)
 	detection = arbitrate(
 		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy
 	)

@@ -27,6 +27,7 @@ from winback_app import bulk
 from winback_app.clock import to_db, to_utc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide, window_for
 from winback_app.engine.window import SendWindow
+from winback_app.settings import texts_need_known_age
 
 Attempt = DocType("Win-Back Contact Attempt")
 Lapse = DocType("Patient Lapse")
@@ -124,6 +125,7 @@ def claim(
 			Patient.winback_sms_consent,
 			Patient.winback_time_zone,
 			Patient.customer,
+			Patient.dob,
 		)
 		.where(Patient.name.isin(patient_ids))
 		.run(as_dict=True)
@@ -174,6 +176,7 @@ def claim(
 	else:
 		ends = {}
 
+	known_age_for_texts = texts_need_known_age()
 	now_utc = to_utc(now)
 	sending, skips, postpones = [], [], []
 	for a in due:
@@ -203,6 +206,7 @@ def claim(
 			email_unsubscribed=bool(email) and email in unsubscribed,
 			sms_consent=patient.get("winback_sms_consent") or "Unknown",
 			require_consent=require_consent,
+			age_unknown_no_texts=known_age_for_texts and not patient.get("dob"),
 			fall_back_to_email=seg.fall_back_to_email,
 			patient_day=patient_day[a.patient],
 			patient_week=patient_week[a.patient],

@@ -24,7 +24,18 @@ OPTED_OUT = "Opted out of texts and email"
 COOLDOWN = "Left this campaign recently (re-entry cooldown)"
 DISABLED = "Patient record is disabled"
 MINOR = "Younger than the minimum age"
+AGE_UNKNOWN = "Age unknown (no birth date)"
+AGE_UNKNOWN_NO_EMAIL = "Age unknown (no birth date): no texts, and no email"
+SELF_REGISTERED = "Registered through the public web form, no text consent"
 HIGHER_PRIORITY = "Joins a higher-priority campaign"
+
+# Win-Back Settings > "Patients with no birth date": who of them we contact, and how.
+UNKNOWN_AGE_EMAIL_ONLY = "Email only"
+UNKNOWN_AGE_NOT_CONTACTED = "Not contacted"
+UNKNOWN_AGE_TEXTS_AND_EMAIL = "Texts and email"
+UNKNOWN_AGE_POLICIES = (UNKNOWN_AGE_EMAIL_ONLY, UNKNOWN_AGE_NOT_CONTACTED, UNKNOWN_AGE_TEXTS_AND_EMAIL)
+# Campaigns for patients the clinic has never seen: only they can be made of web-form registrations alone.
+NEVER_BOOKED_RULE = "New Patient Never Booked"
 
 EXCLUSION_REASONS = (
 	FUTURE_APPOINTMENT,
@@ -32,8 +43,11 @@ EXCLUSION_REASONS = (
 	DO_NOT_CONTACT,
 	DISABLED,
 	MINOR,
+	AGE_UNKNOWN,
+	AGE_UNKNOWN_NO_EMAIL,
 	NO_CHANNEL,
 	OPTED_OUT,
+	SELF_REGISTERED,
 	COOLDOWN,
 	HIGHER_PRIORITY,
 )
@@ -54,6 +68,9 @@ class PatientFacts:
 	open_lapse: bool = False
 	sms_blocked: bool = False  # the number is on the opt-out list
 	email_blocked: bool = False  # globally unsubscribed
+	# Created by a guest or a website user (the host's public registration web form), not by staff: the name,
+	# number and email are whatever a stranger typed.
+	self_registered: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,12 @@ class Candidate:
 class Policy:
 	minimum_age: int = 18
 	require_sms_consent: bool = False
+	# A patient with no birth date may be a child. With a minimum age set, such a patient gets email only by
+	# default (a text reaches a phone that may be a child's and cannot be unsent); see UNKNOWN_AGE_POLICIES.
+	unknown_age: str = UNKNOWN_AGE_EMAIL_ONLY
+
+	def age_unknown_blocks_texts(self, dob: date | None) -> bool:
+		return not dob and bool(self.minimum_age) and self.unknown_age != UNKNOWN_AGE_TEXTS_AND_EMAIL
 
 
 @dataclass(frozen=True)
@@ -124,6 +147,8 @@ def age_on(dob: date | None, today: date) -> int | None:
 def can_text(p: PatientFacts, policy: Policy) -> bool:
 	if not p.mobile or p.sms_blocked or p.sms_consent == "Revoked":
 		return False
+	if policy.age_unknown_blocks_texts(p.dob):
+		return False
 	return not policy.require_sms_consent or p.sms_consent == "Granted"
 
 
@@ -144,10 +169,26 @@ def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | Non
 	age = age_on(p.dob, today)
 	if policy.minimum_age and age is not None and age < policy.minimum_age:
 		return MINOR
+	if policy.minimum_age and age is None and policy.unknown_age == UNKNOWN_AGE_NOT_CONTACTED:
+		return AGE_UNKNOWN
 	if not can_text(p, policy) and not can_email(p):
+		number_usable = p.mobile and not p.sms_blocked and p.sms_consent != "Revoked"
+		if number_usable and policy.age_unknown_blocks_texts(p.dob):
+			return AGE_UNKNOWN_NO_EMAIL  # the number itself could be texted: the missing birth date stops it
 		if (p.mobile and p.sms_blocked) or (p.email and p.email_blocked):
 			return OPTED_OUT
 		return NO_CHANNEL
+	return None
+
+
+def segment_exclusion(p: PatientFacts, segment: SegmentSpec) -> str | None:
+	"""A reason this patient cannot join this one campaign (whatever the others say), or None.
+
+	Anyone can fill in the host's public registration form: a never-booked campaign made of those records would
+	let a stranger make the clinic text any number. Such patients join it only once text consent is on file.
+	"""
+	if segment.rule_kind == NEVER_BOOKED_RULE and p.self_registered and p.sms_consent != "Granted":
+		return SELF_REGISTERED
 	return None
 
 
@@ -205,6 +246,8 @@ def arbitrate(
 				continue
 			if blocked:
 				result.exclusions.append(Exclusion(pid, seg.name, blocked))
+			elif reason := segment_exclusion(facts, seg):
+				result.exclusions.append(Exclusion(pid, seg.name, reason))
 			elif winner:
 				result.exclusions.append(Exclusion(pid, seg.name, f"{HIGHER_PRIORITY}: {winner}"))
 			elif (pid, seg.name) in cooldowns:

@@ -63,6 +63,7 @@ class SendFacts:
 	email_unsubscribed: bool = False
 	sms_consent: str = "Unknown"
 	require_consent: bool = False
+	age_unknown_no_texts: bool = False  # no birth date, and settings keep such patients to email
 	fall_back_to_email: bool = True
 	# messages (SMS + email) already sent or in flight in the last 24 h / 7 days
 	patient_day: int = 0
@@ -153,6 +154,8 @@ def sms_problem(f: SendFacts) -> str | None:
 		return "Text consent revoked"
 	if f.require_consent and f.sms_consent != "Granted":
 		return "No text consent on file"
+	if f.age_unknown_no_texts:
+		return "Age unknown (no birth date): no texts"
 	return None
 
 
