@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 BODIES = ("Do you take Delta Dental?", "Yes please", "maybe later", "Can I come Saturday?", "STOP")
 TOKEN = "bench-auth-token"
 SID = "AC" + "b" * 32
-BASE = "http://bench.invalid"
+BASE = "https://bench.invalid"  # settings accept only an https public address
 PATH = "/api/method/winback_app.api.sms.inbound"
 
 

@@ -161,33 +161,181 @@ class TestBooking(BookingCase):
 		frappe.local.form_dict = frappe._dict(token="B" * 22)
 		self.assertEqual(get_context(frappe._dict()).state, "problem")
 
-	def test_rate_limit_answers_429(self):
+	def test_the_confirmation_honours_cancellation_and_expiry(self):
+		from winback_app.www.book import get_context
+
+		_p, lapse_name, token = self.lapse_with_link()
+		slot = offer(lapse_for_token(token))[0]
+		appointment = book(token, slot.practitioner, slot.start, slot.service_unit)
+
+		def page():
+			frappe.local.form_dict = frappe._dict(token=token, done=appointment)
+			return get_context(frappe._dict())
+
+		self.assertEqual(page().state, "done")
+		frappe.db.set_value("Patient Appointment", appointment, "status", "Cancelled")
+		cancelled = page()
+		self.assertEqual(cancelled.state, "cancelled")
+		rendered = frappe.render_template("winback_app/www/book.html", cancelled)
+		self.assertIn("This appointment was cancelled", rendered)
+		self.assertNotIn("You're booked", rendered)
+		frappe.db.set_value("Patient Appointment", appointment, "status", "Scheduled")
+		frappe.db.set_value(
+			"Patient Lapse", lapse_name, "booking_token_expires", now_datetime() - timedelta(minutes=1)
+		)
+		self.assertEqual(page().state, "problem", "an expired link confirms nothing")
+
+
+class TestBookingLinks(BookingCase):
+	def test_links_use_the_https_public_address(self):
+		from winback_app.dispatch.render import booking_base_url
+		from winback_app.settings import PublicAddressMissingError, check_public_address
+
+		self.assertEqual(booking_base_url(get_settings()), "https://clinic.example.com")
+		# Outbox, no address: nothing leaves the site, so the site's own address stands in.
+		frappe.db.set_single_value("Win-Back Settings", "public_base_url", "")
+		self.assertEqual(booking_base_url(get_settings()), frappe.utils.get_url().rstrip("/"))
+		# Sending for real without an address: refused, at the dispatcher's check and in the link itself.
+		frappe.db.set_single_value("Win-Back Settings", "sending_mode", "SMS Settings Gateway")
+		with self.assertRaises(PublicAddressMissingError):
+			check_public_address()
+		with self.assertRaises(PublicAddressMissingError):
+			booking_base_url(get_settings())
+
+	def test_settings_refuse_http_and_a_real_mode_without_an_address(self):
+		from winback_app.settings import PublicAddressMissingError
+
+		with self.assertRaises(PublicAddressMissingError):
+			f.reset_settings(public_base_url="http://clinic.example.com")
+		with self.assertRaises(PublicAddressMissingError):
+			f.reset_settings(sending_mode="SMS Settings Gateway", public_base_url="")
+		f.reset_settings(sending_mode="Outbox", public_base_url="")  # the Outbox needs none
+
+
+def request_from(remote_addr: str, forwarded_for: str | None = None, method: str = "POST"):
+	"""A request as gunicorn hands it to frappe: the socket address, and the headers the client and proxies set."""
+	from werkzeug.test import EnvironBuilder
+	from werkzeug.wrappers import Request
+
+	headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+	return Request(
+		EnvironBuilder(
+			path="/api/method/winback_app.api.booking.book",
+			method=method,
+			headers=headers,
+			environ_base={"REMOTE_ADDR": remote_addr},
+		).get_environ()
+	)
+
+
+def fresh_address() -> str:
+	"""A documentation address (TEST-NET-3) nobody else's test counts against."""
+	return f"203.0.113.{random.randrange(1, 255)}"
+
+
+class TestRateLimits(BookingCase):
+	def setUp(self):
+		super().setUp()
+		self.addCleanup(setattr, frappe.local, "request", None)
+
+	def post(self, token, remote, forwarded=None):
 		from winback_app.api.booking import book as api_book
 
-		_p, _l, token = self.lapse_with_link()
-		from werkzeug.test import EnvironBuilder
-		from werkzeug.wrappers import Request
-
-		frappe.local.request = Request(
-			EnvironBuilder(path="/api/method/winback_app.api.booking.book", method="POST").get_environ()
-		)
-		frappe.local.request_ip = (
-			f"127.0.{random.randrange(256)}.{random.randrange(1, 255)}"  # a fresh counter each run
-		)
+		frappe.local.request = request_from(remote, forwarded)
 		frappe.local.form_dict = frappe._dict(token=token, cmd="winback_app.api.booking.book")
+		return api_book(token=token, practitioner="nobody", start="2026-01-01 10:00:00")
+
+	def reset(self, token, *addresses):
+		from winback_app.booking import limits
+
+		limits.reset(limits.BOOK_PER_LINK, limits.link_key(token))
+		for address in addresses:
+			limits.reset(limits.BOOK_PER_VISITOR, address)
+			limits.reset(limits.PAGE_PER_VISITOR, address)
+
+	def test_the_link_limit_answers_a_friendly_429_page(self):
+		_p, _l, token = self.lapse_with_link()
+		client = fresh_address()
+		self.reset(token, client)
+		answers = [self.post(token, "127.0.0.1", client) for _ in range(8)]
+		self.assertEqual([a.status_code for a in answers], [303] * 6 + [429, 429])
+		page = answers[-1].get_data(as_text=True)
+		self.assertIn("Too many tries just now", page)
+		self.assertEqual(answers[-1].headers["Retry-After"], "600")
+		# The token is never part of a Redis key: only its salted hash.
+		keys = [k.decode() for k in frappe.cache.keys(frappe.cache.make_key("winback:rl:*"))]
+		self.assertTrue(keys)
+		self.assertFalse(any(token in k for k in keys))
+
+	def test_forged_forwarded_for_entries_do_not_reset_the_visitor_limit(self):
+		from winback_app.booking import limits
+
+		client = fresh_address()
+		tokens = [
+			self.lapse_with_link()[2] for _ in range(4)
+		]  # fresh links: only the visitor limit can stop it
+		for token in tokens:
+			self.reset(token, client)
 		statuses = []
-		try:
-			for _ in range(8):
-				try:
-					statuses.append(
-						api_book(token=token, practitioner="nobody", start="2026-01-01 10:00:00").status_code
-					)
-				except frappe.RateLimitExceededError as exc:
-					statuses.append(exc.http_status_code)
-		finally:
-			frappe.local.request = None
-		self.assertEqual(statuses[:6], [303] * 6, "each refused booking answers with a page, not an error")
-		self.assertEqual(statuses[6:], [429, 429])
+		for i in range(24):
+			forged = f"198.51.100.{i}, 10.9.8.{i}"  # a new "client" on the left every time
+			statuses.append(self.post(tokens[i // 6], "127.0.0.1", f"{forged}, {client}").status_code)
+		self.assertEqual(statuses.count(429), 24 - limits.BOOK_PER_VISITOR.requests)
+		self.assertEqual(
+			statuses[: limits.BOOK_PER_VISITOR.requests], [303] * limits.BOOK_PER_VISITOR.requests
+		)
+
+	def test_a_client_connecting_directly_cannot_pick_its_address(self):
+		from winback_app.booking import limits
+
+		attacker = fresh_address()
+		self.reset("x" * 22, attacker)
+		frappe.local.request = request_from(attacker, "127.0.0.1")
+		self.assertEqual(limits.visitor(), attacker, "X-Forwarded-For from an untrusted socket is ignored")
+		frappe.local.request = request_from("127.0.0.1", attacker)
+		self.assertEqual(limits.visitor(), attacker, "behind the trusted nginx: the hop nginx appended")
+		f.reset_settings(trusted_proxies="none")
+		frappe.local.request = request_from("127.0.0.1", attacker)
+		self.assertEqual(limits.visitor(), "127.0.0.1", "nobody trusted: never believe the header")
+
+	def test_the_page_itself_is_limited(self):
+		from winback_app.booking import limits
+		from winback_app.www.book import get_context
+
+		_p, _l, token = self.lapse_with_link()
+		client = fresh_address()
+		self.reset(token, client)
+		frappe.local.request = request_from("127.0.0.1", client, method="GET")
+		states = []
+		for _ in range(limits.PAGE_PER_VISITOR.requests + 1):
+			frappe.local.form_dict = frappe._dict(token="B" * 22)  # a guessed link: cheap, and counted
+			states.append(get_context(frappe._dict()))
+		self.assertEqual(states[-2].state, "problem")
+		self.assertEqual((states[-1].state, states[-1].http_status_code), ("busy", 429))
+		self.assertIn("Too many tries", frappe.render_template("winback_app/www/book.html", states[-1]))
+
+
+class TestSignedInVisitors(BookingCase):
+	def test_staff_see_whose_link_it_is_and_the_form_carries_the_csrf_token(self):
+		from winback_app.www.book import get_context
+
+		_p, _l, token = self.lapse_with_link()
+		agent = f.desk_user("winback-agent-g@example.com")
+		frappe.set_user(agent)
+		frappe.local.session.data.csrf_token = "csrf-for-this-session"
+		frappe.local.form_dict = frappe._dict(token=token)
+		context = get_context(frappe._dict())
+		rendered = frappe.render_template("winback_app/www/book.html", context)
+		self.assertTrue(context.staff)
+		self.assertIn("This link belongs to the patient", rendered)
+		self.assertIn('name="csrf_token" value="csrf-for-this-session"', rendered)
+		frappe.set_user("Guest")
+		frappe.local.form_dict = frappe._dict(token=token)
+		context = get_context(frappe._dict())
+		self.assertEqual(context.state, "choose")
+		rendered = frappe.render_template("winback_app/www/book.html", context)
+		self.assertNotIn("csrf_token", rendered)
+		self.assertNotIn("This link belongs to the patient", rendered)
 
 
 class TestDoubleBooking(BookingCase):

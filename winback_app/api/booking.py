@@ -1,4 +1,8 @@
-"""The booking page's one write: a guest POST that books a slot. Rate-limited per address and per link."""
+"""The booking page's one write: a guest POST that books a slot. Rate-limited per visitor and per link.
+
+Every answer is a page for a person, never an error for a program: a 303 back to the page (taken, refused,
+booked) or, over a limit, the page's own "too many tries" view with status 429.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from urllib.parse import quote
 from werkzeug.wrappers import Response
 
 import frappe
-from frappe.rate_limiter import rate_limit
 from frappe.utils import get_datetime
 
+from winback_app.booking import limits
 from winback_app.booking.service import BookingProblem
 from winback_app.booking.service import book as book_slot
 
@@ -21,9 +25,13 @@ def _redirect(path: str) -> Response:
 
 
 @frappe.whitelist(allow_guest=True, methods=["POST"])
-@rate_limit(limit=20, seconds=60 * 10)
-@rate_limit(key="token", limit=6, seconds=60 * 10, ip_based=False)
 def book(token: str, practitioner: str, start: str, service_unit: str | None = None) -> Response:
+	if limits.exceeded(limits.BOOK_PER_VISITOR, limits.visitor()) or limits.exceeded(
+		limits.BOOK_PER_LINK, limits.link_key(token)
+	):
+		from winback_app.www.book import busy_response
+
+		return busy_response()
 	page = f"/book/{quote(token or 'x', safe='')}"
 	try:
 		when = get_datetime(start)

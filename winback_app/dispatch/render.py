@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, format_date, get_url, now_datetime
+from frappe.utils import add_days, format_date, now_datetime
 from frappe.utils.password import decrypt, encrypt
 
 from winback_app import bulk
 from winback_app.engine.tokens import new_token, token_hash
 from winback_app.errors import log_error
+from winback_app.settings import link_base_url
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
 
 
 def booking_base_url(settings) -> str:
-	return (settings.public_base_url or get_url()).rstrip("/")
+	# The https public address (settings.link_base_url): never the host a worker happens to see.
+	return link_base_url(settings)
 
 
 def ensure_tokens(lapses: list[dict], settings) -> None:

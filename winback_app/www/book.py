@@ -2,6 +2,9 @@
 
 Shows the practice's name and the patient's first name, nothing else from the record, and real free times.
 No login, no cookies needed: the token in the URL is the key, and every failure looks the same to a visitor.
+Opening the page is rate-limited per visitor (booking/limits.py): over the limit it answers 429 with a page
+saying so, before any database lookup. A signed-in user (staff, or a patient with a portal account) gets the
+session's CSRF token in each form, so booking works for them too; staff are told whose link it is.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import format_date, format_time, getdate
+from frappe.utils import format_date, format_time, get_datetime, getdate, now_datetime
 
+from winback_app.booking import limits
 from winback_app.booking.service import BookingProblem, lapse_for_token, offer
 from winback_app.engine.slots import choice_parts, group_by_day
 from winback_app.engine.tokens import looks_like_token, token_hash
@@ -19,19 +23,47 @@ from winback_app.settings import get_settings
 no_cache = 1
 sitemap = 0
 MAX_DAYS_SHOWN = 7
+TEMPLATE = "winback_app/www/book.html"
 
 
-def get_context(context):
+def base_context(context, token: str = ""):
+	"""What every state of the page shows: the practice, and who is looking."""
 	settings = get_settings()
-	form = frappe.form_dict
-	token = form.get("token") or ""
 	context.no_cache = 1
 	context.practice_name = settings.practice_name or _("Your clinic")
 	context.practice_phone = settings.practice_phone or ""
 	context.token = token
+	user = frappe.session.user if getattr(frappe.local, "session", None) else "Guest"
+	signed_in = user not in (None, "Guest")
+	# frappe checks the CSRF token on every POST of a signed-in session: the forms carry it.
+	context.csrf_token = (frappe.session.data.csrf_token or "") if signed_in else ""
+	context.staff = signed_in and frappe.db.get_value("User", user, "user_type") == "System User"
+	return context
+
+
+def busy_response():
+	"""The page's "too many tries" view, status 429: for the booking endpoint over its limits."""
+	from werkzeug.wrappers import Response
+
+	context = base_context(frappe._dict())
+	context.state = "busy"
+	response = Response(frappe.render_template(TEMPLATE, context), status=429, mimetype="text/html")
+	response.headers["Retry-After"] = str(limits.WINDOW_SECONDS)
+	response.headers["Cache-Control"] = "no-store"
+	return response
+
+
+def get_context(context):
+	form = frappe.form_dict
+	token = form.get("token") or ""
+	base_context(context, token)
 	context.parts = [(p, _(p.capitalize())) for p in choice_parts()]
 	context.part = form.get("part") if form.get("part") in choice_parts() else ""
 	context.state = "choose"
+	if limits.exceeded(limits.PAGE_PER_VISITOR, limits.visitor()):
+		context.state = "busy"
+		context.http_status_code = 429
+		return context
 	if form.get("done"):
 		return confirmation(context, token, form.get("done"))
 	if form.get("problem") == "clinic":
@@ -69,23 +101,29 @@ def get_context(context):
 
 
 def confirmation(context, token: str, appointment: str):
-	"""The page after booking. Shown only for the appointment made from this link."""
+	"""The page after booking. Shown only for the appointment made from this link, while the link is valid.
+
+	An expired link shows the "can no longer be used" page; a cancelled or past appointment says so instead of
+	confirming it.
+	"""
 	context.state = "problem"
 	if not looks_like_token(token):
 		return context
 	Lapse = DocType("Patient Lapse")
 	rows = (
 		frappe.qb.from_(Lapse)
-		.select(Lapse.patient, Lapse.booked_appointment)
+		.select(Lapse.patient, Lapse.booked_appointment, Lapse.booking_token_expires)
 		.where(Lapse.booking_token_hash == token_hash(token))
 		.run(as_dict=True)
 	)
 	if not rows or rows[0].booked_appointment != appointment:
 		return context
+	if not rows[0].booking_token_expires or get_datetime(rows[0].booking_token_expires) < now_datetime():
+		return context
 	appt = frappe.db.get_value(
 		"Patient Appointment",
 		appointment,
-		["patient", "appointment_date", "appointment_time", "duration", "practitioner_name"],
+		["patient", "appointment_date", "appointment_time", "duration", "practitioner_name", "status"],
 		as_dict=True,
 	)
 	if not appt or appt.patient != rows[0].patient:
@@ -95,6 +133,11 @@ def confirmation(context, token: str, appointment: str):
 	from winback_app.engine.window import parse_time
 
 	start = datetime.combine(getdate(appt.appointment_date), parse_time(appt.appointment_time))
+	if appt.status == "Cancelled":
+		context.state = "cancelled"
+		return context
+	if start < now_datetime():
+		return context  # the visit's time has passed: nothing left to confirm
 	context.state = "done"
 	context.first_name = frappe.db.get_value("Patient", appt.patient, "first_name") or ""
 	context.when = f"{format_date(start.date(), 'EEEE d MMMM')}, {format_time(start.time(), 'h:mm a')}"

@@ -6,7 +6,12 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from winback_app.engine.window import is_valid_zone, validate_window
-from winback_app.settings import WEEKDAY_FIELDS
+from winback_app.settings import (
+	WEEKDAY_FIELDS,
+	PublicAddressMissingError,
+	check_public_address,
+	is_https_address,
+)
 
 
 class WinBackSettings(Document):
@@ -77,10 +82,16 @@ class WinBackSettings(Document):
 		self.default_region = self.default_region.upper()
 		if self.public_base_url:
 			self.public_base_url = self.public_base_url.strip().rstrip("/")
-			if not self.public_base_url.startswith(("https://", "http://")):
-				frappe.throw(_("Public site address must start with https://"))
+			if not is_https_address(self.public_base_url):
+				frappe.throw(
+					_(
+						"Public site address must be the clinic's https address, such as https://clinic.example.com"
+					),
+					PublicAddressMissingError,
+				)
 		if self.sending_mode == "Twilio":
 			self.validate_twilio()
+		check_public_address(self)
 
 	def validate_twilio(self):
 		missing = [
