@@ -4,8 +4,13 @@ A Communication (medium SMS or Email) on the patient's timeline is the host's ow
 the dispatcher (a chunk of attempts) and the inbound webhook (the patient's text and our answer) write theirs
 with one INSERT for the Communications and one for their timeline links, in the caller's transaction, instead
 of a full document insert per message. They carry what the host's controller would set for a message that is
-already sent or received: status Linked, the reference document, the content as text, and the Patient link
-that puts it on the timeline.
+already sent or received: status Linked, the reference document, the content, and the Patient link that puts
+it on the timeline.
+
+A Message's content is plain text (a patient's SMS, a rendered template, a staff member's words). frappe's
+Communication content is HTML, shown as such by the timeline, and a bulk INSERT skips frappe's sanitizer, so
+write() stores the HTML *of the text*: escaped, newlines as <br>, formula-guarded (engine/untrusted). Subject,
+number and addresses are the caller's own values (our subjects, normalized numbers, patients' addresses).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import frappe
 from frappe.utils import now_datetime
 
 from winback_app import bulk
+from winback_app.engine.untrusted import as_html, as_text
 from winback_app.naming import STANDARD_COLUMNS
 
 COLUMNS = (
@@ -54,7 +60,7 @@ class Message:
 	subject: str
 	medium: str  # SMS | Email
 	direction: str  # Sent | Received
-	content: str
+	content: str  # plain text: stored escaped
 	reference_doctype: str
 	reference_name: str
 	phone_no: str | None = None
@@ -94,14 +100,14 @@ def write(messages: list[Message]) -> list[str]:
 				"Linked",
 				m.direction,
 				now,
-				m.content,
+				as_html(m.content),
 				m.phone_no,
 				m.recipients,
 				m.reference_doctype,
 				m.reference_name,
 				m.delivery_status,
 				m.seen,
-				m.content,
+				as_text(m.content),
 			)
 			for name, m in zip(names, messages, strict=True)
 		],

@@ -1,12 +1,18 @@
 """Inbound texts: record once, understand, act within the request, and put a person on it when needed.
 
-The webhook (api/sms.py) calls handle_inbound() after the Twilio signature was checked. The reply row is
-inserted first, keyed by Twilio's MessageSid, so a replayed webhook hits the unique key and changes nothing.
-Effects (opt-out, snooze, pause, reason for leaving) happen in the same request and transaction.
+The webhook (api/sms.py) calls record_inbound() after the Twilio signature was checked, commits, then calls
+act_on(). Recording is what must never be lost: the reply row (keyed by Twilio's MessageSid, so a replayed
+webhook hits the unique key and changes nothing), the conversation's Communications and the number's opt-out,
+opt-in or wrong-number flag. Acting is what can be redone: the lapse's pause, snooze or close and the person's
+alert and ToDo. If acting fails, the reply is handed to a person (needs_person), and the safety-net job
+(tasks.assign_waiting_replies) gives it its ToDo; a STOP is already committed.
+
+What the patient typed is stored inert (engine/untrusted: HTML-escaped, formula-guarded), and is never logged.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from pypika.terms import ExistsCriterion
@@ -19,8 +25,9 @@ from frappe.utils import add_days, cint, get_datetime, now_datetime
 from winback_app import bulk
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
-from winback_app.engine import inbox, replies
+from winback_app.engine import inbox, replies, untrusted
 from winback_app.engine.phone import normalize
+from winback_app.errors import log_error
 from winback_app.naming import STANDARD_COLUMNS
 from winback_app.optouts import allow_number, block_number, is_blocked
 from winback_app.settings import get_settings, phone_region
@@ -50,15 +57,37 @@ REPLY_FIELDS = (
 )
 OPEN = ("Open", "In Cadence", "Replied")
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
+DATA_LENGTH = 140  # a Data column
+
+
+@dataclass
+class Recorded:
+	"""A text that is on record; what act_on() still has to do about it."""
+
+	reply: frappe._dict  # the row as written (inert text)
+	text: str  # what the patient typed, as typed: for the live alert only, never stored or logged
+	plan: inbox.Plan
+	lapse: frappe._dict | None
+	answer: str | None
 
 
 def handle_inbound(form: dict) -> str | None:
-	"""Returns the text of the automatic answer, or None for silence."""
+	"""Record and act in one transaction (the demo, scripts). Returns the automatic answer, or None."""
+	recorded = record_inbound(form)
+	if recorded is None:
+		return None
+	act_on(recorded)
+	return recorded.answer
+
+
+def record_inbound(form: dict) -> Recorded | None:
+	"""Write what must survive: the reply, the conversation and any opt-out. None for a replayed webhook."""
 	sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
 	if not sid:
 		frappe.throw(_("A text without a message id cannot be recorded."), frappe.ValidationError)
 	body = (form.get("Body") or "")[:MAX_BODY]
-	sender = normalize(form.get("From"), phone_region()) or (form.get("From") or "")[:40]
+	raw_sender = form.get("From") or ""
+	sender = normalize(raw_sender, phone_region()) or untrusted.as_text(raw_sender[:40], 40)
 	people = who_texted(sender) if sender.startswith("+") else {}
 	patients = list(people)
 	patient = patients[0] if len(patients) == 1 else None
@@ -79,20 +108,27 @@ def handle_inbound(form: dict) -> str | None:
 	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
 	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
 	frappe.db.savepoint("winback_inbound")
-	answer = answer_text(plan.answer, lapse, intent)
+	try:
+		answer = answer_text(plan.answer, lapse, intent)
+	except Exception as exc:
+		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.
+		frappe.db.rollback(save_point="winback_inbound")
+		log_error("Win-back: automatic answer to a text failed", exc, doctype="Win-Back SMS Reply", name=sid)
+		answer = None
+		plan = _with_person(plan)
 	reply = frappe._dict(
 		name=sid,
 		from_number=sender,
-		to_number=(form.get("To") or "")[:40],
+		to_number=untrusted.as_text((form.get("To") or "")[:40], 40),
 		received_on=now_datetime(),
-		body=body,
+		body=untrusted.as_text(body),
 		num_media=cint(form.get("NumMedia")),
 		patient=patient,
-		patient_name=people[patient].patient_name if patient else None,
+		patient_name=untrusted.formula_guard(people[patient].patient_name) if patient else None,
 		lapse=lapse.name if lapse else None,
 		candidates="\n".join(patients) if len(patients) > 1 else None,
 		intent=intent.kind,
-		matched=intent.matched[:140],
+		matched=untrusted.as_text(intent.matched, DATA_LENGTH),
 		choice=intent.choice or 0,
 		needs_person=int(plan.needs_person),
 		communication=new_name(),
@@ -102,7 +138,7 @@ def handle_inbound(form: dict) -> str | None:
 		frappe.db.rollback(save_point="winback_inbound")
 		return None  # Twilio retried a webhook we already recorded: nothing more to do
 	# The patient's text and our answer are on the timeline before anything refers to them (an opt-out
-	# records which message asked for it).
+	# records which message asked for it). Communications take plain text: write() stores it escaped.
 	messages = [conversation_message(reply, "Received", body, lapse, reply.communication)]
 	if answer:
 		messages.append(conversation_message(reply, "Sent", answer, lapse))
@@ -114,7 +150,7 @@ def handle_inbound(form: dict) -> str | None:
 			"Opted Out",
 			source="Reply",
 			patient=patient,
-			words=body[:140],
+			words=body,
 			communication=reply.communication,
 		)
 	if plan.opt_in:
@@ -125,15 +161,27 @@ def handle_inbound(form: dict) -> str | None:
 			"Wrong Number",
 			source="Reply",
 			patient=patient,
-			words=body[:140],
+			words=body,
 			communication=reply.communication,
 		)
-	if lapse:
-		apply_to_lapse(lapse.name, plan)
+	return Recorded(reply=reply, text=body, plan=plan, lapse=lapse, answer=answer)
 
-	if plan.needs_person:
-		route_to_person(reply)
-	return answer
+
+def act_on(recorded: Recorded) -> None:
+	"""The lapse's pause, snooze or close, and a person's alert and ToDo when the text needs one."""
+	if recorded.lapse:
+		apply_to_lapse(recorded.lapse.name, recorded.plan)
+	if recorded.plan.needs_person:
+		route_to_person(recorded.reply, recorded.text)
+
+
+def hand_to_person(reply: str) -> None:
+	"""Acting on this recorded text failed: a person takes it (the safety-net job gives them the ToDo)."""
+	frappe.qb.update(Reply).set(Reply.needs_person, 1).where(Reply.name == reply).run()
+
+
+def _with_person(plan: inbox.Plan) -> inbox.Plan:
+	return replace(plan, answer=None, needs_person=True)
 
 
 def record_reply(reply: frappe._dict) -> bool:
@@ -282,10 +330,11 @@ def conversation_message(reply, direction: str, text: str, lapse, name: str = ""
 	)
 
 
-def route_to_person(reply) -> None:
+def route_to_person(reply, text: str) -> None:
 	"""A live alert to the front desk now, and their ToDo through the host's assignment right after commit.
 
-	The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
+	The alert carries the first words as typed, which the desk escapes; the ToDo quotes the stored (escaped)
+	body. The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
 	a short job queued when this request commits does it, so Twilio gets its answer at once and the front
 	desk has the ToDo a moment later. The job assigns every reply still waiting, so a burst of replies costs
 	one job start, not one per text; the every-five-minutes task runs it too, so a lost job loses nothing.
@@ -306,7 +355,8 @@ def route_to_person(reply) -> None:
 	for user in users:
 		frappe.publish_realtime(
 			"winback_reply",
-			{"reply": reply.name, "from": who, "preview": (reply.body or "")[:120]},
+			# as typed: the desk's alert escapes it (winback_desk.js); the stored body is already HTML
+			{"reply": reply.name, "from": who, "preview": (text or "")[:120]},
 			user=user,
 			after_commit=True,
 		)

@@ -4,6 +4,9 @@ block_number() is the one writer of Win-Back SMS Opt-Out rows (STOP replies, car
 or wrong numbers, staff). It also stops what was already planned: every Scheduled SMS attempt to that
 number is cancelled, and for a real opt-out the patients' open lapses become Opted Out. Attempts already
 claimed are stopped by the dispatcher's last look before the provider call.
+
+The words that asked for it are what a patient typed: stored inert (HTML-escaped, formula-guarded,
+engine/untrusted), since the row is written by a bulk INSERT that frappe's sanitizer never sees.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from frappe.utils import now_datetime
 
 from winback_app import bulk
 from winback_app.engine.phone import normalize
+from winback_app.engine.untrusted import as_text
 from winback_app.naming import STANDARD_COLUMNS
 from winback_app.phones import patients_for_number
 from winback_app.settings import phone_region
@@ -49,16 +53,19 @@ def block_number(
 ) -> bool:
 	"""Record that a number must not get texts. Returns True when this changed something (not a repeat).
 
+	words: the text that asked for it, as typed (it is escaped here, once).
+
 	The row is inserted first (INSERT IGNORE) and only then locked. Reading a missing row FOR UPDATE would take
 	a gap lock, and two STOPs from different numbers arriving together would deadlock on their inserts.
 	"""
 	if not e164 or not normalize(e164, phone_region()):
 		return False  # not a number we could ever text
 	now, user = now_datetime(), frappe.session.user
+	words = as_text(words, 140)
 	bulk.insert(
 		"Win-Back SMS Opt-Out",
 		[*STANDARD_COLUMNS, *OPT_OUT_FIELDS],
-		[(e164, now, now, user, user, 0, e164, reason, source, patient, words[:140], communication, now, 1)],
+		[(e164, now, now, user, user, 0, e164, reason, source, patient, words, communication, now, 1)],
 		ignore_duplicates=True,
 	)
 	if not inserted_a_row():
@@ -74,7 +81,7 @@ def block_number(
 				"active": 1,
 				"reason": reason,
 				"source": source,
-				"words": words[:140],
+				"words": words,
 				"opted_out_on": now,
 				"resubscribed_on": None,
 				"communication": communication,

@@ -6,6 +6,7 @@ from frappe.model.document import Document
 from frappe.utils import now_datetime
 
 from winback_app.engine.phone import normalize
+from winback_app.engine.untrusted import formula_guard
 from winback_app.settings import phone_region
 
 
@@ -38,6 +39,8 @@ class WinBackSMSOptOut(Document):
 		self.name = self.phone
 
 	def validate(self):
+		# Staff can type the words too: a spreadsheet export must not read them as a formula (engine/untrusted).
+		self.words = formula_guard(self.words) or None
 		if self.is_new():
 			return
 		if self.has_value_changed("active") and not self.active and not self.resubscribed_on:

