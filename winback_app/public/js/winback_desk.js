@@ -1,13 +1,34 @@
-// A live alert for the front desk when a patient's text needs a person (published by winback_app.inbox).
-frappe.realtime.on("winback_reply", (data) => {
+// What a patient typed is stored as the HTML of its text (winback_app/engine/untrusted.py) and frappe shows
+// read-only text fields, list cells and report cells as HTML. These helpers show such a value as text whether
+// it was stored escaped or not (a row written before escaping, a value from another app): unescape, then
+// escape everything, so no tag in it can ever become markup.
+window.winback = window.winback || {};
+winback.as_text = function (value) {
+	if (value === null || value === undefined) return "";
+	return frappe.utils.escape_html(frappe.utils.unescape_html(String(value)));
+};
+// Give fields of a doctype the as_text formatter in forms, lists and report views (frappe's documented
+// docfield formatter hook; called from the doctype's list script, which runs whenever its meta loads).
+winback.show_as_text = function (doctype, fieldnames) {
+	const fields = (frappe.meta.docfield_map || {})[doctype] || {};
+	for (const fieldname of fieldnames) {
+		if (fields[fieldname]) fields[fieldname].formatter = (value) => winback.as_text(value);
+	}
+};
+
+// A live alert for the front desk when a patient's text needs a person (published by winback_app.inbox):
+// the preview is the text as typed, the name as stored; both are escaped here. Registered once the desk has
+// started: this file runs before frappe.realtime.init(), when frappe.realtime.on() would drop the handler.
+winback.show_reply_alert = function (data) {
 	frappe.show_alert(
 		{
-			message: __("Text from {0}: {1}", [frappe.utils.escape_html(data.from), frappe.utils.escape_html(data.preview)]),
+			message: __("Text from {0}: {1}", [winback.as_text(data.from), frappe.utils.escape_html(data.preview)]),
 			indicator: "orange",
 		},
 		15
 	);
-});
+};
+$(document).on("app_ready", () => frappe.realtime.on("winback_reply", winback.show_reply_alert));
 
 // The staff reply dialog, shared by the Patient Lapse and Win-Back SMS Reply forms.
 window.winback_reply_dialog = function (lapse, after) {

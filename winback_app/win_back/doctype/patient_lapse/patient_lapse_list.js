@@ -1,3 +1,6 @@
+// The patient's name may come from the host's public registration form: shown as text (winback_desk.js).
+window.winback?.show_as_text?.("Patient Lapse", ["patient_name"]);
+
 frappe.listview_settings["Patient Lapse"] = {
 	add_fields: ["status"],
 	has_indicator_for_draft: 1,

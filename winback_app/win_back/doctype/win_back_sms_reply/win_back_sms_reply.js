@@ -1,4 +1,8 @@
 frappe.ui.form.on("Win-Back SMS Reply", {
+	setup() {
+		// the list script sets this too; here for a form opened by a link before its list ever loaded
+		window.winback?.show_as_text?.("Win-Back SMS Reply", ["body", "matched", "from_number", "to_number", "patient_name"]);
+	},
 	refresh(frm) {
 		render_conversation(frm);
 		if (!frm.doc.handled) {
@@ -17,6 +21,13 @@ function handled(frm, outcome) {
 		.then(() => frm.reload_doc());
 }
 
+// A Communication's content is HTML (the escaped text, newlines as <br>): read as text in an inert document
+// (DOMParser: nothing in it loads or runs), then written back escaped, its line breaks kept by CSS.
+function message_text(html) {
+	const doc = new DOMParser().parseFromString(String(html || "").replace(/<br\s*\/?>/gi, "\n"), "text/html");
+	return doc.body.textContent || "";
+}
+
 function render_conversation(frm) {
 	const field = frm.get_field("conversation_html");
 	if (!field || !frm.doc.from_number) return;
@@ -28,9 +39,9 @@ function render_conversation(frm) {
 					(r) =>
 						`<div class="mb-2 ${r.sent_or_received === "Sent" ? "text-right" : ""}">
 						<div class="small text-muted">${esc(frappe.datetime.str_to_user(r.communication_date))}</div>
-						<div class="d-inline-block p-2 rounded ${
+						<div class="d-inline-block p-2 rounded text-left ${
 							r.sent_or_received === "Sent" ? "bg-light" : "border"
-						}">${esc(frappe.utils.html2text ? frappe.utils.html2text(r.content || "") : r.content || "")}</div></div>`
+						}" style="white-space: pre-wrap">${esc(message_text(r.content))}</div></div>`
 				)
 				.join("")
 		);

@@ -1,3 +1,6 @@
+// What the patient typed is shown as text in lists, report views and the form (winback_desk.js).
+window.winback?.show_as_text?.("Win-Back SMS Reply", ["body", "matched", "from_number", "to_number", "patient_name"]);
+
 // "Replies waiting": the default view shows what still needs a person, oldest first.
 frappe.listview_settings["Win-Back SMS Reply"] = {
 	add_fields: ["handled", "needs_person", "intent"],
