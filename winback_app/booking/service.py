@@ -18,6 +18,7 @@ from frappe.utils import cint, get_datetime, getdate, now_datetime
 from winback_app.booking import reader
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
+from winback_app.errors import log_error
 from winback_app.settings import get_settings
 
 Lapse = DocType("Patient Lapse")
@@ -162,9 +163,10 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 		raise BookingProblem("taken", _("Someone just took that time. Please choose another."))
 	kind, _minutes = appointment_type_for(lapse)
 	if not kind:
-		frappe.log_error(
-			title="Win-back booking: no appointment type",
-			message=f"Set an appointment type for online bookings in Win-Back Settings (lapse {lapse.name}).",
+		log_error(
+			"Win-back booking: no appointment type (set one for online bookings in Win-Back Settings)",
+			doctype="Patient Lapse",
+			name=lapse.name,
 		)
 		raise BookingProblem("clinic", _("We couldn't book this online."))
 	try:
@@ -185,11 +187,9 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 				"notes": _("Booked online from a win-back message."),
 			}
 		).insert(ignore_permissions=True)
-	except Exception:
-		frappe.log_error(
-			title="Win-back booking refused by clinic settings",
-			reference_doctype="Patient Lapse",
-			reference_name=lapse.name,
+	except Exception as exc:
+		log_error(
+			"Win-back booking refused by clinic settings", exc, doctype="Patient Lapse", name=lapse.name
 		)
 		raise BookingProblem("clinic", _("We couldn't book this online.")) from None
 	tell_front_desk(lapse, appointment)

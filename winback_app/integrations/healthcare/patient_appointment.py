@@ -1,6 +1,6 @@
 """Patient Appointment doc_events (wired in hooks.py): a new appointment from any source stops the cadence."""
 
-import frappe
+from winback_app.errors import log_error
 
 
 def after_insert(doc, method=None):
@@ -10,10 +10,6 @@ def after_insert(doc, method=None):
 		from winback_app.outcomes import mark_booked
 
 		mark_booked(doc.patient, doc.name)
-	except Exception:
+	except Exception as exc:
 		# Never let win-back bookkeeping stop the clinic from booking; the hourly poll catches up.
-		frappe.log_error(
-			title="Win-back: could not mark lapse booked",
-			reference_doctype="Patient Appointment",
-			reference_name=doc.name,
-		)
+		log_error("Win-back: could not mark lapse booked", exc, doctype="Patient Appointment", name=doc.name)
