@@ -1,16 +1,43 @@
 """Inbound SMS replies: what a patient's text means, so the inbox can act on it or hand it to a person.
 
-One job: classify(body) -> Intent. Opt-outs come first and are read generously (Twilio's keywords as the
-whole message, plus the FCC's "any reasonable means" phrasings); everything ambiguous is a QUESTION, which
-a person reads. Tables of keywords and compiled patterns live at module level so a reply costs a handful of
-regex scans. Standard library only; this module never performs I/O.
+One job: understand(body, ...) -> Understanding: the reply's category (CATEGORIES, a public contract: the
+reply record's `category` field and the routing table use these strings), the compatible Intent kind, the
+safety flags, the date a "not now" waits for, the FAQ answer it asks for, the patient's language, and the
+words that decided (for the audit trail). classify(body) -> Intent is the older, narrower view of the same
+reading, kept for callers that only need the intent kind.
+
+The order of reading is the safety contract:
+1. STOP beats everything (Twilio's keywords as the whole message, plus the FCC's "any reasonable means"
+   phrasings): an opt-out is honoured even in a clinical message; if the text also names a clinical sign,
+   `to_person` and `urgent` say so, and a person still reads it.
+2. Triage (engine.triage) before any intent: pain, bleeding, swelling, fever, an injury, an emergency, a
+   complaint, a billing dispute, a death or another sensitive matter goes to a person every time, whatever
+   else the text says: "Yes, my tooth really hurts" is Clinical, never Booking; nothing triaged ever reaches
+   the FAQ matcher.
+3. Keywords: START, HELP, wrong number, a numbered choice, leaving (with the reason), a day that works
+   (Booking, with the day), "not now" (with the date it names), a booking request or a plain "yes".
+4. Anything else is a Question (it asks something: an enabled answer may match it, clearly -> FAQ, or nearly
+   -> a person with the suggestion) or Other (a person reads it). Sarcasm ("yeah right 🙄") is never a yes.
+
+Tables of keywords and compiled patterns live at module level so a reply costs a few dozen regex scans and,
+with answers configured, one fuzzy comparison per example phrasing (~0.1 ms each). Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from winback_app.engine.faq import FaqEntry, FaqIndex, as_index
+from winback_app.engine.language import detect as detect_language
+from winback_app.engine.snooze import day_hint, snooze_until
+from winback_app.engine.triage import BEREAVEMENT, BILLING, CLINICAL, COMPLAINT, SENSITIVE, Finding, triage
+from winback_app.engine.triage import URGENT as URGENT_LEVEL
+from winback_app.engine.wording import WORD, normalize
 
 STOP = "Stop"
 START = "Start"
@@ -39,6 +66,84 @@ class Intent:
 	choice: int | None = None  # 1..offered_choices, for CHOICE
 	leave_reason: str | None = None  # one of LEAVE_REASONS, for LEAVING
 	matched: str = ""  # the keyword or phrase that decided, for the audit trail
+
+
+# --- Categories (public contract: exact strings).
+BOOKING = "Booking"
+QUESTION_CATEGORY = "Question"
+CLINICAL_CATEGORY = "Clinical"
+URGENT_CATEGORY = "Urgent"
+COMPLAINT_CATEGORY = "Complaint"
+BILLING_CATEGORY = "Billing"
+NOT_NOW = "Not Now"
+LEAVING_CATEGORY = "Leaving"
+OPT_OUT = "Opt-Out"
+OPT_IN = "Opt-In"
+HELP_CATEGORY = "Help"
+WRONG_NUMBER_CATEGORY = "Wrong Number"
+FAQ = "FAQ"
+OTHER_CATEGORY = "Other"
+
+CATEGORIES = (
+	BOOKING,
+	QUESTION_CATEGORY,
+	CLINICAL_CATEGORY,
+	URGENT_CATEGORY,
+	COMPLAINT_CATEGORY,
+	BILLING_CATEGORY,
+	NOT_NOW,
+	LEAVING_CATEGORY,
+	OPT_OUT,
+	OPT_IN,
+	HELP_CATEGORY,
+	WRONG_NUMBER_CATEGORY,
+	FAQ,
+	OTHER_CATEGORY,
+)
+# Categories a person must always read (the routing table sends Clinical and Urgent to clinical staff, Billing
+# to accounts, the rest to the front desk).
+PERSON_CATEGORIES = frozenset(
+	{
+		QUESTION_CATEGORY,
+		CLINICAL_CATEGORY,
+		URGENT_CATEGORY,
+		COMPLAINT_CATEGORY,
+		BILLING_CATEGORY,
+		OTHER_CATEGORY,
+	}
+)
+# A death or another sensitive matter has no category of its own: it is Other (the front desk), always for a
+# person, with Understanding.triage saying which.
+_TRIAGE_CATEGORY = {
+	URGENT_LEVEL: URGENT_CATEGORY,
+	CLINICAL: CLINICAL_CATEGORY,
+	BEREAVEMENT: OTHER_CATEGORY,
+	SENSITIVE: OTHER_CATEGORY,
+	COMPLAINT: COMPLAINT_CATEGORY,
+	BILLING: BILLING_CATEGORY,
+}
+
+
+@dataclass(frozen=True)
+class Understanding:
+	category: str  # one of CATEGORIES
+	intent: Intent  # the compatible reading for engine.inbox.plan()
+	# An urgent clinical sign: alert at once; the answer gives the phone and the emergency line.
+	urgent: bool = False
+	crisis: bool = False  # self-harm: the answer also names the crisis line
+	to_person: bool = False  # a person must read this text (set under Opt-Out too when triage found a sign)
+	# engine.triage's level: Urgent, Clinical, Bereavement, Sensitive, Complaint or Billing.
+	triage: str | None = None
+	sign: str | None = None  # the triage rule that fired, e.g. "swelling", "billing dispute"
+	snooze_until: date | None = None  # Not Now: the date named (None: the default snooze)
+	day_hint: date | None = None  # Booking: the day named ("Tuesday works")
+	leave_reason: str | None = None  # Leaving: one of LEAVE_REASONS
+	choice: int | None = None  # Booking by number: 1..offered_choices
+	faq_id: str | None = None  # FAQ: the answer; Question/Other: the suggestion for a person (near match)
+	faq_score: float = 0.0
+	faq_answer: str | None = None
+	language: str = "en"  # "es" or "en"
+	matched: str = ""  # the words that decided, for the audit trail
 
 
 # --- Keyword tables. Whole-message tables compare against the message's "core": its words, lower case, accents
@@ -120,6 +225,8 @@ _STOP_PHRASES = re.compile(
 	r"|reminders)\b"
 	r"|\bstop (?:these|this|the|your|all|all the|all these|all of these|all of the) (?:texts?|txts?|messages?"
 	r"|msgs?|sms|reminders?|notifications?|spam)\b"
+	r"|\bif (?:you|u|yall|you guys) (?:dont|do not|dont ever|wont|will not) stop (?:texting|txting|messaging"
+	r"|contacting|sending|calling|bothering|spamming|harassing)\b"
 	r"|\bplease stop\b(?! by| in| over)"
 	r"|\b(?:dont|do not|please dont|pls dont) (?:ever )?(?:text|txt|message|msg|sms|contact|email)\b"
 	r"(?!(?: me| us| this number| my number)? (?:after|before|at|during|on|until|till|til|between|while|in the"
@@ -153,7 +260,11 @@ _STOP_CLAUSE = re.compile(
 	rf"^[\W_]*{_STOP_CLAUSE_WORDS}\s*[.!?,;:\n\-]|(?:[.!?,;:\n]|\s-)\s*{_STOP_CLAUSE_WORDS}[\W_]*$",
 )
 # A shouted keyword inside a mixed-case sentence: "Not interested STOP".
-_STOP_SHOUTED = re.compile(r"(?<![^\W\d_])(?:STOP|STOPALL|UNSUBSCRIBE|OPTOUT)(?![^\W\d_])")
+# Not a verb in a sentence: "my gums won't STOP bleeding" is about bleeding (triage reads it), not an opt-out.
+_STOP_SHOUTED = re.compile(
+	r"(?<![^\W\d_])(?<!n't )(?<!n\u2019t )(?<!not )(?<!never )(?<!to )(?:STOP|STOPALL|UNSUBSCRIBE|OPTOUT)"
+	r"(?![^\W\d_])(?! +[A-Za-z]+ing\b)"
+)
 
 _HELP_LEAD = re.compile(
 	r"^(?:who is this|whos this|who are you|who is texting me|quien es|quien eres|quien habla)\b"
@@ -358,23 +469,225 @@ _BOOK_QUESTION = re.compile(
 	r"|get an appointment|set up an appointment|get me in|set me up|sign me up)"
 	r"(?: (?:please|soon|today|tomorrow|this week|next week|asap|again|sometime))*$"
 )
+_WORD = WORD
 
-_APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": "", "\u02bc": ""})
-_WORD = re.compile(r"[^\W_]+")
-_SIGNATURE = re.compile(r"(?:^|\n)\s*(?:--\s*)?sent from my [^\n]*$")
-_WRONG_HASH = re.compile(r"\bwrong\s*#")
+_LATER_MORE = re.compile(
+	# A named month or date: "in March", "until April", "after the 15th", "en marzo", "despues del 15".
+	r"\b(?:in|until|till|til|after|around|by|hasta|en|para|despues de|despues del|a principios de"
+	r"|a mediados de|a finales de|early|late|mid) (?:the month of |el mes de )?(?:january|february|march|april"
+	r"|may|june|july|august|september|sept|october|november|december|enero|febrero|marzo|abril|mayo|junio"
+	r"|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)\b"
+	r"|\b(?:after|until|till|hasta) the (?:[12]?[0-9]|3[01])(?:st|nd|rd|th)?\b|\bdespues del (?:[12]?[0-9]|3[01])\b"
+	r"|\b(?:in|within) (?:a|one|1) (?:week|month|year)\b|\b(?:in|within|after) (?:[0-9]{1,2}|a few|a couple"
+	r"|a couple of|few|couple|couple of|two|three|four|several) (?:weeks|months|days|wks)\b"
+	r"|\bdentro de (?:un|una|unos|unas|dos|tres|[0-9]{1,2}) (?:semanas?|mes|meses|dias)\b"
+	r"|\ben (?:un|una|dos|tres|[0-9]{1,2}) (?:semanas?|mes|meses)\b"
+	r"|\b(?:after|despues de) (?:easter|semana santa|pascua|navidad|las fiestas|ano nuevo|el verano)\b"
+	r"|\b(?:el|la) (?:ano|semana) que viene\b|\bel proximo ano\b|\bla proxima semana\b|\ben otro momento\b"
+	r"|\b(?:text|call|contact|message|remind|try|ask|reach out to|check (?:in )?with) (?:me|us) (?:again )?"
+	r"(?:on |in |next |this |after |around )?(?:tomorrow|monday|tuesday|wednesday|thursday|friday|saturday"
+	r"|sunday|the weekend|a week|a month|january|february|march|april|may|june|july|august|september"
+	r"|october|november|december)\b"
+	r"|\b(?:ocupad[oa]s?|ahorita no|luego)\b|\btengo mucho trabajo\b"
+)
+# "Maybe next month?": a question that is only a "later".
+_LATER_QUESTION = re.compile(
+	r"^(?:(?:maybe|perhaps|possibly|probably|quizas|tal vez|can you|could you|can u) )*(?:(?:text|contact|call"
+	r"|message|remind) (?:me|us) )?(?:again )?(?:later|next (?:week|month|year)|after the holidays|in (?:a few"
+	r"|a couple of|2|3|two|three) (?:weeks|months)|mas tarde|el proximo mes|el mes que viene)$"
+)
+
+# A booking that names its day: "next week works", "Tuesday is good", "I can do Friday", "el martes me sirve".
+_DAY = (
+	r"(?:today|tonight|tomorrow|tmrw|tmr|2morrow|tomorow|tommorow|tommorrow|this week|next week|this weekend"
+	r"|next weekend|the weekend|any ?day (?:this|next) week|(?:(?:next|this|on) )?(?:monday|tuesday|wednesday"
+	r"|thursday|friday|saturday|sunday|mon|tues|weds|thurs|fri)s?(?: (?:morning|afternoon|evening|am|pm))?"
+	r"|(?:the|this|next) (?:morning|afternoon|evening)|(?:[0-9]{1,2}(?: ?[0-9]{2})? ?(?:am|pm))"
+	r"|hoy|(?<!la )manana|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
+	r"|la (?:proxima semana|semana que viene)|este fin de semana)"
+)
+_DAY_BOOKING = re.compile(
+	rf"\b{_DAY}(?: (?:at|around|after|before|in the) [a-z0-9 ]{{1,15}}?)? (?:works?|would work|could work"
+	rf"|will work|is good|is great|is fine|is ok|is okay|is perfect|is better|is best|sounds good|sounds great"
+	rf"|would be (?:good|great|better|perfect|best|fine)|good for me|fine for me|ok for me|works for me"
+	rf"|please|pls|is open for me|i can do|im free|me funciona|me sirve|me queda bien|me va bien|esta bien"
+	rf"|por favor|perfecto)\b"
+	rf"|\b(?:i can do|i could do|i can come|i could come|i can make|i could make|i can be there|im free"
+	rf"|i am free|im available|i am available|lets do|lets say|i can come in|i could come in|id prefer"
+	rf"|i prefer|prefer|book me|book me in|schedule me|put me down|sign me up|puedo|podria|prefiero"
+	rf"|mejor|agendame|me queda bien)(?: (?:in|on|for|ir|el))* {_DAY}\b"
+)
+# A bare day ("Tuesday", "tomorrow afternoon") answering an offer to book.
+_BARE_DAY = re.compile(rf"^(?:(?:yes|yeah|ok|okay|sure|si) )?{_DAY}(?: (?:please|pls|por favor|thanks))?$")
+
+_MORE_BOOKING = re.compile(
+	r"\b(?:due for|overdue for|just want|just need|need|want|time for|get|ready for|come in for|book|schedule)"
+	r" (?:a |my |an |our |the )?(?:[a-z0-9]+ ){0,2}?(?:cleaning|checkup|check up|exam|appointment|appt|visit"
+	r"|limpieza|cita|revision)\b"
+	r"|^(?:a |an |my )?(?:cleaning|checkup|check up|appointment|appt|limpieza|cita)(?: please| pls| por favor)?$"
+	r"|\bsolo (?:quiero |necesito )?(?:una )?(?:limpieza|cita|revision)\b"
+	r"|\b(?:i|we) (?:will|ll|shall) (?:book|schedule|come in|come back|click|use the link)\b|\bill (?:book"
+	r"|schedule|come in)\b|\bi want to come (?:in|back)\b|\bwhen can i come\b|\bquiero (?:ir|agendar|una limpieza)\b"
+)
+
+# Words that say a "yes" is not meant: an eye roll, "yeah right". The text goes to a person instead.
+_SARCASM_WORDS = re.compile(
+	r"\b(?:yeah right|yea right|ya right|sure jan|as if|thanks for nothing|like (?:i|id|i would|id ever|i would"
+	r" ever|ill|i will) (?:ever )?(?:come|go|book|want|trust)|when pigs fly|in your dreams|not in a million"
+	r" years|over my dead body|ni loco|ni loca|ni de chiste|si como no)\b|(?:^|\s)/s$"
+)
+_SARCASM_EMOJI = ("\U0001f644", "\U0001f612", "\U0001f928", "\U0001f611")  # rolling eyes, unamused, ...
+
+# A question even without "?": the text opens like one.
+_INTERROGATIVE = frozenset(
+	"""
+	what whats when where how why who which is are do does did can could would will should may any anyone
+	anything am was were have has cual cuales cuando donde como cuanto cuanta cuantos que quien hay tienen
+	puedo pueden aceptan hacen estan atienden
+	""".split()
+)
+
+_AFFIRMATIVE_LEAD = re.compile(r"^(?:yes|yeah|yep|yup|sure|ok|okay|si|claro|perfect|great|book)\b")
 
 
 def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = False) -> Intent:
-	"""The intent of one inbound text. Never raises; anything it cannot read with confidence is a QUESTION."""
-	text, flat = _normalize(body)
+	"""The intent of one inbound text. Never raises; anything it cannot read with confidence is a QUESTION.
+
+	The compatible view of understand(): triage is applied ("Yes, my tooth hurts" is a QUESTION, for a
+	person, not a BOOK), and the categories that have no intent of their own (Clinical, Urgent, Complaint,
+	Billing, FAQ, Other) read QUESTION."""
+	return understand(body, offered_choices=offered_choices, opted_out=opted_out).intent
+
+
+def understand(
+	body: str | None,
+	*,
+	offered_choices: int = 0,
+	opted_out: bool = False,
+	faq: FaqIndex | Sequence[FaqEntry] | None = None,
+	today: date | None = None,
+	tz: str | None = None,
+	now: datetime | None = None,
+) -> Understanding:
+	"""Everything the inbox needs to know about one inbound text. Never raises.
+
+	offered_choices: how many numbered times the patient was offered (1..n read as a CHOICE).
+	opted_out: the number is opted out ("yes" then means START).
+	faq: the enabled answers (a FaqIndex, built once per settings version, or a list of FaqEntry).
+	today: the patient's date, to resolve "next month" or "after the 15th"; else now (an aware datetime)
+	is read in tz (an IANA zone, UTC when None). With neither, no date is resolved (the caller's default
+	snooze applies). This function never reads the clock.
+	"""
+	text, flat = normalize(body)
+	language = detect_language(body)
 	if not flat:
-		return Intent(QUESTION)
+		return Understanding(OTHER_CATEGORY, Intent(QUESTION), to_person=True, language=language)
 	words = flat.split(" ")
 	core = _core(words)
-	asks = "?" in text or "\u00bf" in text
+	finding = triage(text)
 
-	# STOP beats everything: a reply that might be an opt-out is honoured as one.
+	# STOP beats everything: a reply that might be an opt-out is honoured as one. What else it says still
+	# reaches a person (flags set), but never an automatic answer.
+	stop = _stop(text, flat, core, body)
+	if stop:
+		return _with_finding(Understanding(OPT_OUT, stop, matched=stop.matched, language=language), finding)
+	if finding:
+		return _with_finding(
+			Understanding(
+				_TRIAGE_CATEGORY[finding.level], Intent(QUESTION, matched=finding.matched), language=language
+			),
+			finding,
+		)
+
+	intent = _read(text, flat, core, body, offered_choices=offered_choices, opted_out=opted_out)
+	kind = intent.kind
+	if kind == START:
+		return Understanding(OPT_IN, intent, matched=intent.matched, language=language)
+	if kind == HELP:
+		return Understanding(HELP_CATEGORY, intent, matched=intent.matched, language=language)
+	if kind == WRONG_NUMBER:
+		return Understanding(WRONG_NUMBER, intent, matched=intent.matched, language=language)
+	if kind == LEAVING:
+		return Understanding(
+			LEAVING_CATEGORY,
+			intent,
+			leave_reason=intent.leave_reason,
+			matched=intent.matched,
+			language=language,
+		)
+
+	today = _local_today(today, tz, now)
+	sarcasm = _sarcasm(text, flat)
+	if kind in (BOOK, CHOICE, LATER) and sarcasm:
+		return Understanding(
+			OTHER_CATEGORY,
+			Intent(QUESTION, matched=sarcasm),
+			to_person=True,
+			matched=sarcasm,
+			language=language,
+		)
+	if kind in (BOOK, CHOICE):
+		hint = day_hint(flat, today) if today and kind == BOOK else None
+		return Understanding(
+			BOOKING,
+			intent,
+			choice=intent.choice,
+			day_hint=hint.on if hint else None,
+			matched=intent.matched,
+			language=language,
+		)
+	if kind == LATER:
+		named = snooze_until(flat, today) if today else None
+		return Understanding(
+			NOT_NOW,
+			intent,
+			snooze_until=named.on if named else None,
+			matched=named.matched if named else intent.matched,
+			language=language,
+		)
+
+	# A question, or something unclear: an answer on the list, a suggestion for a person, or a person alone.
+	asks = "?" in text or "\u00bf" in text or words[0] in _INTERROGATIVE
+	category = QUESTION_CATEGORY if asks else OTHER_CATEGORY
+	index = as_index(faq)
+	found = index.match(body) if index and not sarcasm else None
+	if found and found.clear and not _wants_booking_too(core, flat):
+		return Understanding(
+			FAQ,
+			Intent(QUESTION, matched=found.id),
+			faq_id=found.id,
+			faq_score=found.score,
+			faq_answer=found.answer,
+			matched=found.id,
+			language=language,
+		)
+	return Understanding(
+		category,
+		intent,
+		to_person=True,
+		faq_id=found.id if found else None,
+		faq_score=found.score if found else 0.0,
+		faq_answer=found.answer if found else None,
+		matched=intent.matched or sarcasm,
+		language=language,
+	)
+
+
+def _with_finding(understanding: Understanding, finding: Finding | None) -> Understanding:
+	if not finding:
+		return understanding
+	return replace(
+		understanding,
+		urgent=finding.level == URGENT_LEVEL,
+		crisis=finding.crisis,
+		to_person=True,
+		triage=finding.level,
+		sign=finding.sign,
+		matched=understanding.matched or finding.matched,
+	)
+
+
+def _stop(text: str, flat: str, core: str, body: object) -> Intent | None:
 	if core in _STOP_WHOLE or _is_stop_repeated(core):
 		return Intent(STOP, matched=core)
 	found = _STOP_PHRASES.search(flat) or _STOP_CLAUSE.search(text)
@@ -383,6 +696,12 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 	found = _STOP_SHOUTED.search(_shouted_form(body))
 	if found:
 		return Intent(STOP, matched=found.group(0).lower())
+	return None
+
+
+def _read(text: str, flat: str, core: str, body: object, *, offered_choices: int, opted_out: bool) -> Intent:
+	"""The keyword reading of a text that is neither an opt-out nor a triage case."""
+	asks = "?" in text or "\u00bf" in text
 
 	if core in START_KEYWORDS or (opted_out and core in _START_WHEN_OPTED_OUT):
 		return Intent(START, matched=core)
@@ -408,11 +727,15 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 				return Intent(CHOICE, choice=number, matched=found.group("n"))
 			return Intent(QUESTION, matched=found.group("n"))
 
-	# From here on a question mark means a person decides, unless it is a plain request to book.
+	# From here on a question mark means a person decides, unless it is a plain request to book or a plain
+	# "later".
 	if asks:
 		found = _BOOK_QUESTION.match(core)
 		if found:
 			return Intent(BOOK, matched=found.group(0))
+		found = _LATER_QUESTION.match(core)
+		if found:
+			return Intent(LATER, matched=found.group(0))
 		return Intent(QUESTION, matched="?")
 
 	for reason, pattern in _LEAVE_TABLE:
@@ -420,11 +743,16 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 		if found:
 			return Intent(LEAVING, leave_reason=reason, matched=found.group(0))
 
-	found = _LATER.search(flat)
+	# A day that works is a booking, even when "next week" is in it; a day alone answers the offer.
+	found = _DAY_BOOKING.search(flat) or _BARE_DAY.match(core)
+	if found:
+		return Intent(BOOK, matched=found.group(0).strip())
+
+	found = _LATER.search(flat) or _LATER_MORE.search(flat)
 	if found:
 		return Intent(LATER, matched=found.group(0))
 
-	found = _BOOK_PHRASES.search(flat)
+	found = _BOOK_PHRASES.search(flat) or _MORE_BOOKING.search(flat)
 	if found:
 		return Intent(BOOK, matched=found.group(0).strip())
 	found = _AFFIRMATIVE.match(core)
@@ -434,19 +762,34 @@ def classify(body: str | None, *, offered_choices: int = 0, opted_out: bool = Fa
 	return Intent(QUESTION)
 
 
+def _sarcasm(text: str, flat: str) -> str:
+	found = _SARCASM_WORDS.search(flat)
+	if found:
+		return found.group(0).strip()
+	for emoji in _SARCASM_EMOJI:
+		if emoji in text:
+			return "eye roll"
+	return ""
+
+
+def _wants_booking_too(core: str, flat: str) -> bool:
+	"""'Yes! What time do you open?': the answer alone would leave the "yes" hanging; a person takes it."""
+	return bool(_AFFIRMATIVE_LEAD.match(core) or _BOOK_PHRASES.search(flat) or _MORE_BOOKING.search(flat))
+
+
+def _local_today(today: date | None, tz: str | None, now: datetime | None) -> date | None:
+	if today is not None or now is None:
+		return today
+	try:
+		zone = ZoneInfo(tz) if tz else timezone.utc
+	except (ZoneInfoNotFoundError, ValueError):
+		zone = timezone.utc
+	return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone).date()
+
+
 def _normalize(body: object) -> tuple[str, str]:
-	"""(text, flat): text is case-folded and accent-free; flat is its words joined by single spaces."""
-	if body is None:
-		return "", ""
-	if isinstance(body, bytes):
-		body = body.decode("utf-8", "replace")
-	elif not isinstance(body, str):
-		body = str(body)
-	text = unicodedata.normalize("NFKC", body).casefold().translate(_APOSTROPHES)
-	text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-	text = _SIGNATURE.sub("", text.strip())
-	text = _WRONG_HASH.sub("wrong number", text)
-	return text, " ".join(_WORD.findall(text))
+	"""Kept for callers of the old private name: see engine.wording.normalize."""
+	return normalize(body)
 
 
 def _core(words: list[str]) -> str:
