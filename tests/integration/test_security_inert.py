@@ -7,7 +7,10 @@ import io
 import json
 import random
 from contextlib import contextmanager
+from datetime import timedelta
+from urllib.parse import parse_qs
 
+import responses
 from openpyxl import load_workbook
 
 import frappe
@@ -17,6 +20,7 @@ from winback_app import inbox
 from winback_app.engine.untrusted import as_text
 
 from . import factories as f
+from .test_dispatch import MESSAGES_URL, WEDNESDAY_NOON, DispatchCase, twilio_settings
 from .test_inbox import AGENT, InboxCase
 
 PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
@@ -304,3 +308,93 @@ class TestStopIsCommittedFirst(InboxCase):
 			frappe.db.delete("Error Log", {"reference_doctype": "Win-Back SMS Reply", "reference_name": sid})
 			f.reset_settings()
 			frappe.db.commit()
+
+
+class TestDispatcherLogs(DispatchCase):
+	"""The provider raises in the middle of a chunk, its exception quoting the request (as a client library's
+	error may): the Error Log names the attempt and the code path, and nothing of the patient's."""
+
+	def test_a_provider_that_raises_mid_chunk_logs_no_patient_data(self):
+		twilio_settings()
+		people = []
+		for i in range(3):
+			names = {"first_name": f"Zebulon{'abc'[i]}", "last_name": "Quixote-Marsh"}
+			p, _lapse, attempt = self.lapse_due(**names)
+			people.append((p, attempt))
+		start = now_datetime()
+		sent = []
+
+		def provider(request):
+			form = {k: v[0] for k, v in parse_qs(request.body).items()}
+			sent.append(form)
+			if len(sent) == 2:
+				raise ValueError(f"provider choked on To={form['To']} Body={form['Body']}")
+			return (201, {}, json.dumps({"sid": "SM" + frappe.generate_hash(length=32), "status": "queued"}))
+
+		with responses.RequestsMock() as rsps:
+			rsps.add_callback(responses.POST, MESSAGES_URL, callback=provider)
+			_result, counts = self.run_once()
+		self.assertEqual(len(sent), 3, "the chunk went on after the raise")
+		self.assertEqual(counts.get("Unknown"), 1, counts)
+		logs = error_logs_since(start)
+		self.assertEqual(len(logs), 1, logs)
+		self.assertIn("ValueError", logs[0])
+		secrets = []
+		for p, _attempt in people:
+			doc = frappe.get_doc("Patient", p)
+			secrets += [doc.first_name, doc.patient_name, doc.email, doc.mobile]
+		for form in sent:
+			token = form["Body"].rsplit("/book/", 1)[-1].split()[0]
+			secrets += [form["To"], form["To"][2:], form["Body"], token]
+		for secret in secrets:
+			self.assertNotIn(secret, logs[0])
+
+
+class TestTemplateBounds(DispatchCase):
+	"""A manager's template cannot hang a worker: refused when the campaign is saved, skipped at send when
+	only a real patient's values make it run away."""
+
+	def save(self, template: str):
+		name = f"T Bounds {frappe.generate_hash(length=6)}"
+		touch = {"day_offset": 1, "channel": "SMS", "template": template}
+		return f.segment(name, "Recall Window", min_days=180, max_days=270, touches=[touch])
+
+	def test_a_looping_or_oversized_text_is_refused_on_save(self):
+		for template, words in (
+			("{% for i in range(10**9) %}{{ booking_link }}{% endfor %}", "repeats more than 10,000 times"),
+			(
+				"{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}{{ booking_link }}",
+				"repeats more than 10,000 times",
+			),
+			("{{ booking_link }} {{ 'Come back! ' * 200 }}", "longer than 1,600 characters"),
+		):
+			with self.assertRaises(frappe.ValidationError) as caught:
+				self.save(template)
+			self.assertIn(words, str(caught.exception))
+
+	def test_a_template_that_runs_away_for_one_patient_is_not_sent_and_says_why(self):
+		# "Alex" (the sample) loops 8,000 times and saves; a longer real name passes the loop budget.
+		template = (
+			"{% for i in range(first_name|length * 2000) %}{% endfor %}Hi {{ first_name }} {{ booking_link }}"
+		)
+		f.only_these_segments_enabled()
+		p = f.patient(first_name="Maximiliana")
+		f.past_appointment(p, 200)
+		self.save(template)
+		from winback_app.detection.run import detect
+
+		detect()
+		[lapse] = f.lapses_of(p)
+		attempt = frappe.db.get_value("Win-Back Contact Attempt", {"lapse": lapse.name}, "name")
+		frappe.db.set_value("Win-Back Contact Attempt", attempt, "due_at", WEDNESDAY_NOON)
+		self.run_once(now=WEDNESDAY_NOON + timedelta(minutes=1))
+		row = frappe.db.get_value(
+			"Win-Back Contact Attempt",
+			attempt,
+			["status", "skip_reason", "error_message", "communication"],
+			as_dict=True,
+		)
+		self.assertIn(row.status, ("Failed", "Skipped"), row)
+		self.assertFalse(row.communication, "nothing was sent, not even to the Outbox")
+		self.assertIn("repeats more than 10,000 times", f"{row.skip_reason} {row.error_message}")
+		self.assertNotIn("Maximiliana", f"{row.skip_reason} {row.error_message}")
