@@ -143,7 +143,14 @@ def allow_number(e164: str, *, source: str = "Reply") -> bool:
 	if not existing or not existing.active or existing.reason != "Opted Out":
 		return False
 	frappe.db.set_value(
-		"Win-Back SMS Opt-Out", e164, {"active": 0, "resubscribed_on": now_datetime(), "source": source}
+		"Win-Back SMS Opt-Out",
+		e164,
+		{
+			"active": 0,
+			"resubscribed_on": now_datetime(),
+			"source": source,
+			"resubscribe_reason": "The patient texted START" if source == "Reply" else source,
+		},
 	)
 	return True
 

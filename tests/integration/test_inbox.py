@@ -284,7 +284,8 @@ class TestStaffReply(InboxCase):
 	def test_staff_reply_goes_through_the_channel_and_onto_the_timeline(self):
 		f.reset_settings(sending_mode="Outbox", front_desk_user=AGENT)
 		p, lapse, _a, number = self.patient_with_lapse()
-		result = reply_by_sms(lapse, "Hi! We have Saturday openings.")
+		with self.freeze_time(WEDNESDAY_NOON):  # staff texts obey the send window too
+			result = reply_by_sms(lapse, "Hi! We have Saturday openings.")
 		comm = frappe.get_doc("Communication", result["communication"])
 		self.assertEqual((comm.sent_or_received, comm.phone_no, comm.reference_name), ("Sent", number, lapse))
 		self.assertIn(("Patient", p), [(link.link_doctype, link.link_name) for link in comm.timeline_links])
@@ -295,5 +296,5 @@ class TestStaffReply(InboxCase):
 
 		_p, lapse, _a, number = self.patient_with_lapse()
 		block_number(number)
-		with self.assertRaises(NumberBlockedError):
+		with self.freeze_time(WEDNESDAY_NOON), self.assertRaises(NumberBlockedError):
 			reply_by_sms(lapse, "Hello")

@@ -7,12 +7,15 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import add_days, getdate
 
+from winback_app.access import STAFF, require
+
 
 @frappe.whitelist()
 def reactivation_rate_last_90_days() -> dict:
 	"""Share of the contactable (non-holdout) lapses opened in the last 90 days whose patient came back.
 
 	A rolling window, not "this quarter": on the first days of a quarter a calendar window would show nothing."""
+	require(STAFF)
 	frappe.has_permission("Patient Lapse", "read", throw=True)
 	Lapse = DocType("Patient Lapse")
 	total, back = (

@@ -9,6 +9,7 @@ frappe.ui.form.on("Patient", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		frappe.xcall("winback_app.api.patient.state", { patient: frm.doc.name }).then((s) => {
+			if (!s) return; // not win-back staff
 			const esc = frappe.utils.escape_html;
 			const parts = [];
 			if (s.lapse) {

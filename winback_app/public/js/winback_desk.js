@@ -46,3 +46,35 @@ window.winback_reply_dialog = function (lapse, after) {
 	});
 	d.show();
 };
+
+// "The patient asked on the phone": do not contact, or text consent revoked, with the reason they gave.
+// Shared by the Patient Lapse and Win-Back SMS Reply forms (winback_app.api.patient.record_contact_preference).
+window.winback_contact_preference_buttons = function (frm) {
+	if (frm.is_new() || !frm.doc.patient) return;
+	const group = __("Patient asked");
+	const ask = (action, title) => {
+		frappe.prompt(
+			[{ fieldname: "reason", fieldtype: "Small Text", label: __("What the patient said"), reqd: 1 }],
+			({ reason }) =>
+				frappe
+					.xcall("winback_app.api.patient.record_contact_preference", {
+						doctype: frm.doctype,
+						name: frm.doc.name,
+						action,
+						reason,
+					})
+					.then(() => {
+						frappe.show_alert({ message: __("Recorded"), indicator: "green" });
+						frm.reload_doc();
+					}),
+			title,
+			__("Record")
+		);
+	};
+	frm.add_custom_button(__("Do not contact"), () => ask("do_not_contact", __("Do not contact for win-back")), group);
+	frm.add_custom_button(
+		__("Stop texting (consent revoked)"),
+		() => ask("revoke_text_consent", __("Text consent revoked by phone")),
+		group
+	);
+};

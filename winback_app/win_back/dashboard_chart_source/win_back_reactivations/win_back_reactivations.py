@@ -9,10 +9,13 @@ from frappe.query_builder import DocType
 from frappe.utils import getdate
 from frappe.utils.dashboard import cache_source
 
+from winback_app.access import staff_only
+
 WEEKS = 12
 
 
 @frappe.whitelist()
+@staff_only  # before the cache: a cached chart is still only for staff
 @cache_source
 def get(
 	chart_name: str | None = None,

@@ -14,6 +14,10 @@ class InvalidPhoneNumberError(frappe.ValidationError):
 	pass
 
 
+class OptOutReasonRequiredError(frappe.ValidationError):
+	pass
+
+
 class WinBackSMSOptOut(Document):
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
@@ -29,6 +33,7 @@ class WinBackSMSOptOut(Document):
 		patient: DF.Link | None
 		phone: DF.Data
 		reason: DF.Literal["Opted Out", "Wrong Number", "Invalid Number"]
+		resubscribe_reason: DF.SmallText | None
 		resubscribed_on: DF.Datetime | None
 		source: DF.Literal["Reply", "Carrier", "Staff"]
 		words: DF.Data | None
@@ -43,10 +48,29 @@ class WinBackSMSOptOut(Document):
 		self.words = formula_guard(self.words) or None
 		if self.is_new():
 			return
-		if self.has_value_changed("active") and not self.active and not self.resubscribed_on:
-			self.resubscribed_on = now_datetime()
+		if self.has_value_changed("active") and not self.active:
+			self.validate_texts_allowed_again()
+			if not self.resubscribed_on:
+				self.resubscribed_on = now_datetime()
 		elif self.has_value_changed("active") and self.active:
 			self.resubscribed_on = None
+
+	def validate_texts_allowed_again(self):
+		"""Only a manager lifts an opt-out by hand, saying why (a START text lifts it in winback_app.optouts)."""
+		from winback_app.access import MANAGERS, has_role
+
+		if not has_role(MANAGERS):
+			frappe.throw(
+				_(
+					"Only a Win-Back Manager can allow texts to this number again (or the patient texts START)."
+				),
+				frappe.PermissionError,
+			)
+		if len((self.resubscribe_reason or "").strip()) < 3:
+			frappe.throw(
+				_("Say why texts are allowed again (for example, what the patient asked for and when)."),
+				OptOutReasonRequiredError,
+			)
 
 	def normalized_phone(self) -> str:
 		e164 = normalize(self.phone, phone_region())

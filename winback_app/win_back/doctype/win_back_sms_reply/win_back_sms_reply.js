@@ -9,6 +9,7 @@ frappe.ui.form.on("Win-Back SMS Reply", {
 			frm.add_custom_button(__("Handled: resume the cadence"), () => handled(frm, "resume"), __("Mark"));
 			frm.add_custom_button(__("Handled: close the lapse"), () => handled(frm, "close"), __("Mark"));
 		}
+		window.winback_contact_preference_buttons && winback_contact_preference_buttons(frm);
 		if (frm.doc.lapse) {
 			frm.add_custom_button(__("Reply by text"), () => winback_reply_dialog(frm.doc.lapse, () => frm.reload_doc()));
 		}
@@ -31,7 +32,7 @@ function message_text(html) {
 function render_conversation(frm) {
 	const field = frm.get_field("conversation_html");
 	if (!field || !frm.doc.from_number) return;
-	frappe.xcall("winback_app.api.inbox.conversation", { number: frm.doc.from_number }).then((rows) => {
+	frappe.xcall("winback_app.api.inbox.conversation", { reply: frm.doc.name }).then((rows) => {
 		const esc = frappe.utils.escape_html;
 		field.$wrapper.html(
 			rows
