@@ -253,6 +253,20 @@ class TestNoPatientDataInLogs(InboxCase):
 		for secret in [*self.patient_details(p, number), "STOP please", token or "no token"]:
 			self.assertNotIn(secret, logs[0])
 
+	def test_a_stop_whose_answer_cannot_be_worked_out_is_still_recorded(self):
+		_p, lapse, _a, number = self.patient_with_lapse()
+
+		def raising(key, lapse, intent):
+			raise RuntimeError("settings are broken")
+
+		with replaced(inbox, "answer_text", raising):
+			response, sid = self.text(number, "STOP")
+		self.assertEqual(response.status_code, 200)
+		self.assertNotIn(b"<Message>", response.get_data(), "no answer, rather than no record")
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "active"), 1)
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Opted Out")
+		self.assertEqual(self.reply_row(sid).needs_person, 1, "a person sends the confirmation")
+
 	def test_a_question_whose_alert_fails_is_assigned_by_the_safety_net(self):
 		_p, lapse, _a, number = self.patient_with_lapse()
 
@@ -398,3 +412,59 @@ class TestTemplateBounds(DispatchCase):
 		self.assertFalse(row.communication, "nothing was sent, not even to the Outbox")
 		self.assertIn("repeats more than 10,000 times", f"{row.skip_reason} {row.error_message}")
 		self.assertNotIn("Maximiliana", f"{row.skip_reason} {row.error_message}")
+
+
+class TestWebhookFailureOverHttp(InboxCase):
+	"""Through the real server (gunicorn, frappe.app): a text whose recording fails gets our empty 500, not
+	frappe's error handler, which would have snapshotted every frame's locals (the form) into an Error Log."""
+
+	def tearDown(self):
+		frappe.db.rollback()
+		frappe.db.delete(
+			"Error Log", {"method": ("like", "Win-back: an inbound text could not be recorded%")}
+		)
+		f.reset_settings()
+		frappe.db.commit()
+		super().tearDown()
+
+	def test_a_failing_text_is_answered_by_the_app_and_logged_without_the_form(self):
+		from urllib.error import HTTPError
+		from urllib.parse import urlencode
+		from urllib.request import Request, urlopen
+
+		from twilio.request_validator import RequestValidator
+
+		from . import browser
+		from .test_dispatch import TWILIO_TOKEN
+
+		number, body = unknown_number(), "My secret is Q7-hunter2 <b>call me</b>"
+		# Twilio's ids are 34 characters; this one overflows the reply's name column: a real error mid-way,
+		# after the sender was looked up and the text understood.
+		params = {"MessageSid": "SM" + "9" * 200, "From": number, "To": "+12025550100", "Body": body}
+		path = "/api/method/winback_app.api.sms.inbound"
+		signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+			f"https://clinic.example.com{path}", params
+		)
+		frappe.db.commit()  # the server is another process: it must see the settings
+		start = now_datetime()
+		with browser.served_site() as base:
+			request = Request(
+				f"{base}{path}",
+				data=urlencode(params).encode(),
+				headers={"X-Twilio-Signature": signature, "X-Frappe-Site-Name": frappe.local.site},
+			)
+			try:
+				urlopen(request, timeout=60)
+				status, answer, kind = 200, b"", ""
+			except HTTPError as error:
+				status, answer, kind = error.code, error.read(), error.headers.get("Content-Type", "")
+		self.assertEqual(status, 500)
+		self.assertEqual(answer, b"", "our empty answer, not frappe's JSON error with the exception in it")
+		self.assertTrue(kind.startswith("text/plain"), kind)
+		frappe.db.rollback()
+		logs = error_logs_since(start)
+		self.assertEqual(len(logs), 1, logs)
+		self.assertIn("DataError", logs[0])
+		for secret in (number, number[2:], body, "hunter2", "9" * 40):
+			self.assertNotIn(secret, logs[0])
+		self.assertFalse(frappe.db.exists("Win-Back SMS Reply", {"from_number": number}))
