@@ -349,3 +349,129 @@ def test_number_choices_inside_and_outside_the_offer(n, extra, decoration):
 	intent = classify(decoration.format(n), offered_choices=offered)
 	assert intent == Intent(CHOICE, choice=n, matched=str(n))
 	assert classify(decoration.format(offered + 1), offered_choices=offered).kind == QUESTION
+
+
+# --- understand(): categories, flags, dates and the compatible intent.
+
+from datetime import date, datetime, timezone  # noqa: E402
+
+from winback_app.engine.faq import FaqEntry, FaqIndex  # noqa: E402
+from winback_app.engine.replies import CATEGORIES, Understanding, understand  # noqa: E402
+
+
+def test_categories_are_the_public_contract():
+	assert CATEGORIES == (
+		"Booking",
+		"Question",
+		"Clinical",
+		"Urgent",
+		"Complaint",
+		"Billing",
+		"Not Now",
+		"Leaving",
+		"Opt-Out",
+		"Opt-In",
+		"Help",
+		"Wrong Number",
+		"FAQ",
+		"Other",
+	)
+
+
+@pytest.mark.parametrize(
+	"body,kind",
+	[
+		("Yes, my tooth really hurts", QUESTION),
+		("Book me in, my gums are bleeding", QUESTION),
+		("1, but my face is swollen", QUESTION),
+		("next week works", BOOK),
+		("Tuesday works", BOOK),
+		("tomorrow is good", BOOK),
+		("in March", LATER),
+		("after the 15th", LATER),
+		("I was charged twice", QUESTION),
+	],
+)
+def test_classify_reads_triage_and_booking_days(body, kind):
+	assert classify(body, offered_choices=3).kind == kind
+
+
+def test_understanding_maps_to_the_compatible_intent():
+	assert understand("yes").intent == Intent(BOOK, matched="yes")
+	assert understand("2", offered_choices=3).intent == Intent(CHOICE, choice=2, matched="2")
+	assert understand("I moved").intent.kind == LEAVING
+	assert understand("STOP").intent.kind == STOP
+	assert understand("START").intent.kind == START
+	assert understand("my tooth hurts").intent.kind == QUESTION
+	assert understand("thanks").intent.kind == QUESTION
+
+
+def test_not_now_carries_the_named_date_and_booking_the_named_day():
+	today = date(2026, 11, 18)
+	later = understand("Maybe in March", today=today)
+	assert (
+		later.category == "Not Now" and later.snooze_until == date(2027, 3, 1) and later.matched == "in march"
+	)
+	assert understand("not now", today=today).snooze_until is None  # the default snooze applies
+	assert understand("Maybe in March").snooze_until is None  # no date without a today
+	booking = understand("Tuesday works", today=today)
+	assert booking.category == "Booking" and booking.day_hint == date(2026, 11, 24)
+
+
+def test_today_is_read_in_the_patient_s_time_zone():
+	# 03:30 UTC on 1 December is still 30 November in New York: "next month" is 1 December there.
+	now = datetime(2026, 12, 1, 3, 30, tzinfo=timezone.utc)
+	assert understand("next month", now=now, tz="America/New_York").snooze_until == date(2026, 12, 1)
+	assert understand("next month", now=now, tz="Europe/Madrid").snooze_until == date(2027, 1, 1)
+	assert understand("next month", now=now, tz="Not/AZone").snooze_until == date(2027, 1, 1)
+	naive = datetime(2026, 12, 1, 3, 30)  # taken as UTC
+	assert understand("next month", now=naive).snooze_until == date(2027, 1, 1)
+
+
+def test_empty_and_odd_bodies():
+	assert understand(None) == Understanding("Other", Intent(QUESTION), to_person=True, language="en")
+	assert understand("").category == "Other"
+	assert understand(b"STOP").category == "Opt-Out"
+	assert understand(12345).category == "Other"
+
+
+def test_new_engine_modules_do_not_import_frappe():
+	import winback_app.engine.answers as answers
+	import winback_app.engine.faq as faq
+	import winback_app.engine.language as language
+	import winback_app.engine.snooze as snooze
+	import winback_app.engine.wording as wording
+
+	for module in (answers, faq, language, snooze, wording):
+		with open(module.__file__, encoding="utf-8") as handle:
+			source = handle.read()
+		assert "import frappe" not in source and "from frappe" not in source, module.__name__
+
+
+_INDEX = FaqIndex([FaqEntry("Opening hours", ("What are your hours?",), "Open 8-5.")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+	body=st.text(max_size=1000),
+	offered=st.integers(min_value=-1, max_value=5),
+	opted_out=st.booleans(),
+	today=st.one_of(st.none(), st.dates(min_value=date(2020, 1, 1), max_value=date(2050, 12, 31))),
+)
+def test_understand_never_raises_and_is_consistent(body, offered, opted_out, today):
+	got = understand(body, offered_choices=offered, opted_out=opted_out, faq=_INDEX, today=today)
+	assert got.category in CATEGORIES
+	assert got.intent.kind in KINDS
+	assert got.language in ("en", "es")
+	if got.category in ("Clinical", "Urgent", "Complaint", "Billing", "Question", "Other"):
+		assert got.to_person and got.intent.kind == QUESTION
+	if got.urgent:
+		assert got.to_person
+	if got.category == "FAQ":
+		assert got.faq_id and not got.to_person and got.triage is None
+	if got.snooze_until is not None:
+		assert got.category == "Not Now" and today is not None and got.snooze_until > today
+	assert (
+		classify(body, offered_choices=offered, opted_out=opted_out)
+		== understand(body, offered_choices=offered, opted_out=opted_out).intent
+	)

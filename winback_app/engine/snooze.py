@@ -13,7 +13,8 @@ month" waits for next month), never today or earlier; day_hint() answers booking
   "after christmas" -> 27 December (early January once Christmas has come); "after thanksgiving" -> the
   Monday after; "after easter" / "despues de semana santa" -> Easter Monday; "after the summer" -> 1 September.
 - a month: "in March", "en marzo", "until April" -> its 1st ("mid March" the 15th, "late/end of March" the
-  20th, "after March" the 1st of April); the current month -> a week from today, within the month.
+  20th, "after March" the 1st of April); the current month -> a week from today, within the month (at least
+  tomorrow).
 - a season: "next spring", "in the fall", "en verano" -> its first day (1 March, June, September, December);
   nothing while that season is under way.
 - "tomorrow", "mañana" (not "la mañana", the morning), weekday names ("Tuesday", "el martes") -> the next
