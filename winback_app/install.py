@@ -33,6 +33,12 @@ def before_install():
 
 
 def after_install():
+	from winback_app import optouts_archive
+
+	# Before anything else: numbers that said STOP while Win-Back was installed before are blocked again.
+	restored = optouts_archive.restore()
+	if restored:
+		print(f"Win-Back: {restored} opted-out numbers kept from the earlier installation are blocked again.")
 	seed()
 
 
@@ -41,9 +47,17 @@ def after_migrate():
 
 
 def before_uninstall():
-	# Custom fields carry module "Win Back", so frappe's remove_app deletes them with the module. Patients,
-	# appointments, Communications and ToDos the app created belong to the clinic and stay. The indexes we
-	# added to the host's tables go.
+	# Custom fields carry module "Win Back", so frappe's remove_app deletes them with the module (their columns,
+	# and so do-not-contact and text consent, stay in tabPatient). Patients, appointments, Communications and
+	# ToDos the app created belong to the clinic and stay. The indexes we added to the host's tables go. The
+	# opt-out list is kept in a host table and comes back with a reinstall (winback_app/optouts_archive.py).
+	from winback_app import optouts_archive
+
+	kept = optouts_archive.keep()
+	print(
+		f"Win-Back: {kept} opt-out rows kept outside the app (tabDefaultValue, parent "
+		f"{optouts_archive.PARENT}); installing Win-Back again blocks those numbers again."
+	)
 	drop_host_indexes()
 
 

@@ -134,3 +134,33 @@ class TestInstall(WinBackTestCase):
 		f.patient()  # a clinic's own patient
 		with self.assertRaises(RealPatientsError):
 			seed(patients=5)
+
+
+class TestStopSurvivesUninstall(WinBackTestCase):
+	"""uninstall-app drops the opt-out table (DDL: it cannot run inside a rolled-back test), so this test runs the
+	two hooks' archive steps around a DELETE of the table's rows; tests/integration/real_uninstall_check.py does
+	the real `bench uninstall-app` and `install-app` on a site."""
+
+	def test_a_number_that_said_stop_is_blocked_again_after_a_reinstall(self):
+		from winback_app import optouts_archive
+		from winback_app.engine.phone import normalize
+		from winback_app.optouts import block_number, is_blocked
+
+		number = normalize(f.mobile(), "US")
+		frappe.db.delete("Win-Back SMS Opt-Out", {"name": number})
+		patient = f.patient()
+		block_number(number, "Opted Out", source="Reply", patient=patient, words="STOP")
+		self.assertGreaterEqual(optouts_archive.keep(), 1)  # before_uninstall
+		kept = frappe.db.get_value(
+			"DefaultValue", {"parent": optouts_archive.PARENT, "defkey": number}, "defvalue"
+		)
+		self.assertIn('"Opted Out"', kept)
+		self.assertNotIn("STOP", kept, "the patient's words are not copied")
+
+		frappe.db.delete("Win-Back SMS Opt-Out")  # what dropping the table does to the list
+		self.assertIsNone(is_blocked(number))
+
+		self.assertGreaterEqual(optouts_archive.restore(), 1)  # after_install, before anything is sent
+		self.assertEqual(is_blocked(number), "Opted Out")
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "patient"), patient)
+		self.assertFalse(frappe.db.exists("DefaultValue", {"parent": optouts_archive.PARENT}))
