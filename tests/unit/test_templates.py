@@ -234,3 +234,17 @@ def test_check_refuses_looping_or_oversized_sms_on_save(template, words):
 def test_check_refuses_an_oversized_template():
 	check = check_template("{{ booking_link }}" + "x" * 20_001, channel="Email")
 	assert not check.ok and "longer than 20,000" in check.errors[0]
+
+
+NESTED = "{% set a = [1,2,3,4,5,6,7,8,9,0] %}" + "".join(
+	"{% set " + name + " = [" + ",".join([inner] * 10) + "] %}"
+	for inner, name in zip("abcdefg", "bcdefgh", strict=True)
+)  # h: eight levels of ten references, cheap to build, 10^8 numbers to print
+
+
+@pytest.mark.parametrize(
+	"tail", ["{{ h }}", "{{ h|string }}", "{{ h ~ '' }}", "{{ h|e }}", "{{ first_name.startswith(h) }}"]
+)
+def test_nested_lists_are_weighed_before_they_are_printed(tail):
+	with pytest.raises(TemplateTooLarge):
+		render(NESTED + tail, ALL_VARIABLES)

@@ -19,6 +19,7 @@ the dispatcher skips the attempt with that message as the reason. This module ne
 from __future__ import annotations
 
 import contextvars
+import functools
 import re
 import time
 from dataclasses import dataclass, field
@@ -144,16 +145,64 @@ def _current() -> _Budget:
 	return _budget.get() or _NO_DEADLINE
 
 
+def _weight(value, limit: int) -> int:
+	"""About how many characters str(value) would take, counted without building it; stops past limit.
+
+	Lists can nest references to one another ([b, b, b] of [a, a, a] ...): cheap to build, ruinous to print,
+	so every place that turns a value into text (output, ~, filters, calls) weighs it first."""
+	total, stack = 0, [value]
+	while stack and total <= limit:
+		item = stack.pop()
+		if isinstance(item, str):
+			total += len(item)
+		elif isinstance(item, list | tuple | set | frozenset):
+			total += 2 + 2 * len(item)
+			stack.extend(item)
+		elif isinstance(item, dict):
+			total += 2 + 4 * len(item)
+			stack.extend(item.keys())
+			stack.extend(item.values())
+		elif isinstance(item, int):
+			total += item.bit_length() // 3 + 1
+		else:
+			total += 8
+	return total
+
+
 def _check_size(value):
-	if isinstance(value, str):
+	kind = type(value)
+	if kind is str:  # the common case, first
 		if len(value) > MAX_VALUE_CHARS:
 			raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
-	elif isinstance(value, list | tuple):
-		if len(value) > MAX_VALUE_ITEMS:
-			raise TemplateTooLarge(f"The template builds a list longer than {MAX_VALUE_ITEMS:,} items.")
-	elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+		return value
+	if kind is float or kind is bool or value is None:
+		return value
+	if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
 		raise TemplateTooLarge("The template builds a number too large to print.")
+	if isinstance(value, list | tuple) and len(value) > MAX_VALUE_ITEMS:
+		raise TemplateTooLarge(f"The template builds a list longer than {MAX_VALUE_ITEMS:,} items.")
+	if _weight(value, MAX_VALUE_CHARS) > MAX_VALUE_CHARS:
+		raise TemplateTooLarge(f"The template builds a text longer than {MAX_VALUE_CHARS:,} characters.")
 	return value
+
+
+def _guarded(func):
+	"""A filter whose inputs and output are weighed (and the deadline checked) around the call."""
+
+	@functools.wraps(func)  # keeps Jinja's pass_context / pass_eval_context marks
+	def guarded(*args, **kwargs):
+		_current().tick()
+		for arg in (*args, *kwargs.values()):
+			_check_size(arg)
+		return _check_size(func(*args, **kwargs))
+
+	return guarded
+
+
+def _finalize(value):
+	"""Every {{ }} output, weighed before it is turned into text."""
+	_current().tick()
+	return _check_size(value)
 
 
 def _check_length(length: int, like) -> None:
@@ -245,6 +294,7 @@ _FILTERS = {
 	)
 }
 _FILTERS["replace"] = _bounded_replace
+_FILTERS = {name: _guarded(func) for name, func in _FILTERS.items()}
 # String methods a template may call ("{{ first_name.title() }}"); none can grow its input.
 _STR_METHODS = frozenset(
 	("capitalize", "endswith", "lower", "lstrip", "rstrip", "startswith", "strip", "title", "upper")
@@ -279,11 +329,13 @@ class _BoundedEnvironment(SandboxedEnvironment):
 
 	def call_binop(self, context, operator, left, right):
 		_current().tick()
-		_size_after(operator, left, right)
+		_size_after(operator, left, right)  # before: a length or a number too large to build at all
 		return _check_size(self.binop_table[operator](left, right))
 
 	def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
 		_current().tick()
+		for arg in (*args, *kwargs.values()):
+			_check_size(arg)
 		return _check_size(super().call(__context, __obj, *args, **kwargs))
 
 	def winback_iter(self, iterable):
@@ -295,7 +347,9 @@ class _BoundedEnvironment(SandboxedEnvironment):
 
 	def winback_concat(self, *parts) -> str:
 		"""The ~ operator."""
-		return _bounded_join(str(part) for part in parts)
+		for part in parts:
+			_check_size(part)
+		return _bounded_join([str(part) for part in parts])
 
 
 class _BoundLoops(NodeTransformer):
@@ -328,6 +382,7 @@ _env = _BoundedEnvironment(
 )
 _env.filters = dict(_FILTERS)
 _env.globals = {"range": _bounded_range}
+_env.finalize = _finalize
 _TERM_RE = re.compile("|".join(re.escape(t) for t in CLINICAL_TERMS), re.IGNORECASE)
 
 
