@@ -52,6 +52,7 @@ from winback_app.engine.wording import normalize
 CLEAR_THRESHOLD = 90.0
 NEAR_THRESHOLD = 70.0
 
+MAX_QUESTION_WORDS = 15  # a longer text is not a quick question: a person reads it (and matching stays cheap)
 MAX_ANSWER_SEGMENTS = 3  # an automatic answer longer than this is unreadable on a phone (and costly)
 MAX_PHRASINGS = 50
 
@@ -243,7 +244,10 @@ class FaqIndex:
 		query = content_words(text)
 		if not query:
 			return []
-		query_words = query.split(" ")
+		query_words = list(dict.fromkeys(query.split(" ")))
+		if len(query_words) > MAX_QUESTION_WORDS:
+			return []
+		query = " ".join(query_words)
 		best: dict[str, tuple[FaqEntry, float]] = {}
 		for words, entry in self._phrasings:
 			score = _score(query, query_words, words)

@@ -391,9 +391,12 @@ def triage(text: str) -> Finding | None:
 
 
 def _is_negated(clause: str, found: re.Match) -> bool:
-	return bool(
-		_NEGATED_BEFORE.search(clause[: found.start()]) or _NEGATED_AFTER.match(clause[found.end() :])
-	)
+	# A negator and three fillers fit in 80 characters; looking no further keeps a long text linear.
+	start = found.start()
+	before = clause[max(0, start - 80) : start]
+	if start > 80:
+		before = before[before.find(" ") + 1 :]  # from a word's start, never from the middle of one
+	return bool(_NEGATED_BEFORE.search(before) or _NEGATED_AFTER.match(clause[found.end() : found.end() + 8]))
 
 
 # Surface phrases that must always read URGENT (English and Spanish), for tests and the property test.
