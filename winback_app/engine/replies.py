@@ -488,7 +488,7 @@ _LATER_MORE = re.compile(
 	r"(?:on |in |next |this |after |around )?(?:tomorrow|monday|tuesday|wednesday|thursday|friday|saturday"
 	r"|sunday|the weekend|a week|a month|january|february|march|april|may|june|july|august|september"
 	r"|october|november|december)\b"
-	r"|\b(?:ocupad[oa]s?|ahorita no|luego)\b|\btengo mucho trabajo\b"
+	r"|\b(?:ocupad[oa]s?|ahorita no|luego)\b|\btengo mucho trabajo\b|\bmas adelante\b"
 )
 # "Maybe next month?": a question that is only a "later".
 _LATER_QUESTION = re.compile(
@@ -545,6 +545,19 @@ _INTERROGATIVE = frozenset(
 	anything am was were have has cual cuales cuando donde como cuanto cuanta cuantos que quien hay tienen
 	puedo pueden aceptan hacen estan atienden
 	""".split()
+)
+
+# "Call me": a request for a person to call, never answered with our phone number.
+_CALLBACK = re.compile(
+	r"\b(?:call|ring|phone) (?:me|us|him|her|my (?:husband|wife|mom|dad|cell|number|mobile))\b|\bcall back\b"
+	r"|\bgive (?:me|us) a (?:call|ring)\b|^(?:please |pls |plz )?call(?: please| pls| asap| now)?$"
+	r"|\bllam(?:enme|eme|ame|arme|enos)\b|\bme (?:pueden |puede |podrian |podria )?llamar\b|\bme llaman\b"
+)
+
+# "Ok, thank you": a thank-you for the message, not a yes to the offer. A person reads it.
+_ACKNOWLEDGEMENT = re.compile(
+	r"^(?:ok|okay|k|kk|alright|cool|great|got it|noted)(?: (?:thanks|thank you|thx|ty|gracias|thanks so much"
+	r"|thank you so much))$"
 )
 
 _AFFIRMATIVE_LEAD = re.compile(r"^(?:yes|yeah|yep|yup|sure|ok|okay|si|claro|perfect|great|book)\b")
@@ -648,9 +661,10 @@ def understand(
 
 	# A question, or something unclear: an answer on the list, a suggestion for a person, or a person alone.
 	asks = "?" in text or "\u00bf" in text or words[0] in _INTERROGATIVE
-	category = QUESTION_CATEGORY if asks else OTHER_CATEGORY
+	callback = _CALLBACK.search(flat)
+	category = QUESTION_CATEGORY if asks or callback else OTHER_CATEGORY
 	index = as_index(faq)
-	found = index.match(body) if index and not sarcasm else None
+	found = index.match(body) if index and not sarcasm and not callback else None
 	if found and found.clear and not _wants_booking_too(core, flat):
 		return Understanding(
 			FAQ,
@@ -668,7 +682,7 @@ def understand(
 		faq_id=found.id if found else None,
 		faq_score=found.score if found else 0.0,
 		faq_answer=found.answer if found else None,
-		matched=intent.matched or sarcasm,
+		matched=intent.matched or sarcasm or (callback.group(0) if callback else ""),
 		language=language,
 	)
 
@@ -756,7 +770,7 @@ def _read(text: str, flat: str, core: str, body: object, *, offered_choices: int
 	if found:
 		return Intent(BOOK, matched=found.group(0).strip())
 	found = _AFFIRMATIVE.match(core)
-	if found and not _CONTRAST.search(core):
+	if found and not _CONTRAST.search(core) and not _ACKNOWLEDGEMENT.match(flat):
 		return Intent(BOOK, matched=found.group(0))
 
 	return Intent(QUESTION)
