@@ -619,7 +619,7 @@ def understand(
 	if kind == HELP:
 		return Understanding(HELP_CATEGORY, intent, matched=intent.matched, language=language)
 	if kind == WRONG_NUMBER:
-		return Understanding(WRONG_NUMBER, intent, matched=intent.matched, language=language)
+		return Understanding(WRONG_NUMBER_CATEGORY, intent, matched=intent.matched, language=language)
 	if kind == LEAVING:
 		return Understanding(
 			LEAVING_CATEGORY,
