@@ -77,3 +77,12 @@ def test_the_earliest_end_of_the_patients_states_wins():
 
 def test_defaults_are_florida_oklahoma_and_maryland_at_eight_pm():
 	assert DEFAULT_STATE_ENDS == {"FL": time(20), "OK": time(20), "MD": time(20)}
+
+
+def test_the_state_is_worked_out_once_per_area_code():
+	from winback_app.engine import states
+
+	states._by_area_code.pop("786", None)
+	assert number_state("+17860000000") == "FL"  # not a valid number, but a Florida area code
+	assert states._by_area_code["786"] == "FL"
+	assert number_state("+17865550177") == "FL"

@@ -313,6 +313,17 @@ def test_transport_failures(http, make, outcome, error_code):
 	assert result.provider == "Twilio"
 	assert result.provider_id == ""
 	assert result.error_code == error_code
+	assert result.trouble == PROVIDER_ERROR, "a run of these stops the dispatcher's run"
+
+
+def test_the_job_timeout_is_not_a_transport_failure(http):
+	"""rq raises its JobTimeoutException (an Exception subclass) inside whatever runs: the channel lets it through."""
+
+	class JobTimeoutException(Exception):  # the shape of rq.timeouts.JobTimeoutException
+		pass
+
+	with pytest.raises(JobTimeoutException):
+		send(http, body=JobTimeoutException("Task exceeded maximum timeout value (300 seconds)"))
 
 
 # ---------------------------------------------------------------- base URL and timeout

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 
 from winback_app.engine import templates
 from winback_app.engine.window import SendWindow
@@ -220,10 +221,9 @@ def sms_problem_at_send(
 	if booking_link and booking_link not in body:
 		return "The text has no booking link"
 	if not allow_clinical:
-		scanned = body
-		for known in (booking_link, practice_name):
-			if known:
-				scanned = re.sub(re.escape(known), " ", scanned, flags=re.IGNORECASE)
+		scanned = body.replace(booking_link, " ") if booking_link else body
+		if practice_name:
+			scanned = _literal(practice_name).sub(" ", scanned)
 		found = sorted({m.group(0).lower() for m in _CLINICAL.finditer(scanned)})
 		if found:
 			return "Clinical words in the text: " + ", ".join(found)
@@ -234,6 +234,12 @@ def sms_problem_at_send(
 
 
 _CLINICAL = re.compile("|".join(re.escape(t) for t in templates.CLINICAL_TERMS), re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _literal(text: str) -> re.Pattern:
+	"""A case-insensitive pattern for a fixed text (the practice name), compiled once per name."""
+	return re.compile(re.escape(text), re.IGNORECASE)
 
 
 def merged_status(ours: str, reported: str) -> str:

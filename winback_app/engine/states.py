@@ -11,7 +11,6 @@ This module never performs I/O.
 from __future__ import annotations
 
 from datetime import time
-from functools import lru_cache
 
 US_STATES: dict[str, str] = {
 	"AL": "Alabama",
@@ -92,11 +91,23 @@ def address_state(state: str | None, country: str | None) -> str | None:
 	return state_code(state)
 
 
-@lru_cache(maxsize=65536)
 def number_state(e164: str | None) -> str | None:
-	"""The US state of a number's area code, from phonenumbers' geocoder ("Florida", "New York, NY")."""
-	if not e164 or not e164.startswith("+1"):
+	"""The US state of a number's area code, from phonenumbers' geocoder ("Florida", "New York, NY").
+
+	A US area code never spans two states, so the geocoder (which parses and loads prefix data) is asked once
+	per area code, with the first number seen in it."""
+	if not e164 or not e164.startswith("+1") or len(e164) != 12 or not e164[1:].isdigit():
 		return None
+	area_code = e164[2:5]
+	if area_code not in _by_area_code:
+		_by_area_code[area_code] = _geocoded_state(e164)
+	return _by_area_code[area_code]
+
+
+_by_area_code: dict[str, str | None] = {}
+
+
+def _geocoded_state(e164: str) -> str | None:
 	import phonenumbers
 	from phonenumbers import geocoder
 
@@ -104,9 +115,9 @@ def number_state(e164: str | None) -> str | None:
 		number = phonenumbers.parse(e164)
 	except phonenumbers.NumberParseException:
 		return None
-	if phonenumbers.region_code_for_number(number) != "US":
-		return None
-	where = geocoder.description_for_number(number, "en")
+	# By prefix only, without the validity check (the 555-01xx numbers of tests and demos are not "valid"):
+	# a Canadian or Caribbean area code gives a province or a country, which is no US state.
+	where = geocoder.description_for_valid_number(number, "en")
 	if ", " in where:  # "San Francisco, CA"
 		return state_code(where.rsplit(", ", 1)[1])
 	return state_code(where)
