@@ -692,7 +692,9 @@ class TestAlertsAndSetup(DispatchCase):
 	def test_switching_a_campaign_off_can_cancel_its_planned_messages(self):
 		_p, lapse, name = self.lapse_due()
 		segment = frappe.get_doc("Campaign Segment", frappe.db.get_value("Patient Lapse", lapse, "segment"))
-		self.assertEqual(segment.planned_messages(), 1)
+		planned = frappe.db.count("Win-Back Contact Attempt", {"segment": segment.name, "status": "Scheduled"})
+		self.assertGreaterEqual(planned, 1)
+		self.assertEqual(segment.planned_messages(), planned)
 		with self.assertRaises(frappe.ValidationError):
 			segment.cancel_planned_messages()  # still enabled
 		segment.enabled = 0
@@ -704,7 +706,7 @@ class TestAlertsAndSetup(DispatchCase):
 				frappe.get_doc("Campaign Segment", segment.name).cancel_planned_messages()
 		finally:
 			frappe.set_user("Administrator")
-		self.assertEqual(segment.cancel_planned_messages(), 1)
+		self.assertEqual(segment.cancel_planned_messages(), planned)
 		a = self.attempt(name)
 		self.assertEqual((a.status, a.skip_reason), ("Cancelled", "Campaign switched off"))
 		self.assertEqual(segment.planned_messages(), 0)
