@@ -131,7 +131,7 @@ def generate(n: int, chunk: int = 10_000) -> None:
 	t0 = time.perf_counter()
 	cols = [
 		"name", "creation", "modified", "owner", "modified_by", "docstatus", "first_name", "last_name",
-		"patient_name", "sex", "status", "mobile", "email", "winback_sms_consent", "winback_time_zone",
+		"patient_name", "sex", "status", "mobile", "email", "winback_sms_consent", "winback_time_zone", "dob",
 	]  # fmt: skip
 	for start in range(have, n, chunk):
 		now = now_datetime()
@@ -155,6 +155,7 @@ def generate(n: int, chunk: int = 10_000) -> None:
 					f"sbp{i}@example.com",
 					"Unknown",
 					zone,
+					"1980-05-17",  # adults with a birth date (a site may keep patients of unknown age from texts)
 				)  # fmt: skip
 			)
 		frappe.db.bulk_insert("Patient", cols, rows)
@@ -287,7 +288,10 @@ def reset(n: int, zone: str) -> str:
 		where segment = %s""",
 		(zone, SEGMENT),
 	)
-	frappe.db.sql("update `tabPatient` set winback_time_zone = %s where name like %s", (zone, f"{PREFIX}%"))
+	frappe.db.sql(
+		"update `tabPatient` set winback_time_zone = %s, dob = coalesce(dob, '1980-05-17') where name like %s",
+		(zone, f"{PREFIX}%"),
+	)
 	frappe.db.commit()
 	other = frappe.db.sql(
 		"""select count(*) from `tabWin-Back Contact Attempt`
@@ -605,6 +609,124 @@ def verify(mode: str, n: int, last: str, errors_before: int, loopback: Loopback 
 
 
 # ---------------------------------------------------------------------------------------------------------
+# floors: what the same work costs with nothing of ours around it
+
+
+def twilio_client_floor(loopback: Loopback, n: int) -> dict:
+	"""twilio's Client alone against the same loopback server: the same request shape (To, Body, service SID,
+	a status callback naming an attempt, a validity period), one thread, no database."""
+	from twilio.rest import Client
+
+	client = Client(ACCOUNT_SID, AUTH_TOKEN)
+	client.api.base_url = loopback.url
+	codes = area_codes()
+	loopback.reset()
+	started = time.perf_counter()
+	for i in range(n):
+		client.messages.create(
+			to=f"+1{codes[(i // 100) % len(codes)]}55501{i % 100:02d}",
+			body=f"{FIRST[i % len(FIRST)]}, it's Bright Smile Dental: time to book https://clinic.example.com/book/"
+			f"{i:016d} Reply STOP to opt out.",
+			messaging_service_sid=SERVICE_SID,
+			status_callback=f"https://clinic.example.com/api/method/winback_app.api.sms.status?attempt=WBA-{i:07d}",
+			validity_period=36000,
+		)
+	wall = time.perf_counter() - started
+	return {"n": n, "wall": wall, "rate": n / wall, "requests": loopback.stats()["requests"]}
+
+
+def bare_writes_floor(n: int, chunk: int) -> dict:
+	"""The Outbox path's database work, bare: per chunk, the SKIP LOCKED claim and its Sending update, commit;
+	then the multi-row Communication, timeline link and result writes, commit. No rendering, no checks, no ORM,
+	no query builder: raw parameterised statements, built once."""
+	zone = midday_zone()
+	last = reset(n, zone)
+	now = frappe.utils.now_datetime()
+	claim_sql = """select name, lapse, patient from `tabWin-Back Contact Attempt`
+		where status = 'Scheduled' and due_at <= %s order by due_at, name limit %s for update skip locked"""
+	comm_cols = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "subject",
+		"communication_medium", "communication_type", "status", "sent_or_received", "communication_date",
+		"content", "phone_no", "reference_doctype", "reference_name")  # fmt: skip
+	link_cols = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "parent", "parentfield",
+		"parenttype", "idx", "link_doctype", "link_name")  # fmt: skip
+
+	def multi(table, cols, rows, upsert=()):
+		row = "(" + ", ".join(["%s"] * len(cols)) + ")"
+		sql = f"insert into `{table}` ({', '.join(cols)}) values " + ", ".join([row] * len(rows))
+		if upsert:
+			sql += " on duplicate key update " + ", ".join(f"{c} = values({c})" for c in upsert)
+		frappe.db.sql(sql, [v for r in rows for v in r])
+
+	started = time.perf_counter()
+	done = 0
+	while True:
+		due = frappe.db.sql(claim_sql, (now, chunk))
+		if not due:
+			frappe.db.commit()
+			break
+		names = [d[0] for d in due]
+		frappe.db.sql(
+			"update `tabWin-Back Contact Attempt` set status = 'Sending', claimed_at = %s where name in ("
+			+ ", ".join(["%s"] * len(names))
+			+ ")",
+			[now, *names],
+		)
+		frappe.db.commit()
+		stamp = frappe.utils.now_datetime()
+		comms, links, results = [], [], []
+		for name, lapse, patient in due:
+			comm = f"SBF-{name}"
+			body = f"Bright Smile Dental: time to book https://clinic.example.com/book/{name} Reply STOP to opt out."
+			comms.append((comm, stamp, stamp, "Administrator", "Administrator", 0, "Text message", "SMS",
+				"Communication", "Linked", "Sent", stamp, body, "+12015550100", "Patient Lapse", lapse))  # fmt: skip
+			links.append((f"SBL-{name}", stamp, stamp, "Administrator", "Administrator", 0, comm,
+				"timeline_links", "Communication", 1, "Patient", patient))  # fmt: skip
+			results.append((name, "Sent", stamp, comm, body, "Outbox"))
+		multi("tabCommunication", comm_cols, comms)
+		multi("tabCommunication Link", link_cols, links)
+		multi(
+			"tabWin-Back Contact Attempt",
+			("name", "status", "sent_at", "communication", "body", "provider"),
+			results,
+			upsert=("status", "sent_at", "communication", "body", "provider"),
+		)
+		frappe.db.commit()
+		done += len(due)
+	wall = time.perf_counter() - started
+	sent = frappe.db.sql(
+		"""select count(*) from `tabWin-Back Contact Attempt` where segment = %s and patient like %s
+		and name <= %s and status = 'Sent'""",
+		(SEGMENT, f"{PREFIX}%", last),
+	)[0][0]
+	reset(n, zone)  # leave the set as the modes found it
+	return {"n": done, "wall": wall, "rate": done / wall, "sent": sent}
+
+
+def remove_data() -> dict:
+	"""Delete everything this benchmark generated on the site (patients SBP-..., their phone rows, lapses,
+	attempts, Communications and links, the campaign)."""
+	counts = {}
+	for label, sql in (
+		("links", """delete l from `tabCommunication Link` l join `tabCommunication` c on c.name = l.parent
+			join `tabPatient Lapse` p on p.name = c.reference_name
+			where c.reference_doctype = 'Patient Lapse' and p.segment = %(seg)s"""),
+		("communications", """delete c from `tabCommunication` c join `tabPatient Lapse` p
+			on p.name = c.reference_name where c.reference_doctype = 'Patient Lapse' and p.segment = %(seg)s"""),
+		("attempts", "delete from `tabWin-Back Contact Attempt` where segment = %(seg)s"),
+		("lapses", "delete from `tabPatient Lapse` where segment = %(seg)s"),
+		("phones", "delete from `tabWin-Back Patient Phone` where patient like %(prefix)s"),
+		("patients", "delete from `tabPatient` where name like %(prefix)s"),
+	):  # fmt: skip
+		frappe.db.sql(sql, {"seg": SEGMENT, "prefix": f"{PREFIX}%"})
+		counts[label] = frappe.db._cursor.rowcount
+		frappe.db.commit()
+	if frappe.db.exists("Campaign Segment", SEGMENT):
+		frappe.delete_doc("Campaign Segment", SEGMENT, force=True, ignore_permissions=True)
+	frappe.db.commit()
+	return counts
+
+
+# ---------------------------------------------------------------------------------------------------------
 # report
 
 
@@ -724,6 +846,13 @@ def main():
 	parser.add_argument("--profile", action="store_true", help="cProfile + SQL by shape (slower)")
 	parser.add_argument("--generate-only", action="store_true")
 	parser.add_argument("--json", help="also write the results here")
+	parser.add_argument(
+		"--floors",
+		type=int,
+		default=-1,
+		help="also measure the floors on this many attempts (default: the same N; 0: skip)",
+	)
+	parser.add_argument("--remove", action="store_true", help="delete the generated data set and stop")
 	args = parser.parse_args()
 	if args.site in PROTECTED_SITES:
 		raise SystemExit(f"{args.site} belongs to other work; use a site of its own (winback-send.test)")
@@ -735,6 +864,10 @@ def main():
 		raise SystemExit(f"winback_app is not installed on {args.site}")
 	if args.generate_only:
 		generate(args.attempts)
+		return
+	if args.remove:
+		print(f"removed: {remove_data()}")
+		frappe.destroy()
 		return
 	if dataset_size() < args.attempts:
 		# In a child process, so the timed runs start from a process that never held 100k generated rows.
@@ -754,8 +887,10 @@ def main():
 		frappe.db.rollback()  # a fresh snapshot: see what the child committed
 	size = dataset_size()
 	modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-	loopback = Loopback() if "Twilio" in modes else None
+	floor_n = args.attempts if args.floors < 0 else args.floors
+	loopback = Loopback() if ("Twilio" in modes or floor_n) else None
 	results = []
+	floors = {}
 	try:
 		for mode in modes:
 			print(
@@ -770,6 +905,11 @@ def main():
 				flush=True,
 			)
 			results.append(r)
+		if floor_n:
+			print(f"floors on {floor_n:,} attempts ...", file=sys.stderr, flush=True)
+			configure("Outbox", midday_zone())
+			floors["bare"] = bare_writes_floor(floor_n, args.chunk)
+			floors["client"] = twilio_client_floor(loopback, floor_n)
 	finally:
 		if loopback:
 			loopback.stop()
@@ -782,6 +922,22 @@ def main():
 	print(
 		f"process ru_maxrss (both modes, whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
 	)
+	if floors:
+		by_mode = {r["mode"]: r for r in results}
+		bare, client = floors["bare"], floors["client"]
+		print("\nfloors (same run, same site, same loopback)")
+		print(f"  bare multi-row writes (Outbox floor)   {bare['rate']:8,.0f} attempts/s  ({bare['n']:,} in "
+			f"{bare['wall']:.1f} s, {bare['sent']:,} Sent)")  # fmt: skip
+		print(f"  twilio Client alone (Twilio floor)     {client['rate']:8,.0f} messages/s ({client['n']:,} in "
+			f"{client['wall']:.1f} s, {client['requests']:,} POSTs)")  # fmt: skip
+		if "Outbox" in by_mode:
+			print(
+				f"  Outbox dispatcher / bare writes        {by_mode['Outbox']['rate'] / bare['rate']:8.2f}x"
+			)
+		if "Twilio" in by_mode:
+			print(
+				f"  Twilio dispatcher / client alone       {by_mode['Twilio']['rate'] / client['rate']:8.2f}x"
+			)
 	for r in results:
 		if r["checks"]["exactly_once"]:
 			continue
