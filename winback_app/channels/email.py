@@ -4,6 +4,8 @@ The host checks Email Unsubscribe only when mail is queued; integrations/frappe/
 our queued mail when someone unsubscribes before it leaves.
 """
 
+from rq.timeouts import BaseTimeoutException
+
 import frappe
 from frappe import _
 from frappe.utils import escape_html
@@ -36,6 +38,8 @@ class EmailChannel:
 				unsubscribe_message=_("Stop these emails"),
 				delayed=True,
 			)
+		except BaseTimeoutException:
+			raise  # rq's job timeout (an Exception subclass) is not a mail failure: the job must stop
 		except Exception as exc:
 			return SendResult(FAILED, self.name, error_code=type(exc).__name__, error_message=str(exc)[:500])
 		return SendResult(SENT, self.name)

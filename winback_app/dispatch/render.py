@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rq.timeouts import BaseTimeoutException
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, format_date, now_datetime
@@ -54,6 +56,8 @@ def booking_token(lapse: dict, settings) -> str:
 	if lapse.get("booking_token_encrypted"):
 		try:
 			return decrypt(lapse["booking_token_encrypted"])
+		except BaseTimeoutException:
+			raise  # rq's job timeout: the job must stop
 		except Exception as exc:
 			log_error(
 				"Win-back: booking token could not be decrypted",
