@@ -26,7 +26,6 @@ Communication = DocType("Communication")
 Lapse = DocType("Patient Lapse")
 Reply = DocType("Win-Back SMS Reply")
 PatientPhone = DocType("Win-Back Patient Phone")
-OptOut = DocType("Win-Back SMS Opt-Out")
 
 
 class StaffTextRefusedError(frappe.ValidationError):
