@@ -161,6 +161,27 @@ class TestBooking(BookingCase):
 		frappe.local.form_dict = frappe._dict(token="B" * 22)
 		self.assertEqual(get_context(frappe._dict()).state, "problem")
 
+	def test_a_typed_name_and_practice_name_reach_the_page_inert(self):
+		from winback_app.dispatch.render import context as message_context
+		from winback_app.www.book import get_context
+
+		p, _l, token = self.lapse_with_link(first_name="Robin", last_name="Quimby")
+		# As a raw import or the host's web form could leave it: markup, a link and far too many letters.
+		hostile = '<img src=x onerror="alert(1)">Robin evil.example ' + "x" * 80
+		frappe.db.set_value("Patient", p, "first_name", hostile)
+		frappe.db.set_single_value("Win-Back Settings", "practice_name", "Bright <script>alert(2)</script> Smile")
+		frappe.local.form_dict = frappe._dict(token=token)
+		context = get_context(frappe._dict())
+		self.assertLessEqual(len(context.first_name), 40)
+		self.assertTrue(all(ch.isalpha() or ch in " -'." for ch in context.first_name), context.first_name)
+		self.assertNotIn("evil.example", context.first_name)
+		rendered = frappe.render_template("winback_app/www/book.html", context)
+		self.assertNotIn("<img", rendered)
+		self.assertNotIn("<script>alert(2)", rendered, "the page autoescapes what it is given")
+		self.assertIn("&lt;script&gt;", rendered)
+		words = message_context({}, {"first_name": hostile}, get_settings(), "T" * 22)
+		self.assertEqual(words["first_name"], context.first_name, "a text names the patient as the page does")
+
 	def test_the_confirmation_honours_cancellation_and_expiry(self):
 		from winback_app.www.book import get_context
 

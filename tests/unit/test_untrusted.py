@@ -1,10 +1,20 @@
 """Untrusted text made inert for storage: HTML-escaped, spreadsheet-formula-proof."""
 
 import html
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from winback_app.engine.untrusted import as_html, as_text, escape, formula_guard, needs_formula_guard
+from winback_app.engine.untrusted import (
+	as_html,
+	as_text,
+	display_first_name,
+	escape,
+	formula_guard,
+	needs_formula_guard,
+)
 
 PAYLOAD = "<img src=x onerror=\"document.title='pwned'\">"
 
@@ -60,3 +70,43 @@ def test_limit_never_cuts_an_entity_or_overflows():
 	assert stored == "a" * 137  # "&lt;" would not fit whole
 	assert len(as_text("<" * 100, 140)) == 140  # 35 whole entities
 	assert as_text("<" * 100, 140) == "&lt;" * 35
+
+
+class TestDisplayFirstName:
+	"""A name anyone could have typed, as a guest page or a text shows it."""
+
+	@pytest.mark.parametrize(
+		"typed, shown",
+		[
+			("Ana", "Ana"),
+			("José María", "José María"),
+			("Jean-Luc", "Jean-Luc"),
+			("O&#39;Brien", "O'Brien"),
+			("O\u2019Brien", "O'Brien"),
+			("Dr. Who", "Dr. Who"),
+			("  Mary   Ann ", "Mary Ann"),
+			("Zoë 😀", "Zoë"),
+			("Bob123", "Bob"),
+			(None, ""),
+			("<>", ""),
+		],
+	)
+	def test_letters_spaces_and_name_punctuation_survive(self, typed, shown):
+		assert display_first_name(typed) == shown
+
+	def test_markup_is_reduced_to_inert_words(self):
+		shown = display_first_name('<img src=x onerror="alert(1)">Bob')
+		assert "<" not in shown and ">" not in shown and "=" not in shown and "(" not in shown
+		assert shown.endswith("Bob")
+
+	def test_a_name_never_becomes_a_link(self):
+		for typed in ("evil.example", "http://evil.example/pay", "www.evil.example", "a.b.c"):
+			shown = display_first_name(typed)
+			assert "/" not in shown and ":" not in shown
+			assert not re.search(r"[^\W\d_]\.[^\W\d_]", shown), shown
+
+	@given(st.text(max_size=200))
+	def test_any_text_comes_out_short_and_harmless(self, typed):
+		shown = display_first_name(typed)
+		assert len(shown) <= 40
+		assert all(ch.isalpha() or ch in " -'." for ch in shown)

@@ -18,6 +18,7 @@ from frappe.utils import cint, get_datetime, getdate, now_datetime
 from winback_app.booking import reader
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
+from winback_app.engine.untrusted import display_first_name
 from winback_app.errors import log_error
 from winback_app.settings import get_settings
 
@@ -73,7 +74,7 @@ def lapse_for_token(token: str | None) -> BookingLapse:
 		or get_datetime(row.booking_token_expires) < now_datetime()
 	):
 		raise unusable
-	first_name = frappe.db.get_value("Patient", row.patient, "first_name") or ""
+	first_name = display_first_name(frappe.db.get_value("Patient", row.patient, "first_name"))
 	return BookingLapse(row.name, row.patient, first_name, row.practitioner, row.department, row.company)
 
 

@@ -11,6 +11,7 @@ from frappe.utils.password import decrypt, encrypt
 
 from winback_app import bulk
 from winback_app.engine.tokens import new_token, token_hash
+from winback_app.engine.untrusted import display_first_name
 from winback_app.errors import log_error
 from winback_app.settings import link_base_url
 
@@ -87,7 +88,7 @@ def booking_token(lapse: dict, settings) -> str:
 def context(lapse: dict, patient: dict, settings, token: str) -> dict:
 	last_visit = lapse.get("last_visit_date")
 	return {
-		"first_name": (patient.get("first_name") or "").strip() or _("there"),
+		"first_name": display_first_name(patient.get("first_name")) or _("there"),
 		"practice_name": settings.practice_name or "",
 		"practice_phone": settings.practice_phone or "",
 		"booking_link": f"{booking_base_url(settings)}/book/{token}",

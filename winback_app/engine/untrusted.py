@@ -16,6 +16,8 @@ characters, so a zero-width prefix could silently vanish), and staff can see why
 
 from __future__ import annotations
 
+import html
+
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
@@ -66,3 +68,21 @@ def as_text(text: str | None, limit: int | None = None) -> str:
 def as_html(text: str | None) -> str:
 	"""For a rich text field (a Communication's content): escaped, guarded, each newline a <br>."""
 	return escape(formula_guard(_normalize_newlines(text or ""))).replace("\n", "<br>")
+
+
+FIRST_NAME_LIMIT = 40
+_NAME_PUNCTUATION = {"-": "-", "'": "'", ".": ".", "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"}
+
+
+def display_first_name(name: str | None, limit: int = FIRST_NAME_LIMIT) -> str:
+	"""A first name fit to show a guest or put in a text: letters, spaces and - ' . only, at most `limit`
+	characters, and never two words joined by a dot. Anyone can type a patient's name (the host's public
+	registration form), so markup, digits, links and emoji never reach a page or an SMS through it; entities a
+	sanitizer stored are read first."""
+	text = html.unescape(html.unescape(name or ""))
+	kept = "".join(
+		ch if ch.isalpha() else _NAME_PUNCTUATION.get(ch, " ") for ch in text if ch.isalpha() or not ch.isalnum()
+	)
+	# "evil.example" would be a link in a phone's messages app: a dot is always followed by a space.
+	words = " ".join(kept.replace(".", ". ").split())
+	return words[:limit].strip(" -'.")

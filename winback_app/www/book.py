@@ -18,6 +18,7 @@ from winback_app.booking import limits
 from winback_app.booking.service import BookingProblem, lapse_for_token, offer
 from winback_app.engine.slots import choice_parts, group_by_day
 from winback_app.engine.tokens import looks_like_token, token_hash
+from winback_app.engine.untrusted import display_first_name
 from winback_app.settings import get_settings
 
 no_cache = 1
@@ -139,7 +140,7 @@ def confirmation(context, token: str, appointment: str):
 	if start < now_datetime():
 		return context  # the visit's time has passed: nothing left to confirm
 	context.state = "done"
-	context.first_name = frappe.db.get_value("Patient", appt.patient, "first_name") or ""
+	context.first_name = display_first_name(frappe.db.get_value("Patient", appt.patient, "first_name"))
 	context.when = f"{format_date(start.date(), 'EEEE d MMMM')}, {format_time(start.time(), 'h:mm a')}"
 	context.who = appt.practitioner_name or ""
 	context.ics = ics(start, start + timedelta(minutes=appt.duration or 30), context.practice_name)
