@@ -9,9 +9,11 @@ from frappe.utils import now_datetime
 
 from winback_app import naming
 from winback_app.clock import to_db, to_utc
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.cadence import plan
 from winback_app.engine.detection import Entry, PatientFacts
 from winback_app.engine.segments import SegmentSpec
+from winback_app.engine.untrusted import formula_guard
 from winback_app.engine.window import SendWindow
 from winback_app.naming import STANDARD_COLUMNS
 
@@ -86,9 +88,10 @@ def insert_lapses(
 				0,
 				0,
 				entry.patient,
-				facts.patient_name,
+				# Anyone can type a patient's name (the host's registration form): never a spreadsheet formula.
+				formula_guard(facts.patient_name),
 				entry.segment,
-				"Holdout" if entry.holdout else ("In Cadence" if planned else "Open"),
+				lc.HOLDOUT if entry.holdout else (lc.IN_CADENCE if planned else lc.OPEN),
 				int(entry.holdout),
 				cycle,
 				now,
