@@ -1006,10 +1006,10 @@ class TestRunsAgainstTwilio(CommittedCase):
 		self.twilio_run_settings(messages_per_second=1)
 		with responses.RequestsMock() as rsps:
 			rsps.add_callback(responses.POST, MESSAGES_URL, callback=self.created)
-			totals = dispatch(time_budget=2.5)
+			totals = dispatch(time_budget=3.5)
 			sent = len(rsps.calls)
 		self.assertEqual(totals["claimed"], 20, "a chunk holds 20 s of sending at 1 text/s")
-		self.assertIn(sent, (1, 2, 3))
+		self.assertIn(sent, (1, 2, 3, 4), "one text a second for 3.5 s, less the claim")
 		self.assertEqual(totals["stopped"], "The run's time budget ran out")
 		self.assertEqual(totals["Returned"], 20 - sent)
 		self.assertEqual(

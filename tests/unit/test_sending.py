@@ -582,3 +582,18 @@ def test_breaker_trips_on_errors_in_a_row_only():
 		assert breaker.after(trouble) is None
 	assert breaker.after("provider-error") == "3 provider errors in a row"
 	assert breaker.after("") == "3 provider errors in a row", "once tripped, it stays tripped for the run"
+
+
+def test_the_size_shortcut_agrees_with_the_segment_count_at_its_edges():
+	from winback_app.engine.templates import sms_size
+
+	for body in (
+		LINK + " " + "`" * (201 - len(LINK) - 1),  # ASCII but not GSM-7: 201 UCS-2 units, 3 segments
+		LINK + " " + "{" * (201 - len(LINK) - 1),  # GSM-7 extension characters: 2 septets each
+		LINK + " " + "😀" * ((100 - len(LINK) - 1) // 2),  # 100 characters at most, 2 units each
+	):
+		assert sms_size(body).segments <= 3, body
+		assert sms_problem_at_send(body, booking_link=LINK) is None
+	too_long = LINK + " " + "`" * (202 - len(LINK) - 1)
+	assert sms_size(too_long).segments == 4
+	assert sms_problem_at_send(too_long, booking_link=LINK) == "The text is 4 SMS segments long (at most 3)"

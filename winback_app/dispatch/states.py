@@ -7,6 +7,10 @@ number we text (engine.states.number_state). Read once per claimed chunk, set-ba
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pypika.terms import Parameter
+
 import frappe
 from frappe.query_builder import DocType
 
@@ -15,6 +19,7 @@ from winback_app.engine.window import parse_time
 
 Link = DocType("Dynamic Link")
 Address = DocType("Address")
+PLACEHOLDER = Parameter("%s")
 
 
 def configured_ends(settings) -> dict:
@@ -36,18 +41,10 @@ def address_states(patients: dict) -> dict[str, set[str]]:
 	for name, row in patients.items():
 		if row.get("customer"):
 			by_customer.setdefault(row["customer"], []).append(name)
-	condition = (Link.link_doctype == "Patient") & Link.link_name.isin(list(patients) or [""])
-	if by_customer:
-		condition |= (Link.link_doctype == "Customer") & Link.link_name.isin(list(by_customer))
-	rows = (
-		frappe.qb.from_(Link)
-		.join(Address)
-		.on(Address.name == Link.parent)
-		.select(Link.link_doctype, Link.link_name, Address.state, Address.country)
-		.where(Link.parenttype == "Address")
-		.where(condition)
-		.where(Address.disabled == 0)
-		.run()
+	if not patients:
+		return {}
+	rows = frappe.db.sql(
+		_address_sql(len(patients), len(by_customer)), [*patients, *by_customer], as_list=True
 	)
 	states: dict[str, set[str]] = {}
 	for doctype, link_name, state, country in rows:
@@ -58,6 +55,25 @@ def address_states(patients: dict) -> dict[str, set[str]]:
 		for patient in owners:
 			states.setdefault(patient, set()).add(code)
 	return states
+
+
+@lru_cache(maxsize=64)
+def _address_sql(patients: int, customers: int) -> str:
+	"""The address read for a chunk, built once per shape with placeholders (values go as parameters): building
+	it with 200 names each time cost twice what MariaDB spends answering it."""
+	condition = (Link.link_doctype == "Patient") & Link.link_name.isin([PLACEHOLDER] * patients)
+	if customers:
+		condition |= (Link.link_doctype == "Customer") & Link.link_name.isin([PLACEHOLDER] * customers)
+	return (
+		frappe.qb.from_(Link)
+		.join(Address)
+		.on(Address.name == Link.parent)
+		.select(Link.link_doctype, Link.link_name, Address.state, Address.country)
+		.where(Link.parenttype == "Address")
+		.where(condition)
+		.where(Address.disabled == 0)
+		.get_sql()
+	)
 
 
 def patient_ends(patients: dict, mobiles: dict, ends: dict) -> dict:

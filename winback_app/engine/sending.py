@@ -227,6 +227,10 @@ def sms_problem_at_send(
 		found = sorted({m.group(0).lower() for m in _CLINICAL.finditer(scanned)})
 		if found:
 			return "Clinical words in the text: " + ", ".join(found)
+	if len(body) <= 100 or (body.isascii() and len(body) <= 201):
+		return (
+			None  # at most 3 segments whatever the encoding: 2 septets or 2 UCS-2 units a character at worst
+		)
 	size = templates.sms_size(body)
 	if size.segments > MAX_SMS_SEGMENTS:
 		return f"The text is {size.segments} SMS segments long (at most {MAX_SMS_SEGMENTS})"
