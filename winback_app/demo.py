@@ -543,9 +543,9 @@ def history(names: list[str], rng: random.Random) -> None:
 			ENCOUNTER_FIELDS,
 			encounters,
 		)
-	from winback_app.outcomes import poll
+	from winback_app.lapses.outcomes import poll_outcomes
 
-	poll()
+	poll_outcomes()
 	# A few patients text back: real inbound handling, the same code the Twilio webhook runs.
 	from winback_app.inbox import handle_inbound
 

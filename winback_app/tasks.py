@@ -30,9 +30,9 @@ def rescue_missed_appointments() -> dict:
 
 def poll_outcomes() -> dict:
 	"""Bookings and visits the host recorded without doc events (db.set_value) and finished cadences."""
-	from winback_app.outcomes import poll
+	from winback_app.lapses import outcomes
 
-	return poll()
+	return outcomes.poll_outcomes()
 
 
 def dispatch_due() -> None:

@@ -18,8 +18,8 @@ from winback_app.engine.detection import (
 	OPTED_OUT,
 	is_holdout,
 )
+from winback_app.lapses.outcomes import poll_outcomes
 from winback_app.optouts import block_number
-from winback_app.outcomes import poll
 
 from . import factories as f
 from .base import WinBackTestCase
@@ -340,14 +340,14 @@ class TestTriggersAndOutcomes(DetectionCase):
 			"Patient Lapse", f.lapses_of(p)[0].name, "detected_on", now_datetime() - timedelta(days=2)
 		)
 		f.past_encounter(p, 0)
-		result = poll()
+		result = poll_outcomes()
 		self.assertGreaterEqual(result["reactivated"], 1)
 		self.assertGreaterEqual(result["booked"], 1)
 		[lp] = f.lapses_of(p)
 		self.assertEqual((lp.status, lp.reactivated_on), ("Reactivated", getdate()))
 		[lq] = f.lapses_of(q)
 		self.assertEqual((lq.status, lq.booked_appointment), ("Booked", silent))
-		self.assertEqual(poll()["reactivated"], 0, "polling twice changes nothing")
+		self.assertEqual(poll_outcomes()["reactivated"], 0, "polling twice changes nothing")
 
 
 class TestPreviewApi(DetectionCase):

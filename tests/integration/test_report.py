@@ -6,7 +6,7 @@ import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.detection.run import detect
-from winback_app.outcomes import poll
+from winback_app.lapses.outcomes import poll_outcomes
 from winback_app.win_back.report.reactivation_by_segment.reactivation_by_segment import execute
 
 from . import factories as f
@@ -122,7 +122,7 @@ class TestReactivationReport(WinBackTestCase):
 		# Came back 190 days ago: three treated, none of the holdout.
 		for p in treated[:3]:
 			f.past_encounter(p, 190)
-		poll()
+		poll_outcomes()
 
 		# Revenue: 120 paid within 90 days of treated[0]'s visit counts; 80 paid 120 days after does not;
 		# a holdout patient's invoice never counts as recovered.
@@ -170,7 +170,7 @@ class TestReactivationReport(WinBackTestCase):
 			"Patient Lapse", f.lapses_of(p)[0].name, "detected_on", now_datetime() - timedelta(days=195)
 		)
 		f.past_encounter(p, 190)
-		poll()
+		poll_outcomes()
 		paid_invoice(p, add_days(getdate(), -190 + 118), 80)
 		_c, rows, *_ = execute({"from_date": add_days(getdate(), -230), "to_date": getdate(), "segment": seg})
 		self.assertEqual(rows[0]["revenue"], 80.0)

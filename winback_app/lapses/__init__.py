@@ -1,1 +1,5 @@
-"""Patient Lapse episodes: their lifecycle (the one writer of their status) and their outcomes."""
+"""Patient Lapse episodes after detection opened them.
+
+lifecycle.py  the one writer of a lapse's status and of the cancellation of its planned touches
+outcomes.py   Booked / Reactivated / Exhausted from appointments and visits the host wrote (hook and hourly poll)
+"""

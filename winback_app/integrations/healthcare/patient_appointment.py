@@ -7,7 +7,7 @@ def after_insert(doc, method=None):
 	if doc.status == "Cancelled" or not doc.patient:
 		return
 	try:
-		from winback_app.outcomes import mark_booked
+		from winback_app.lapses.outcomes import mark_booked
 
 		mark_booked(doc.patient, doc.name)
 	except Exception as exc:

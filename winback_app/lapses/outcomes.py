@@ -47,7 +47,8 @@ def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
 	return lifecycle.book(lapses, appointment, when)
 
 
-def poll(today: date | None = None) -> dict:
+def poll_outcomes(today: date | None = None) -> dict:
+	"""The hourly job (tasks.poll_outcomes): bookings, visits and finished cadences no hook reported."""
 	today = getdate(today) if today else getdate()
 	return {"booked": poll_bookings(), "reactivated": poll_visits(today), "exhausted": poll_exhausted(today)}
 
