@@ -79,10 +79,21 @@ def test_defaults_are_florida_oklahoma_and_maryland_at_eight_pm():
 	assert DEFAULT_STATE_ENDS == {"FL": time(20), "OK": time(20), "MD": time(20)}
 
 
-def test_the_state_is_worked_out_once_per_area_code():
-	from winback_app.engine import states
-
-	states._by_area_code.pop("786", None)
+def test_any_number_in_a_us_area_code_has_its_state():
 	assert number_state("+17860000000") == "FL"  # not a valid number, but a Florida area code
-	assert states._by_area_code["786"] == "FL"
-	assert number_state("+17865550177") == "FL"
+	assert number_state("+1786555017") is None  # too short
+	assert number_state("+18005550100") is None  # toll-free: no state
+
+
+def test_the_area_code_table_agrees_with_phonenumbers_geocoder():
+	"""The table was made from the geocoder's data; a newer phonenumbers may know a few newer area codes."""
+	from winback_app.engine.us_area_codes import AREA_CODE_STATES, from_geocoder
+
+	geocoder = from_geocoder()
+	disagree = {
+		a: (s, geocoder[a]) for a, s in AREA_CODE_STATES.items() if a in geocoder and geocoder[a] != s
+	}
+	assert disagree == {}
+	missing = sorted(set(geocoder) - set(AREA_CODE_STATES))
+	assert len(missing) <= 10, f"regenerate winback_app/engine/us_area_codes.py: {missing}"
+	assert len(AREA_CODE_STATES) > 340

@@ -1,16 +1,18 @@
 """US states for stricter quiet hours: which state a patient is in, and how late a text may reach them there.
 
-Some states end the texting day earlier than the clinic's window (Florida's FTSA, Oklahoma's OTSA and Maryland's
-Stop the Spam Calls Act: 8 am to 8 pm). The clinic keeps the list (Win-Back Settings > State windows); this
-module reads a state from an address's free-text state field or from a number's area code (phonenumbers'
-geocoder), and picks the strictest end. Those laws presume a person with the state's area code lives there, so
-the number's state applies even when the address names another one: the earlier end of the two wins.
-This module never performs I/O.
+Some states end the texting day earlier than the clinic's window (Florida's FTSA, Oklahoma's OTSA and
+Maryland's Stop the Spam Calls Act: 8 am to 8 pm). The clinic keeps the list (Win-Back Settings > State
+windows); this module reads a state from an address's free-text state field or from a number's area code
+(engine.us_area_codes, made from phonenumbers' geocoder data), and picks the strictest end. Those laws presume
+a person with the state's area code lives there, so the number's state applies even when the address names
+another one: the earlier end of the two wins. This module never performs I/O.
 """
 
 from __future__ import annotations
 
 from datetime import time
+
+from winback_app.engine.us_area_codes import AREA_CODE_STATES
 
 US_STATES: dict[str, str] = {
 	"AL": "Alabama",
@@ -92,35 +94,10 @@ def address_state(state: str | None, country: str | None) -> str | None:
 
 
 def number_state(e164: str | None) -> str | None:
-	"""The US state of a number's area code, from phonenumbers' geocoder ("Florida", "New York, NY").
-
-	A US area code never spans two states, so the geocoder (which parses and loads prefix data) is asked once
-	per area code, with the first number seen in it."""
-	if not e164 or not e164.startswith("+1") or len(e164) != 12 or not e164[1:].isdigit():
+	"""The US state of a number's area code (engine.us_area_codes, from phonenumbers' geocoder data)."""
+	if not e164 or not e164.startswith("+1") or len(e164) != 12:
 		return None
-	area_code = e164[2:5]
-	if area_code not in _by_area_code:
-		_by_area_code[area_code] = _geocoded_state(e164)
-	return _by_area_code[area_code]
-
-
-_by_area_code: dict[str, str | None] = {}
-
-
-def _geocoded_state(e164: str) -> str | None:
-	import phonenumbers
-	from phonenumbers import geocoder
-
-	try:
-		number = phonenumbers.parse(e164)
-	except phonenumbers.NumberParseException:
-		return None
-	# By prefix only, without the validity check (the 555-01xx numbers of tests and demos are not "valid"):
-	# a Canadian or Caribbean area code gives a province or a country, which is no US state.
-	where = geocoder.description_for_valid_number(number, "en")
-	if ", " in where:  # "San Francisco, CA"
-		return state_code(where.rsplit(", ", 1)[1])
-	return state_code(where)
+	return AREA_CODE_STATES.get(e164[2:5])
 
 
 def latest_end(states, ends: dict[str, time]) -> tuple[time | None, str | None]:
