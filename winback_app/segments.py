@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import cint, flt
 
+from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE
 from winback_app.engine.segments import SegmentSpec, TouchSpec
 
 
@@ -32,7 +33,17 @@ def segment_spec(doc) -> SegmentSpec:
 			)
 			for t in doc.get("touches") or ()
 		),
+		# A campaign saved before these fields existed reads the defaults (nurture on, 30 days, the default text).
+		nurture_after_snooze=_checked(doc.get("nurture_after_snooze"), default=True),
+		nurture_days=DEFAULT_NURTURE_DAYS
+		if doc.get("nurture_days") in (None, "")
+		else cint(doc.get("nurture_days")),
+		nurture_template=(doc.get("nurture_template") or "").strip() or DEFAULT_NURTURE_TEMPLATE,
 	)
+
+
+def _checked(value, default: bool) -> bool:
+	return default if value is None else bool(cint(value))
 
 
 def enabled_segment_specs() -> list[SegmentSpec]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE, is_nurture_touch
 from winback_app.engine.templates import check_template
 
 RULE_KINDS = (
@@ -51,9 +52,30 @@ class SegmentSpec:
 	# (doctype, value) pairs from the "Only for" table
 	filters: tuple[tuple[str, str], ...] = ()
 	touches: tuple[TouchSpec, ...] = field(default_factory=tuple)
+	# After a "not now": one gentle SMS when the pause ends (engine.nurture), then the rest of the cadence.
+	nurture_after_snooze: bool = True
+	nurture_days: int = DEFAULT_NURTURE_DAYS  # the pause when the patient names no date
+	nurture_template: str = DEFAULT_NURTURE_TEMPLATE
 
 	def filter_values(self, doctype: str) -> frozenset[str]:
 		return frozenset(v for d, v in self.filters if d == doctype)
+
+	def touch(self, name: str | None) -> TouchSpec | None:
+		"""The step an attempt was planned for: a cadence touch by its row name, or the nurture touch planned
+		after a "not now" (engine.nurture: its name starts with NURTURE_PREFIX). None: the step is gone."""
+		if is_nurture_touch(name):
+			return self.nurture_touch(name)
+		return next((t for t in self.touches if t.name == name), None)
+
+	def nurture_touch(self, name: str) -> TouchSpec:
+		# Planned is planned: a nurture touch already due still goes if the manager later turns nurture off.
+		return TouchSpec(
+			day_offset=0,
+			channel="SMS",
+			template=self.nurture_template or DEFAULT_NURTURE_TEMPLATE,
+			skip_if_replied=False,  # the patient's "not now" is what asked for it
+			name=name,
+		)
 
 
 @dataclass
@@ -111,4 +133,14 @@ def validate_segment(spec: SegmentSpec) -> SegmentCheck:
 		for part, result in checks:
 			out.errors.extend(f"{label} {part}: {e}" for e in result.errors)
 			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)
+	if spec.nurture_after_snooze:
+		if spec.nurture_days < 1:
+			out.errors.append("Nurture after (days) must be at least 1.")
+		result = check_template(
+			spec.nurture_template or DEFAULT_NURTURE_TEMPLATE,
+			channel="SMS",
+			allow_clinical=spec.allow_clinical_detail,
+		)
+		out.errors.extend(f"Nurture message: {e}" for e in result.errors)
+		out.warnings.extend(f"Nurture message: {w}" for w in result.warnings)
 	return out
