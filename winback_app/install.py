@@ -40,6 +40,16 @@ def after_install():
 	if restored:
 		print(f"Win-Back: {restored} opted-out numbers kept from the earlier installation are blocked again.")
 	seed()
+	seed_once()
+
+
+def seed_once():
+	"""Defaults a manager may delete for good: seeded at install and by one patch, never after migrate."""
+	from winback_app.faq_answers import seed_example_answers
+	from winback_app.setup.reply_routes import seed_reply_routes
+
+	seed_reply_routes()
+	seed_example_answers()
 
 
 def after_migrate():
