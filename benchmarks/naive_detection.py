@@ -18,7 +18,8 @@ from datetime import date
 import frappe
 from frappe.utils import add_days, cint, get_datetime, getdate
 
-from winback_app.detection.reader import ACTIVE_APPOINTMENT, OPEN_LAPSE
+from winback_app.detection.reader import ACTIVE_APPOINTMENT
+from winback_app.engine.lifecycle import IN_PROGRESS
 from winback_app.engine.detection import Candidate, PatientFacts, Policy, arbitrate
 
 # (key, doctype, date field, department field, fixed filters, "Only for" doctype -> field)
@@ -137,7 +138,7 @@ def facts_for(patient: str, today: date) -> PatientFacts:
 		"Patient Appointment",
 		{"patient": patient, "status": ("in", ACTIVE_APPOINTMENT), "appointment_date": (">=", today)},
 	)
-	open_lapse = frappe.db.exists("Patient Lapse", {"patient": patient, "status": ("in", OPEN_LAPSE)})
+	open_lapse = frappe.db.exists("Patient Lapse", {"patient": patient, "status": ("in", IN_PROGRESS)})
 	mobile = frappe.db.get_value(
 		"Win-Back Patient Phone", {"patient": patient, "source": "Mobile", "phone": ("!=", "")}, "phone"
 	)
@@ -215,7 +216,7 @@ def never_booked(patient: str, created, today: date, seg) -> Candidate | None:
 def cooldowns_for(patient: str, segments, today: date) -> set[tuple[str, str]]:
 	rows = frappe.get_all(
 		"Patient Lapse",
-		filters={"patient": patient, "status": ("not in", OPEN_LAPSE)},
+		filters={"patient": patient, "status": ("not in", IN_PROGRESS)},
 		fields=["segment", "closed_on", "detected_on"],
 	)
 	out = set()

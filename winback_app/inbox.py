@@ -26,8 +26,10 @@ from winback_app import bulk
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
 from winback_app.engine import inbox, replies, untrusted
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.phone import normalize
 from winback_app.errors import log_error
+from winback_app.lapses import lifecycle
 from winback_app.naming import STANDARD_COLUMNS
 from winback_app.optouts import allow_number, block_number, is_blocked
 from winback_app.settings import get_settings, phone_region
@@ -55,7 +57,6 @@ REPLY_FIELDS = (
 	"communication",
 	"answer",
 )
-OPEN = ("Open", "In Cadence", "Replied")
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
 DATA_LENGTH = 140  # a Data column
 
@@ -208,7 +209,7 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 		.join(Patient)
 		.on(Patient.name == PatientPhone.patient)
 		.left_join(Lapse)
-		.on((Lapse.patient == PatientPhone.patient) & Lapse.status.isin(OPEN))
+		.on((Lapse.patient == PatientPhone.patient) & Lapse.status.isin(lc.ACTIVE))
 		.select(
 			PatientPhone.patient,
 			Patient.patient_name,
@@ -235,28 +236,24 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 
 
 def apply_to_lapse(lapse: str, plan: inbox.Plan) -> None:
+	"""The reply's mark on its lapse: when it came, a snooze, a reason for leaving; the status through the
+	lifecycle (Replied when a person must answer, Closed when the patient is leaving)."""
 	settings = get_settings()
 	now = now_datetime()
 	values: dict = {"replied_on": now}
-	if plan.pause:
-		values.update(status="Replied", reply_handled=0)
 	if plan.snooze:
 		values["snoozed_until"] = add_days(now, cint(settings.snooze_days) or 30)
 	if plan.leave_reason:
 		values["leave_reason"] = plan.leave_reason
-	if plan.close:
-		values.update(
-			status="Closed",
-			closed_on=now,
-			closed_reason=_("Patient replied: {0}").format(plan.leave_reason or _("wrong number")),
-		)
 	if plan.answer == inbox.ANSWER_BOOKING_LINK:
 		values["choices_offered_on"] = now
-	frappe.db.set_value("Patient Lapse", lapse, values)
 	if plan.close:
-		from winback_app.cadence.writer import cancel_open_attempts
-
-		cancel_open_attempts([lapse], reason="Patient replied")
+		reason = _("Patient replied: {0}").format(plan.leave_reason or _("wrong number"))
+		lifecycle.close([lapse], reason, values=values, cancel_reason="Patient replied")
+	elif plan.pause:
+		lifecycle.reply([lapse], values)
+	else:
+		frappe.db.set_value("Patient Lapse", lapse, values)  # no change of status: a snooze, say
 
 
 def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:

@@ -1,8 +1,9 @@
 """Opt-outs and flagged numbers: recorded once, effective at once, everywhere.
 
-block_number() is the one writer of Win-Back SMS Opt-Out rows (STOP replies, carrier error 21610, invalid
-or wrong numbers, staff). It also stops what was already planned: every Scheduled SMS attempt to that
-number is cancelled, and for a real opt-out the patients' open lapses become Opted Out. Attempts already
+block_number() records every opt-out and flag the app makes (STOP replies, carrier error 21610, invalid or
+wrong numbers, staff) and allow_number() lifts one on START; besides these, only a manager's edit in the desk
+(the doctype checks it) and the uninstall archive (optouts_archive.py) write the rows. It also stops what was already planned, through lapses.lifecycle: every Scheduled
+SMS attempt to that number is cancelled, and for a real opt-out the patients' active lapses become Opted Out. Attempts already
 claimed are stopped by the dispatcher's last look before the provider call.
 
 The words that asked for it are what a patient typed: stored inert (HTML-escaped, formula-guarded,
@@ -18,17 +19,17 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app import bulk
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.phone import normalize
 from winback_app.engine.untrusted import as_text
+from winback_app.lapses import lifecycle
 from winback_app.naming import STANDARD_COLUMNS
 from winback_app.phones import patients_for_number
 from winback_app.settings import phone_region
 
 OptOut = DocType("Win-Back SMS Opt-Out")
-Attempt = DocType("Win-Back Contact Attempt")
 Lapse = DocType("Patient Lapse")
 PatientPhone = DocType("Win-Back Patient Phone")
-OPEN = ("Open", "In Cadence", "Replied")
 OPT_OUT_FIELDS = (
 	"phone",
 	"reason",
@@ -97,42 +98,23 @@ def inserted_a_row() -> bool:
 
 
 def stop_planned_texts(e164: str, opted_out: bool) -> None:
+	"""The number's planned texts stop; a STOP also ends the active lapses of its patients (lapses.lifecycle)."""
 	patients = patients_for_number(e164)
 	if not patients:
 		return
-	(
-		frappe.qb.update(Attempt)
-		.set(Attempt.status, "Cancelled")
-		.set(Attempt.skip_reason, "Number opted out of texts" if opted_out else "Number cannot get texts")
-		.where(Attempt.patient.isin(patients))
-		.where(Attempt.channel == "SMS")
-		.where(Attempt.status == "Scheduled")
-	).run()
+	lifecycle.cancel_planned_texts(
+		patients, "Number opted out of texts" if opted_out else "Number cannot get texts"
+	)
 	if opted_out:
 		# STOP ends everything for the patients on this number: no emails or calls in place of the texts.
 		lapses = (
 			frappe.qb.from_(Lapse)
 			.select(Lapse.name)
 			.where(Lapse.patient.isin(patients))
-			.where(Lapse.status.isin(OPEN))
+			.where(Lapse.status.isin(lc.ACTIVE))
 			.run(pluck=True)
 		)
-		if lapses:
-			now = now_datetime()
-			(
-				frappe.qb.update(Lapse)
-				.set(Lapse.status, "Opted Out")
-				.set(Lapse.closed_on, now)
-				.set(Lapse.closed_reason, "Patient opted out")
-				.where(Lapse.name.isin(lapses))
-			).run()
-			(
-				frappe.qb.update(Attempt)
-				.set(Attempt.status, "Cancelled")
-				.set(Attempt.skip_reason, "Patient opted out")
-				.where(Attempt.lapse.isin(lapses))
-				.where(Attempt.status == "Scheduled")
-			).run()
+		lifecycle.opt_out(lapses, "Patient opted out")
 
 
 def allow_number(e164: str, *, source: str = "Reply") -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 
-from winback_app.engine import lifecycle as lc
+from winback_app.lapses import lifecycle
 
 Lapse = DocType("Patient Lapse")
 Attempt = DocType("Win-Back Contact Attempt")
@@ -42,16 +42,6 @@ DESK_RECORDS = (
 )
 
 
-def open_lapses(patient: str) -> list[str]:
-	return (
-		frappe.qb.from_(Lapse)
-		.select(Lapse.name)
-		.where(Lapse.patient == patient)
-		.where(Lapse.status.isin(lc.IN_PROGRESS))
-		.run(pluck=True)
-	)
-
-
 def before_merge(duplicate: str, survivor: str) -> list[str]:
 	"""Before frappe moves the duplicate's links to the survivor. Returns the duplicate's lapses it closed.
 
@@ -60,11 +50,9 @@ def before_merge(duplicate: str, survivor: str) -> list[str]:
 	close when the survivor has an open one.
 	"""
 	frappe.qb.from_(PatientPhone).delete().where(PatientPhone.patient == duplicate).run()
-	if not open_lapses(survivor):
+	if not lifecycle.in_progress(survivor):
 		return []
-	from winback_app.lapses import lifecycle
-
-	return lifecycle.close(open_lapses(duplicate), MERGED_REASON.format(survivor))
+	return lifecycle.close(lifecycle.in_progress(duplicate), MERGED_REASON.format(survivor))
 
 
 def after_merge(patient) -> None:

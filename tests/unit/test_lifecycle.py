@@ -56,3 +56,9 @@ def test_unknown_statuses_are_refused_and_staying_put_is_allowed():
 
 def test_entering_a_final_status_stops_the_cadence_and_nothing_else_does():
 	assert {s for s in lc.STATUSES if lc.stops_cadence(s)} == set(lc.FINAL)
+
+
+def test_running_lapses_are_in_progress_waiting_on_nobody_and_may_run_out():
+	assert set(lc.RUNNING) == set(lc.IN_PROGRESS) - {lc.REPLIED}
+	for status in lc.RUNNING:
+		assert lc.allowed(status, lc.EXHAUSTED)

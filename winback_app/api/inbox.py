@@ -18,6 +18,7 @@ from frappe.utils import cint, now_datetime
 from winback_app.access import STAFF, require
 from winback_app.channels.base import SENT, OutboundMessage
 from winback_app.clock import to_utc
+from winback_app.engine import lifecycle as lc
 from winback_app.engine import staff_texts
 from winback_app.phones import patients_for_number
 from winback_app.settings import clinic_time_zone, get_settings, send_window
@@ -171,15 +172,16 @@ def mark_handled(reply: str, outcome: str = "resume") -> None:
 		frappe.throw(_("Choose resume or close."))
 	doc = frappe.get_doc("Win-Back SMS Reply", reply)
 	doc.db_set({"handled": 1, "handled_by": frappe.session.user, "handled_on": now_datetime()})
-	if doc.lapse and frappe.db.get_value("Patient Lapse", doc.lapse, "status") == "Replied":
+	if doc.lapse:
+		from winback_app.lapses import lifecycle
+
+		# Only a lapse still waiting on this reply moves (the lifecycle checks it under lock).
 		if outcome == "resume":
-			frappe.db.set_value(
-				"Patient Lapse", doc.lapse, {"status": "In Cadence", "reply_handled": 1, "replied_on": None}
-			)
+			lifecycle.resume([doc.lapse])
 		else:
-			lapse = frappe.get_doc("Patient Lapse", doc.lapse)
-			lapse.status, lapse.reply_handled, lapse.closed_reason = "Closed", 1, _("Closed after a reply")
-			lapse.save(ignore_permissions=True)
+			lifecycle.close(
+				[doc.lapse], _("Closed after a reply"), values={"reply_handled": 1}, only_from=(lc.REPLIED,)
+			)
 	ToDo = DocType("ToDo")
 	(
 		frappe.qb.update(ToDo)

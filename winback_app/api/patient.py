@@ -85,7 +85,7 @@ def record_contact_preference(doctype: str, name: str, action: str, reason: str)
 	if action == DO_NOT_CONTACT:
 		frappe.db.set_value("Patient", patient, "winback_do_not_contact", 1)
 		note = _("Marked do not contact for win-back by {0}: {1}").format(user, reason)
-		lifecycle.close(open_lapses(patient), "Marked do not contact")
+		lifecycle.close(lifecycle.in_progress(patient), "Marked do not contact")
 	else:
 		frappe.db.set_value(
 			"Patient",
@@ -104,25 +104,12 @@ def record_contact_preference(doctype: str, name: str, action: str, reason: str)
 		for number in mobile_numbers(patient):
 			block_number(number, "Opted Out", source="Staff", patient=patient)
 		# Consent revoked ends the episode like a STOP: no emails or calls in place of the texts.
-		lifecycle.opt_out(open_lapses(patient), "Text consent revoked")
+		lifecycle.opt_out(lifecycle.in_progress(patient), "Text consent revoked")
 	# The reason is staff's own words: stored escaped, shown as text on the timelines.
 	frappe.get_doc("Patient", patient).add_comment("Info", escape_html(note))
 	if doctype != "Patient":
 		frappe.get_doc(doctype, name).add_comment("Info", escape_html(note))
 	return {"patient": patient, "action": action}
-
-
-def open_lapses(patient: str) -> list[str]:
-	from winback_app.engine import lifecycle as lc
-
-	Lapse = DocType("Patient Lapse")
-	return (
-		frappe.qb.from_(Lapse)
-		.select(Lapse.name)
-		.where(Lapse.patient == patient)
-		.where(Lapse.status.isin(lc.IN_PROGRESS))
-		.run(pluck=True)
-	)
 
 
 def mobile_numbers(patient: str) -> list[str]:

@@ -16,6 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, getdate, now_datetime
 
 from winback_app.booking import reader
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
 from winback_app.engine.untrusted import display_first_name
@@ -23,7 +24,6 @@ from winback_app.errors import log_error
 from winback_app.settings import get_settings
 
 Lapse = DocType("Patient Lapse")
-BOOKABLE = ("Open", "Holdout", "In Cadence", "Replied", "Exhausted")
 
 
 class BookingProblem(Exception):
@@ -69,7 +69,7 @@ def lapse_for_token(token: str | None) -> BookingLapse:
 		raise unusable
 	row = rows[0]
 	if (
-		row.status not in BOOKABLE
+		row.status not in lc.BOOKABLE
 		or not row.booking_token_expires
 		or get_datetime(row.booking_token_expires) < now_datetime()
 	):
@@ -140,15 +140,14 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 	if service_unit:
 		Unit = DocType("Healthcare Service Unit")
 		frappe.qb.from_(Unit).select(Unit.name).where(Unit.name == service_unit).for_update().run()
-	Lapse_ = DocType("Patient Lapse")
 	status = (
-		frappe.qb.from_(Lapse_)
-		.select(Lapse_.status)
-		.where(Lapse_.name == lapse.name)
+		frappe.qb.from_(Lapse)
+		.select(Lapse.status)
+		.where(Lapse.name == lapse.name)
 		.for_update()
 		.run(pluck=True)
 	)
-	if not status or status[0] not in BOOKABLE:  # a second tab (or person) booked with this link a moment ago
+	if not status or status[0] not in lc.BOOKABLE:  # a second tab (or person) booked with this link a moment ago
 		raise BookingProblem("link", _("This booking link can no longer be used."))
 	match = next(
 		(

@@ -21,6 +21,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Cast, Concat, IfNull, Max
 from frappe.utils import getdate
 
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.detection import Candidate, PatientFacts
 from winback_app.engine.segments import SegmentSpec
 
@@ -39,7 +40,6 @@ Unsubscribe = DocType("Email Unsubscribe")
 User = DocType("User")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
-OPEN_LAPSE = ("Open", "Holdout", "In Cadence", "Replied")
 SEP = "|"
 
 
@@ -206,7 +206,7 @@ def patient_facts(
 	future = {p for p, status in limit(future_q, Appointment.patient).run() if status in ACTIVE_APPOINTMENT}
 	open_lapses = set(
 		limit(
-			frappe.qb.from_(Lapse).select(Lapse.patient).distinct().where(Lapse.status.isin(OPEN_LAPSE)),
+			frappe.qb.from_(Lapse).select(Lapse.patient).distinct().where(Lapse.status.isin(lc.IN_PROGRESS)),
 			Lapse.patient,
 		).run(pluck=True)
 	)
@@ -285,7 +285,7 @@ def cooldowns(segments: list[SegmentSpec], today: date) -> set[tuple[str, str]]:
 			.select(Lapse.patient)
 			.distinct()
 			.where(Lapse.segment == seg.name)
-			.where(Lapse.status.notin(OPEN_LAPSE))
+			.where(Lapse.status.notin(lc.IN_PROGRESS))
 			.where(IfNull(Lapse.closed_on, Lapse.detected_on) >= since)
 			.run(pluck=True)
 		)

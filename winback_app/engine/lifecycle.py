@@ -28,6 +28,8 @@ STATUSES = (OPEN, HOLDOUT, IN_CADENCE, REPLIED, BOOKED, REACTIVATED, OPTED_OUT, 
 ACTIVE = (OPEN, IN_CADENCE, REPLIED)
 # The patient is in a win-back: detection puts nobody in a second one while any of these stands.
 IN_PROGRESS = (*ACTIVE, HOLDOUT)
+# In progress and waiting on nobody (a Replied lapse waits for a person): Exhausted once the cadence is over.
+RUNNING = (OPEN, HOLDOUT, IN_CADENCE)
 # An appointment made now counts for the lapse (an Exhausted cadence still earns a late booking).
 BOOKABLE = (*IN_PROGRESS, EXHAUSTED)
 # A real visit now counts as the patient coming back.

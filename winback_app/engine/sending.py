@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
 
-from winback_app.engine import templates
+from winback_app.engine import lifecycle, templates
 from winback_app.engine.window import SendWindow
 
 SEND, SKIP, POSTPONE = "send", "skip", "postpone"
 _OPT_OUT_INSTRUCTION = re.compile(r"\b(reply|text|send|respond)( with)?\s+[\"']?stop\b")
-ACTIVE_LAPSE = ("Open", "In Cadence", "Replied")
 MESSAGE_CHANNELS = ("SMS", "Email")
 
 # How far an attempt has got. A delivery report only ever moves an attempt forward (a late "sent" never
@@ -85,7 +84,7 @@ class Decision:
 
 
 def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
-	if f.lapse_status not in ACTIVE_LAPSE:
+	if f.lapse_status not in lifecycle.ACTIVE:
 		return Decision(SKIP, reason=f"Lapse is {f.lapse_status}")
 	if f.do_not_contact:
 		return Decision(SKIP, reason="Patient is marked do not contact")

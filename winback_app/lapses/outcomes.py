@@ -116,7 +116,7 @@ def poll_exhausted(today: date) -> int:
 	lapses = (
 		frappe.qb.from_(Lapse)
 		.select(Lapse.name)
-		.where(Lapse.status.isin((lc.OPEN, lc.IN_CADENCE, lc.HOLDOUT)))
+		.where(Lapse.status.isin(lc.RUNNING))
 		.where(Lapse.detected_on < cutoff)
 		.where(ExistsCriterion(pending).negate())
 		.run(pluck=True)

@@ -2,16 +2,15 @@
 
 frappe checks unsubscribes only when mail is queued; a patient who unsubscribes between our enqueue and the
 queue's next flush would otherwise still get it. Email Queue has no "cancelled" status in v15, so the
-unsent queue rows are removed and our attempt rows say why (the message text stays on the attempt).
+unsent queue rows are removed and our attempt rows say why (the message text stays on the attempt), through
+lapses.lifecycle.
 """
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.utils import now_datetime
 
 Queue = DocType("Email Queue")
 Recipient = DocType("Email Queue Recipient")
-Attempt = DocType("Win-Back Contact Attempt")
 
 
 def after_insert(doc, method=None):
@@ -34,13 +33,6 @@ def after_insert(doc, method=None):
 	queued, lapses = [r[0] for r in rows], sorted({r[1] for r in rows})
 	frappe.qb.from_(Recipient).delete().where(Recipient.parent.isin(queued)).run()
 	frappe.qb.from_(Queue).delete().where(Queue.name.isin(queued)).run()
-	(
-		frappe.qb.update(Attempt)
-		.set(Attempt.status, "Cancelled")
-		.set(Attempt.skip_reason, "Unsubscribed before the email left")
-		.set(Attempt.modified, now_datetime())
-		.where(Attempt.lapse.isin(lapses))
-		.where(Attempt.channel == "Email")
-		.where(Attempt.to_address == doc.email)
-		.where(Attempt.status == "Sent")
-	).run()
+	from winback_app.lapses import lifecycle
+
+	lifecycle.withdraw_emails(lapses, doc.email, "Unsubscribed before the email left")

@@ -78,6 +78,6 @@ class CampaignSegment(Document):
 		self.check_permission("write")
 		if frappe.db.get_value("Campaign Segment", self.name, "enabled"):
 			frappe.throw(_("Switch the campaign off before cancelling its planned messages."))
-		from winback_app.cadence.writer import cancel_segment_attempts
+		from winback_app.lapses.lifecycle import cancel_campaign_planned
 
-		return cancel_segment_attempts(self.name, "Campaign switched off")
+		return cancel_campaign_planned(self.name, "Campaign switched off")
