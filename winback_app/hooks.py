@@ -58,6 +58,7 @@ scheduler_events = {
 			"winback_app.tasks.dispatch_due",
 			"winback_app.tasks.assign_waiting_replies",
 		],
+		"*/15 * * * *": ["winback_app.tasks.remind_unanswered_replies"],
 	},
-	"hourly_long": ["winback_app.tasks.poll_outcomes"],
+	"hourly_long": ["winback_app.tasks.poll_outcomes", "winback_app.tasks.release_waiting_lapses"],
 }

@@ -49,3 +49,17 @@ def assign_waiting_replies() -> int:
 	from winback_app.inbox import assign_all_waiting_replies
 
 	return assign_all_waiting_replies()
+
+
+def remind_unanswered_replies() -> dict:
+	"""Every fifteen minutes: replies still waiting for a person remind their assignee, then the managers."""
+	from winback_app.replies.reminders import remind_unanswered_replies
+
+	return remind_unanswered_replies()
+
+
+def release_waiting_lapses() -> dict:
+	"""Hourly: lapses waiting on the patient past the setting's days go back to their cadence or end."""
+	from winback_app.lapses.waiting import release_waiting_lapses
+
+	return release_waiting_lapses()
