@@ -547,7 +547,7 @@ def history(names: list[str], rng: random.Random) -> None:
 
 	poll_outcomes()
 	# A few patients text back: real inbound handling, the same code the Twilio webhook runs.
-	from winback_app.inbox import handle_inbound
+	from winback_app.replies.handler import handle_inbound
 
 	open_lapses = (
 		frappe.qb.from_(Lapse)

@@ -45,7 +45,7 @@ def after_install():
 
 def seed_once():
 	"""Defaults a manager may delete for good: seeded at install and by one patch, never after migrate."""
-	from winback_app.faq_answers import seed_example_answers
+	from winback_app.replies.faq_answers import seed_example_answers
 	from winback_app.setup.reply_routes import seed_reply_routes
 
 	seed_reply_routes()

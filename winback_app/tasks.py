@@ -46,9 +46,9 @@ def dispatch_due() -> None:
 
 def assign_waiting_replies() -> int:
 	"""Safety net for the job each reply queues: any reply still waiting for a person gets its ToDo."""
-	from winback_app.inbox import assign_all_waiting_replies
+	from winback_app.replies import routing
 
-	return assign_all_waiting_replies()
+	return routing.assign_waiting_replies()
 
 
 def remind_unanswered_replies() -> dict:

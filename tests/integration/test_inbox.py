@@ -245,7 +245,7 @@ class TestWebhook(InboxCase):
 			frappe.db.commit()
 
 	def test_a_reply_whose_assignment_job_was_lost_is_assigned_by_the_task(self):
-		from winback_app.inbox import assign_waiting_replies
+		from winback_app.replies.routing import assign_batch
 		from winback_app.tasks import assign_waiting_replies as every_five_minutes
 
 		_p, _lapse, _a, number = self.patient_with_lapse()
@@ -260,7 +260,7 @@ class TestWebhook(InboxCase):
 			for r in (sid, handled_sid)
 		}
 		self.assertEqual(todos, {sid: 1, handled_sid: 0})
-		self.assertEqual(assign_waiting_replies(), 0, "a second run assigns nothing twice")
+		self.assertEqual(assign_batch(), 0, "a second run assigns nothing twice")
 		self.assertEqual(
 			frappe.db.count("ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sid}), 1
 		)

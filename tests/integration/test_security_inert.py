@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 import frappe
 from frappe.utils import now_datetime
 
-from winback_app import inbox
 from winback_app.engine.untrusted import as_text
+from winback_app.replies import answers, effects, handler, routing
 
 from . import factories as f
 from .test_dispatch import MESSAGES_URL, WEDNESDAY_NOON, DispatchCase, twilio_settings
@@ -207,7 +207,7 @@ class TestNoPatientDataInLogs(InboxCase):
 			# As a duplicate-key or data error would: the exception's text quotes the data it choked on.
 			raise frappe.db.InternalError(f"(1062, \"Duplicate entry '{reply.from_number}' {reply.body}\")")
 
-		with replaced(inbox, "record_reply", raising):
+		with replaced(handler, "record_reply", raising):
 			response, sid = self.text(number, body)
 		# The webhook answered (no exception reached frappe's handler, which would snapshot every frame's
 		# locals into an Error Log): Twilio sees the failure, the clinic's debugger shows it.
@@ -231,7 +231,7 @@ class TestNoPatientDataInLogs(InboxCase):
 				f"lapse {name} of {number}: {frappe.db.get_value('Patient', p, 'patient_name')}"
 			)
 
-		with replaced(inbox, "apply_to_lapse", raising):
+		with replaced(effects, "apply_to_lapse", raising):
 			response, sid = self.text(number, "STOP please")
 		self.assertEqual(response.status_code, 200)
 		self.assertIn(b"unsubscribed", response.get_data(), "the recorded answer still goes out")
@@ -241,7 +241,7 @@ class TestNoPatientDataInLogs(InboxCase):
 		self.assertTrue(frappe.db.exists("Communication", reply.communication))
 		# The opt-out itself closed the lapse (it is part of recording); a person gets the reply.
 		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Opted Out")
-		inbox.assign_waiting_replies()
+		routing.assign_waiting_replies()
 		self.assertTrue(
 			frappe.db.exists(
 				"ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sid, "allocated_to": AGENT}
@@ -259,7 +259,7 @@ class TestNoPatientDataInLogs(InboxCase):
 		def raising(key, lapse, intent):
 			raise RuntimeError("settings are broken")
 
-		with replaced(inbox, "answer_text", raising):
+		with replaced(answers, "answer_text", raising):
 			response, sid = self.text(number, "STOP")
 		self.assertEqual(response.status_code, 200)
 		self.assertNotIn(b"<Message>", response.get_data(), "no answer, rather than no record")
@@ -273,7 +273,7 @@ class TestNoPatientDataInLogs(InboxCase):
 		def raising(reply, text):
 			raise RuntimeError("the short queue is down")
 
-		with replaced(inbox, "route_to_person", raising):
+		with replaced(routing, "route_to_person", raising):
 			response, sid = self.text(number, "Do you take Delta insurance?")
 		self.assertIn(b"will text you back", response.get_data())
 		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "In Cadence", "rolled back")
@@ -300,7 +300,7 @@ class TestStopIsCommittedFirst(InboxCase):
 		in_test = frappe.flags.in_test
 		try:
 			frappe.flags.in_test = False  # commit as in production
-			with replaced(inbox, "act_on", deadlock):
+			with replaced(handler, "act_on", deadlock):
 				response, sid = self.text(number, "STOP")
 				frappe.db.commit()  # what frappe's request handler does when a POST returns a response
 			frappe.flags.in_test = in_test

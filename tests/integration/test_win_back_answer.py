@@ -5,8 +5,8 @@ from frappe.tests.utils import change_settings
 
 from tests.integration.base import WinBackTestCase
 from tests.integration.factories import desk_user
-from winback_app import faq_answers
 from winback_app.engine.replies import understand
+from winback_app.replies import faq_answers
 
 
 def answer(

@@ -58,7 +58,7 @@ def inbound(**kwargs) -> Response:
 		frappe.db.savepoint("winback_inbound_record")
 		if not is_from_twilio():
 			return _forbidden()
-		from winback_app.inbox import record_inbound
+		from winback_app.replies.handler import record_inbound
 
 		form = frappe.request.form.to_dict(flat=True)
 		if not (form.get("MessageSid") or form.get("SmsSid") or "").strip():
@@ -88,7 +88,7 @@ def inbound(**kwargs) -> Response:
 
 def _act(recorded) -> None:
 	from winback_app.errors import log_error
-	from winback_app.inbox import act_on, hand_to_person
+	from winback_app.replies.handler import act_on, hand_to_person
 
 	name = recorded.reply.name
 	try:

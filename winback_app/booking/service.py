@@ -199,7 +199,7 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 def tell_front_desk(lapse: BookingLapse, appointment) -> None:
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
 
-	from winback_app.channels.call_task import front_desk_users
+	from winback_app.staff import front_desk_users
 
 	users = front_desk_users(get_settings().front_desk_user)
 	if users:

@@ -16,7 +16,7 @@ winback.show_as_text = function (doctype, fieldnames) {
 	}
 };
 
-// A live alert for the front desk when a patient's text needs a person (published by winback_app.inbox):
+// A live alert for the front desk when a patient's text needs a person (published by winback_app.replies.routing):
 // the preview is the text as typed, the name as stored; both are escaped here. Registered once the desk has
 // started: this file runs before frappe.realtime.init(), when frappe.realtime.on() would drop the handler.
 winback.show_reply_alert = function (data) {

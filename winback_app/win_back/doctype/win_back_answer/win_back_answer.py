@@ -47,7 +47,7 @@ class WinBackAnswer(Document):
 
 
 def _forget_enabled_answers():
-	from winback_app.faq_answers import clear_cache
+	from winback_app.replies.faq_answers import clear_cache
 
 	# Now, and again once committed: a webhook reading between the two must not keep the old answers.
 	clear_cache()

@@ -1,4 +1,4 @@
-"""Win-Back SMS Reply: one text a patient sent, keyed by Twilio's message id. Written by winback_app.inbox."""
+"""Win-Back SMS Reply: one text a patient sent, keyed by Twilio's message id. Written by winback_app.replies.handler."""
 
 from frappe.model.document import Document
 

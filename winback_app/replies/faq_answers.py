@@ -1,4 +1,4 @@
-"""The practice's answers to common questions, for the inbox: read once into the engine's FaqIndex, and seeded.
+"""The practice's answers to common questions, for the replies: read once into the engine's FaqIndex, and seeded.
 
 enabled_index() is what the webhook passes to engine.replies.understand(faq=...): the enabled Win-Back Answer
 rows, read with one query and kept in the site cache until an answer is saved or deleted (the doctype clears

@@ -1,0 +1,267 @@
+"""Inbound texts: record each once, then act on it. The webhook's two steps (api/sms.py inbound).
+
+The webhook calls record_inbound() after the Twilio signature was checked, commits, then calls act_on().
+Recording is what must never be lost: the reply row (keyed by Twilio's MessageSid, so a replayed webhook hits
+the unique key and changes nothing), the conversation's Communications and the number's opt-out, opt-in or
+wrong-number flag (effects.on_number). Acting is what can be redone: the lapse's pause, snooze or close
+(effects.apply_to_lapse) and a person's alert and ToDo (routing.route_to_person). If acting fails, the reply is
+handed to a person (needs_person) and the safety-net job (tasks.assign_waiting_replies) gives it its ToDo; a
+STOP is already committed.
+
+What the patient typed is stored inert (engine/untrusted: HTML-escaped, formula-guarded), and is never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import cint, get_datetime, now_datetime
+
+from winback_app import bulk
+from winback_app.communications import Message, new_name
+from winback_app.communications import write as write_communications
+from winback_app.engine import inbox, replies, untrusted
+from winback_app.engine import lifecycle as lc
+from winback_app.engine.phone import normalize
+from winback_app.errors import log_error
+from winback_app.naming import STANDARD_COLUMNS
+from winback_app.optouts import is_blocked
+from winback_app.replies import answers, effects, routing
+from winback_app.settings import phone_region
+
+Lapse = DocType("Patient Lapse")
+Patient = DocType("Patient")
+Reply = DocType("Win-Back SMS Reply")
+PatientPhone = DocType("Win-Back Patient Phone")
+# What the webhook writes on a reply row besides its name (the MessageSid).
+REPLY_FIELDS = (
+	"from_number",
+	"to_number",
+	"received_on",
+	"body",
+	"num_media",
+	"patient",
+	"patient_name",
+	"lapse",
+	"candidates",
+	"intent",
+	"matched",
+	"choice",
+	"needs_person",
+	"communication",
+	"answer",
+)
+MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
+DATA_LENGTH = 140  # a Data column
+CHOICES_VALID_FOR = timedelta(days=7)  # a 1/2/3 answers the part-of-day offer for this long
+
+
+@dataclass
+class Recorded:
+	"""A text that is on record; what act_on() still has to do about it."""
+
+	reply: frappe._dict  # the row as written (inert text)
+	text: str  # what the patient typed, as typed: for the live alert only, never stored or logged
+	plan: inbox.Plan
+	lapse: frappe._dict | None
+	answer: str | None
+
+
+@dataclass
+class Sender:
+	"""Who sent a text: the number (E.164, or the inert raw id) and the patients on it."""
+
+	number: str
+	people: dict[str, frappe._dict]  # {patient: {patient_name, lapse}}
+
+	@property
+	def patient(self) -> str | None:
+		"""The one patient on the number; None when there are none or several (never guess)."""
+		return next(iter(self.people)) if len(self.people) == 1 else None
+
+	@property
+	def lapse(self) -> frappe._dict | None:
+		return self.people[self.patient].lapse if self.patient else None
+
+
+def handle_inbound(form: dict) -> str | None:
+	"""Record and act in one transaction (the demo, scripts). Returns the automatic answer, or None."""
+	recorded = record_inbound(form)
+	if recorded is None:
+		return None
+	act_on(recorded)
+	return recorded.answer
+
+
+def record_inbound(form: dict) -> Recorded | None:
+	"""Write what must survive: the reply, the conversation and any opt-out. None for a replayed webhook."""
+	sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+	if not sid:
+		frappe.throw(_("A text without a message id cannot be recorded."), frappe.ValidationError)
+	body = (form.get("Body") or "")[:MAX_BODY]
+	sender = identify(form.get("From") or "")
+	intent, plan = understand(body, sender)
+	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
+	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
+	frappe.db.savepoint("winback_inbound")
+	answer, plan = answer_or_person(plan, sender.lapse, intent, sid)
+	reply = reply_row(sid, form, body, sender, intent, plan, answer)
+	if not record_reply(reply):
+		frappe.db.rollback(save_point="winback_inbound")
+		return None  # Twilio retried a webhook we already recorded: nothing more to do
+	# The patient's text and our answer are on the timeline before anything refers to them (an opt-out
+	# records which message asked for it). Communications take plain text: write() stores it escaped.
+	messages = [conversation_message(reply, "Received", body, sender.lapse, reply.communication)]
+	if answer:
+		messages.append(conversation_message(reply, "Sent", answer, sender.lapse))
+	write_communications(messages)
+	effects.on_number(
+		plan, sender.number, patient=sender.patient, words=body, communication=reply.communication
+	)
+	return Recorded(reply=reply, text=body, plan=plan, lapse=sender.lapse, answer=answer)
+
+
+def identify(raw_sender: str) -> Sender:
+	"""The sender's number and the patients on it (none for an id that is not a number we could text)."""
+	number = normalize(raw_sender, phone_region()) or untrusted.as_text(raw_sender[:40], 40)
+	return Sender(number, who_texted(number) if number.startswith("+") else {})
+
+
+def understand(body: str, sender: Sender) -> tuple[replies.Intent, inbox.Plan]:
+	"""What the text means (engine.replies) and what to do about it (engine.inbox)."""
+	lapse = sender.lapse
+	offered = (
+		3
+		if lapse
+		and lapse.choices_offered_on
+		and get_datetime(lapse.choices_offered_on) > now_datetime() - CHOICES_VALID_FOR
+		else 0
+	)
+	opted_out = is_blocked(sender.number) == "Opted Out"
+	intent = replies.classify(body, offered_choices=offered, opted_out=opted_out)
+	plan = inbox.plan(
+		intent, matched_patients=len(sender.people), has_lapse=bool(lapse), number_opted_out=opted_out
+	)
+	return intent, plan
+
+
+def answer_or_person(
+	plan: inbox.Plan, lapse, intent: replies.Intent, sid: str
+) -> tuple[str | None, inbox.Plan]:
+	"""The automatic answer; when it cannot be worked out, no answer and a person instead."""
+	try:
+		return answers.answer_text(plan.answer, lapse, intent), plan
+	except Exception as exc:
+		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.
+		frappe.db.rollback(save_point="winback_inbound")
+		log_error("Win-back: automatic answer to a text failed", exc, doctype="Win-Back SMS Reply", name=sid)
+		return None, replace(plan, answer=None, needs_person=True)
+
+
+def reply_row(
+	sid: str, form: dict, body: str, sender: Sender, intent: replies.Intent, plan: inbox.Plan, answer
+) -> frappe._dict:
+	"""The reply as it is stored: every text the patient or Twilio chose made inert."""
+	patient, lapse = sender.patient, sender.lapse
+	return frappe._dict(
+		name=sid,
+		from_number=sender.number,
+		to_number=untrusted.as_text((form.get("To") or "")[:40], 40),
+		received_on=now_datetime(),
+		body=untrusted.as_text(body),
+		num_media=cint(form.get("NumMedia")),
+		patient=patient,
+		patient_name=untrusted.formula_guard(sender.people[patient].patient_name) if patient else None,
+		lapse=lapse.name if lapse else None,
+		candidates="\n".join(sender.people) if len(sender.people) > 1 else None,
+		intent=intent.kind,
+		matched=untrusted.as_text(intent.matched, DATA_LENGTH),
+		choice=intent.choice or 0,
+		needs_person=int(plan.needs_person),
+		communication=new_name(),
+		answer=answer,
+	)
+
+
+def act_on(recorded: Recorded) -> None:
+	"""The lapse's pause, snooze or close, and a person's alert and ToDo when the text needs one."""
+	if recorded.lapse:
+		effects.apply_to_lapse(recorded.lapse.name, recorded.plan)
+	if recorded.plan.needs_person:
+		routing.route_to_person(recorded.reply, recorded.text)
+
+
+def hand_to_person(reply: str) -> None:
+	"""Acting on this recorded text failed: a person takes it (the safety-net job gives them the ToDo)."""
+	frappe.qb.update(Reply).set(Reply.needs_person, 1).where(Reply.name == reply).run()
+
+
+def record_reply(reply: frappe._dict) -> bool:
+	"""Insert the reply row, named by its MessageSid. False when that message was recorded already."""
+	now, user = reply.received_on, frappe.session.user
+	fields = [f for f in REPLY_FIELDS if reply.get(f) is not None]
+	try:
+		bulk.insert(
+			"Win-Back SMS Reply",
+			[*STANDARD_COLUMNS, "message_sid", *fields],
+			[(reply.name, now, now, user, user, 0, reply.name, *(reply[f] for f in fields))],
+		)
+	except Exception as exc:
+		if frappe.db.is_primary_key_violation(exc) or frappe.db.is_unique_key_violation(exc):
+			return False
+		raise
+	return True
+
+
+def who_texted(e164: str) -> dict[str, frappe._dict]:
+	"""The patients on this number, each with their name and newest active lapse (or None): one query."""
+	rows = (
+		frappe.qb.from_(PatientPhone)
+		.join(Patient)
+		.on(Patient.name == PatientPhone.patient)
+		.left_join(Lapse)
+		.on((Lapse.patient == PatientPhone.patient) & Lapse.status.isin(lc.ACTIVE))
+		.select(
+			PatientPhone.patient,
+			Patient.patient_name,
+			Lapse.name.as_("lapse"),
+			Lapse.choices_offered_on,
+			Lapse.booking_token_encrypted,
+			Lapse.detected_on,
+		)
+		.where(PatientPhone.phone == e164)
+		.orderby(PatientPhone.patient)
+		.run(as_dict=True)
+	)
+	people: dict[str, frappe._dict] = {}
+	for row in rows:
+		person = people.setdefault(row.patient, frappe._dict(patient_name=row.patient_name, lapse=None))
+		if row.lapse and (person.lapse is None or row.detected_on > person.lapse.detected_on):
+			person.lapse = frappe._dict(
+				name=row.lapse,
+				choices_offered_on=row.choices_offered_on,
+				booking_token_encrypted=row.booking_token_encrypted,
+				detected_on=row.detected_on,
+			)
+	return people
+
+
+def conversation_message(reply, direction: str, text: str, lapse, name: str = "") -> Message:
+	"""The patient's text or our answer, as a Communication on the patient's timeline and the lapse."""
+	return Message(
+		name=name,
+		subject=_("Text message from patient") if direction == "Received" else _("Automatic answer"),
+		medium="SMS",
+		direction=direction,
+		content=text or _("(no text: {0} attachment(s))").format(reply.num_media),
+		phone_no=reply.from_number,
+		reference_doctype="Patient Lapse" if lapse else "Win-Back SMS Reply",
+		reference_name=lapse.name if lapse else reply.name,
+		seen=0 if direction == "Received" else 1,
+		patient=reply.patient,
+		patient_title=reply.patient_name,
+	)

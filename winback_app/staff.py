@@ -1,0 +1,51 @@
+"""Who on the clinic's staff gets what: the one place that turns Win-Back Settings and roles into users.
+
+front_desk_users(): replies that need a person, call tasks and online-booking alerts (the configured user, else
+every Win-Back Agent, else every Win-Back Manager, else Administrator, so a task always reaches somebody).
+managers(): sending alerts and replies nobody answered (every Win-Back Manager, else Administrator).
+users_with(role): every enabled user holding a role, in name order.
+
+Reads only; the callers assign, notify or alert.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.query_builder import DocType
+
+AGENT_ROLE = "Win-Back Agent"
+MANAGER_ROLE = "Win-Back Manager"
+HasRole = DocType("Has Role")
+User = DocType("User")
+
+
+def front_desk_users(configured: str | None = None) -> list[str]:
+	"""The configured user (Win-Back Settings > "Assign replies and calls to"), else the agents, else the
+	managers, else Administrator."""
+	if configured:
+		return [configured]
+	for role in (AGENT_ROLE, MANAGER_ROLE):
+		users = users_with(role)
+		if users:
+			return users
+	return ["Administrator"]
+
+
+def managers() -> list[str]:
+	"""Enabled users with the Win-Back Manager role, else Administrator."""
+	return users_with(MANAGER_ROLE) or ["Administrator"]
+
+
+def users_with(role: str) -> list[str]:
+	return (
+		frappe.qb.from_(HasRole)
+		.join(User)
+		.on(User.name == HasRole.parent)
+		.select(HasRole.parent)
+		.distinct()
+		.where(HasRole.role == role)
+		.where(HasRole.parenttype == "User")
+		.where(User.enabled == 1)
+		.orderby(HasRole.parent)
+		.run(pluck=True)
+	)
