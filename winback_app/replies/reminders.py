@@ -18,18 +18,16 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, escape_html, get_fullname, now_datetime
 
-from winback_app import bulk
+from winback_app import bulk, staff
 from winback_app.engine import waiting
 from winback_app.naming import STANDARD_COLUMNS
+from winback_app.settings import get_settings
 
 Reply = DocType("Win-Back SMS Reply")
 ToDo = DocType("ToDo")
-HasRole = DocType("Has Role")
-User = DocType("User")
 NotificationSettings = DocType("Notification Settings")
 
 BATCH = 1000  # replies per run; a backlog larger than this is reminded over the next runs
-MANAGER_ROLE = "Win-Back Manager"
 NOTIFICATION_COLUMNS = (
 	*STANDARD_COLUMNS,
 	"subject",
@@ -44,8 +42,6 @@ NOTIFICATION_COLUMNS = (
 
 def remind_unanswered_replies(now: datetime | None = None) -> dict:
 	"""Remind whoever each overdue reply waits on. Returns {"assignee": n, "managers": n} (replies reminded)."""
-	from winback_app.settings import get_settings
-
 	now = now or now_datetime()
 	hours_setting = get_settings().get("reply_reminder_hours")
 	hours = None if hours_setting in (None, "") else cint(hours_setting)
@@ -97,7 +93,7 @@ def remind_unanswered_replies(now: datetime | None = None) -> dict:
 		)
 		notes.extend((user, row.name, subject) for user in assignees[row.name])
 	if to_managers:
-		managers = _enabled_with_role(MANAGER_ROLE) or ["Administrator"]
+		managers = staff.managers()
 		for row in to_managers:
 			subject = _("Reply from {0} is still unanswered after {1} hours (assigned to {2})").format(
 				_who(row),
@@ -136,34 +132,10 @@ def _assignees(replies: list[str], routed_to: dict[str, str | None]) -> dict[str
 		people = owners.get(reply) or {u for u in (routed_to.get(reply) or "").split() if u}
 		if not people:
 			if desk is None:
-				desk = _front_desk()
+				desk = staff.front_desk_users(get_settings().front_desk_user)
 			people = set(desk)
 		result[reply] = sorted(people)
 	return result
-
-
-def _front_desk() -> list[str]:
-	from winback_app.settings import get_settings
-
-	configured = get_settings().front_desk_user
-	if configured:
-		return [configured]
-	return _enabled_with_role("Win-Back Agent") or _enabled_with_role(MANAGER_ROLE) or ["Administrator"]
-
-
-def _enabled_with_role(role: str) -> list[str]:
-	return (
-		frappe.qb.from_(HasRole)
-		.join(User)
-		.on(User.name == HasRole.parent)
-		.select(HasRole.parent)
-		.distinct()
-		.where(HasRole.role == role)
-		.where(HasRole.parenttype == "User")
-		.where(User.enabled == 1)
-		.orderby(HasRole.parent)
-		.run(pluck=True)
-	)
 
 
 def _notify(notes: list[tuple[str, str, str]], now: datetime) -> None:
