@@ -23,9 +23,10 @@ def enqueue_detection() -> None:
 
 
 def rescue_missed_appointments() -> dict:
-	from winback_app.detection.rescue import run
+	"""Every five minutes: an appointment 15-60 minutes past its start with no check-in opens a lapse."""
+	from winback_app.detection import rescue
 
-	return run()
+	return rescue.rescue_missed_appointments()
 
 
 def poll_outcomes() -> dict:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
-from winback_app.detection.rescue import run as rescue
+from winback_app.detection.rescue import rescue_missed_appointments as rescue
 from winback_app.detection.run import cycle_of, detect, preview
 from winback_app.engine.detection import (
 	COOLDOWN,

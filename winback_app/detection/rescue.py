@@ -26,7 +26,8 @@ Lapse = DocType("Patient Lapse")
 NOT_ARRIVED = ("Scheduled", "Open", "Confirmed", "No Show")
 
 
-def run(now=None) -> dict:
+def rescue_missed_appointments(now=None) -> dict:
+	"""The five-minute job (tasks.rescue_missed_appointments): open a lapse for each appointment just missed."""
 	now = now or now_datetime()
 	settings = get_settings()
 	segments = [s for s in enabled_segment_specs() if s.rule_kind == "Missed Appointment"]
