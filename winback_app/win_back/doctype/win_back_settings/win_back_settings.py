@@ -23,7 +23,6 @@ class WinBackSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
-		allow_email_fallback: DF.Check
 		attribution_days: DF.Int
 		booking_appointment_type: DF.Link | None
 		booking_horizon_days: DF.Int
@@ -48,7 +47,6 @@ class WinBackSettings(Document):
 		practice_phone: DF.Data | None
 		public_base_url: DF.Data | None
 		request_timeout_seconds: DF.Int
-		rescue_watermark: DF.Datetime | None
 		send_on_friday: DF.Check
 		send_on_monday: DF.Check
 		send_on_saturday: DF.Check
