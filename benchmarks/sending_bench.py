@@ -455,7 +455,7 @@ class Loopback:
 
 
 def build_channels(mode: str, loopback: Loopback | None):
-	from winback_app.dispatch.run import channels_for
+	from winback_app.sending.run import channels_for
 	from winback_app.settings import get_settings
 
 	channels = channels_for(get_settings())
@@ -482,7 +482,7 @@ def time_sends(channel) -> list:
 
 
 def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: bool = False) -> dict:
-	from winback_app.dispatch.run import dispatch
+	from winback_app.sending.run import dispatch
 
 	zone = midday_zone()
 	configure(mode, zone)

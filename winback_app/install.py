@@ -9,8 +9,8 @@ from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.utils import get_system_timezone
 
-from winback_app.dispatch.states import seed_state_windows
 from winback_app.engine.window import validate_window
+from winback_app.sending.states import seed_state_windows
 
 ROLES = ("Win-Back Manager", "Win-Back Agent")
 MODULE = "Win Back"

@@ -38,9 +38,9 @@ def poll_outcomes() -> dict:
 
 def dispatch_due() -> None:
 	"""Every five minutes: queue one dispatcher run as its own job, with its own queue and timeout (see
-	winback_app.dispatch.run), once at a time. `bench execute winback_app.dispatch.run.run_dispatch` runs one
+	winback_app.sending.run), once at a time. `bench execute winback_app.sending.run.run_dispatch` runs one
 	now, in the current process."""
-	from winback_app.dispatch.run import enqueue_dispatch
+	from winback_app.sending.run import enqueue_dispatch
 
 	enqueue_dispatch()
 

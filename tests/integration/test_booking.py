@@ -8,7 +8,7 @@ from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.booking.service import BookingProblem, book, lapse_for_token, offer
 from winback_app.detection.run import detect
-from winback_app.dispatch.render import booking_token
+from winback_app.sending.render import booking_token
 from winback_app.settings import get_settings
 
 from . import factories as f
@@ -162,7 +162,7 @@ class TestBooking(BookingCase):
 		self.assertEqual(get_context(frappe._dict()).state, "problem")
 
 	def test_a_typed_name_and_practice_name_reach_the_page_inert(self):
-		from winback_app.dispatch.render import context as message_context
+		from winback_app.sending.render import context as message_context
 		from winback_app.www.book import get_context
 
 		p, _l, token = self.lapse_with_link(first_name="Robin", last_name="Quimby")
@@ -209,7 +209,7 @@ class TestBooking(BookingCase):
 
 class TestBookingLinks(BookingCase):
 	def test_links_use_the_https_public_address(self):
-		from winback_app.dispatch.render import booking_base_url
+		from winback_app.sending.render import booking_base_url
 		from winback_app.settings import PublicAddressMissingError, check_public_address
 
 		self.assertEqual(booking_base_url(get_settings()), "https://clinic.example.com")

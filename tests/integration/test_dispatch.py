@@ -16,13 +16,13 @@ from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.clock import to_utc
 from winback_app.detection.run import detect
-from winback_app.dispatch.claim import claim
-from winback_app.dispatch.run import all_segment_specs, channels_for, dispatch
-from winback_app.dispatch.send import RunState, recover_stale, send_claimed
-from winback_app.dispatch.states import configured_ends
 from winback_app.engine.sending import Caps
 from winback_app.engine.tokens import token_hash
 from winback_app.engine.window import daytime_zone
+from winback_app.sending.claim import claim
+from winback_app.sending.run import all_segment_specs, channels_for, dispatch
+from winback_app.sending.send import RunState, recover_stale, send_claimed
+from winback_app.sending.states import configured_ends
 from winback_app.settings import get_settings, send_window
 
 from . import factories as f
@@ -635,13 +635,13 @@ class TestGateway(DispatchCase):
 
 class TestAlertsAndSetup(DispatchCase):
 	def tearDown(self):
-		from winback_app.dispatch.alerts import CACHE_KEY
+		from winback_app.sending.alerts import CACHE_KEY
 
 		frappe.cache.delete_value(CACHE_KEY)
 		super().tearDown()
 
 	def test_managers_hear_once_when_failed_or_unknown_attempts_pile_up(self):
-		from winback_app.dispatch.alerts import CACHE_KEY, alert_if_needed
+		from winback_app.sending.alerts import CACHE_KEY, alert_if_needed
 
 		manager = f.desk_user("winback-alerts@example.com", role="Win-Back Manager")
 		frappe.cache.delete_value(CACHE_KEY)
@@ -674,7 +674,7 @@ class TestAlertsAndSetup(DispatchCase):
 		)
 
 	def test_state_windows_are_seeded_once_and_a_clinics_change_stays(self):
-		from winback_app.dispatch.states import seed_state_windows
+		from winback_app.sending.states import seed_state_windows
 
 		doc = settings(state_windows=[], state_windows_seeded=0)
 		seed_state_windows()

@@ -266,10 +266,10 @@ class TestWebhook(InboxCase):
 		)
 
 	def test_stop_while_an_attempt_is_claimed_blocks_it(self):
-		from winback_app.dispatch.claim import claim
-		from winback_app.dispatch.run import all_segment_specs, channels_for
-		from winback_app.dispatch.send import send_claimed
 		from winback_app.engine.sending import Caps
+		from winback_app.sending.claim import claim
+		from winback_app.sending.run import all_segment_specs, channels_for
+		from winback_app.sending.send import send_claimed
 		from winback_app.settings import get_settings, send_window
 
 		_p, _l, attempt, number = self.patient_with_lapse()

@@ -6,10 +6,10 @@ from datetime import timedelta
 import frappe
 
 from winback_app.detection.run import detect, preview
-from winback_app.dispatch.claim import claim
-from winback_app.dispatch.run import all_segment_specs
 from winback_app.engine.detection import AGE_UNKNOWN, AGE_UNKNOWN_NO_EMAIL, SELF_REGISTERED
 from winback_app.engine.sending import Caps
+from winback_app.sending.claim import claim
+from winback_app.sending.run import all_segment_specs
 from winback_app.settings import send_window
 
 from . import factories as f

@@ -25,7 +25,7 @@ from urllib3.exceptions import (
 	ReadTimeoutError,
 )
 
-from winback_app.channels.base import (
+from winback_app.sending.channels.base import (
 	FAILED,
 	INVALID,
 	OPTED_OUT,
@@ -37,7 +37,7 @@ from winback_app.channels.base import (
 	OutboundMessage,
 	SendResult,
 )
-from winback_app.channels.twilio_sms import TwilioConfig, TwilioSmsChannel, outcome_for
+from winback_app.sending.channels.twilio_sms import TwilioConfig, TwilioSmsChannel, outcome_for
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "secret-auth-token"
@@ -138,7 +138,7 @@ def test_request_carries_to_body_service_sid_and_status_callback(http):
 
 
 def test_status_callback_names_the_attempt_and_keeps_an_existing_query():
-	from winback_app.channels.twilio_sms import callback_url
+	from winback_app.sending.channels.twilio_sms import callback_url
 
 	assert (
 		callback_url("https://c.example.com/s", "WBA-0000042")
@@ -165,7 +165,7 @@ def test_signature_of_the_named_callback_validates_with_its_query_string():
 	"""Twilio signs the full callback URL, query string included: the webhook validates what it received."""
 	from twilio.request_validator import RequestValidator
 
-	from winback_app.channels.twilio_sms import callback_url
+	from winback_app.sending.channels.twilio_sms import callback_url
 
 	url = callback_url(CALLBACK, "WBA-0001")
 	params = {"MessageSid": SID, "MessageStatus": "delivered"}

@@ -16,11 +16,11 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, now_datetime
 
 from winback_app.access import STAFF, require
-from winback_app.channels.base import SENT, OutboundMessage
 from winback_app.clock import to_utc
 from winback_app.engine import lifecycle as lc
 from winback_app.engine import staff_texts
 from winback_app.phones import patients_for_number
+from winback_app.sending.channels.base import SENT, OutboundMessage
 from winback_app.settings import clinic_time_zone, get_settings, send_window
 
 Communication = DocType("Communication")
@@ -134,7 +134,7 @@ def reply_by_sms(lapse: str, message: str) -> dict:
 			NumberBlockedError if decision.number_blocked else StaffTextRefusedError,
 			title=_("This text can't go now"),
 		)
-	from winback_app.dispatch.run import channels_for
+	from winback_app.sending.run import channels_for
 
 	channel = channels_for(settings)["SMS"]
 	result = channel.send(

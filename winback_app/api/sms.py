@@ -23,7 +23,7 @@ def status(**kwargs) -> Response:
 	string included, so it cannot be pointed at another attempt."""
 	if not is_from_twilio():
 		return _forbidden()
-	from winback_app.delivery import apply_status
+	from winback_app.sending.delivery import apply_status
 
 	form = frappe.request.form
 	apply_status(

@@ -156,7 +156,7 @@ def sending_cycle(names: list[str]) -> int:
 		settings.set(f"send_on_{day}", 1)
 	settings.save(ignore_permissions=True)
 	frappe.db.commit()
-	from winback_app.dispatch.run import dispatch
+	from winback_app.sending.run import dispatch
 
 	result = dispatch(chunk=200, time_budget=120)
 	return int(result.get("Sent", 0))

@@ -47,7 +47,7 @@ def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
 
 def booking_answer(key: str, lapse, intent: replies.Intent, settings) -> str:
 	"""The booking link (made on first use, the same link as the cadence's), or free times to pick from."""
-	from winback_app.dispatch.render import booking_base_url, booking_token
+	from winback_app.sending.render import booking_base_url, booking_token
 
 	token = booking_token(lapse, settings) if lapse else None
 	link = f"{booking_base_url(settings)}/book/{token}" if token else ""

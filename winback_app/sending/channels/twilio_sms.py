@@ -19,7 +19,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
-from winback_app.channels.base import (
+from winback_app.sending.channels.base import (
 	FAILED,
 	INVALID,
 	OPTED_OUT,

@@ -9,7 +9,7 @@ any provider is called, so a crash after this point leaves Sending rows, never a
 Each attempt is decided on its campaign step as it is now: a step whose channel a manager changed after the
 attempt was planned goes out on the new channel with the new channel's words, never the old channel with the
 new words (an email body by text). Each patient's window is the clinic's, ending earlier where the patient's
-state says so (dispatch.states); the claimed attempt carries that window so the sender checks it again at
+state says so (sending.states); the claimed attempt carries that window so the sender checks it again at
 the moment the message leaves.
 """
 
@@ -68,7 +68,7 @@ def claim(
 	segments: dict,
 	state_ends: dict | None = None,
 ) -> ClaimResult:
-	"""Claim up to `batch` due attempts. state_ends: {state code: latest end} (dispatch.states)."""
+	"""Claim up to `batch` due attempts. state_ends: {state code: latest end} (sending.states)."""
 	due = (
 		frappe.qb.from_(Attempt)
 		.select(
@@ -170,7 +170,7 @@ def claim(
 	patient_day, patient_week = _counts(Attempt.patient, patient_ids, day_ago, week_ago)
 	number_day, number_week = _counts(Attempt.to_address, numbers, day_ago, week_ago, sms_only=True)
 	if state_ends:
-		from winback_app.dispatch.states import patient_ends
+		from winback_app.sending.states import patient_ends
 
 		ends = patient_ends(patients, mobiles, state_ends)
 	else:
@@ -278,7 +278,7 @@ def claim(
 		},
 	)
 	if sending:
-		from winback_app.dispatch.render import ensure_tokens
+		from winback_app.sending.render import ensure_tokens
 		from winback_app.settings import get_settings
 
 		ensure_tokens(list({id(c.lapse): c.lapse for c in sending}.values()), get_settings())

@@ -6,7 +6,7 @@ window is checked again at that very moment (minutes can pass between claim and 
 is checked (no provider call starts after it: unsent claims go back to Scheduled), and a text's rendered words
 are checked once more (clinical words, booking link, size). Results, Communications and their timeline links
 are written per chunk; the caller commits once per chunk. A delivery report that reached an attempt while its
-chunk was still sending is kept (see winback_app.delivery).
+chunk was still sending is kept (see winback_app.sending.delivery).
 
 A provider in trouble stops the run (engine.sending.Breaker): one account-wide rate limit (429) or a few
 provider errors in a row; whatever was claimed and not tried goes back to Scheduled, due a few minutes later.
@@ -29,22 +29,9 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app import bulk
-from winback_app.channels.base import (
-	FAILED,
-	INVALID,
-	OPTED_OUT,
-	RATE_LIMITED,
-	RETRY,
-	SENT,
-	UNKNOWN,
-	OutboundMessage,
-	SendResult,
-)
 from winback_app.clock import now_utc, to_db
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
-from winback_app.dispatch.claim import Claimed
-from winback_app.dispatch.render import OPT_OUT_TEXT, booking_token, context
 from winback_app.engine import templates
 from winback_app.engine.sending import (
 	MESSAGE_CHANNELS,
@@ -56,6 +43,19 @@ from winback_app.engine.sending import (
 	sms_problem_at_send,
 )
 from winback_app.errors import log_error
+from winback_app.sending.channels.base import (
+	FAILED,
+	INVALID,
+	OPTED_OUT,
+	RATE_LIMITED,
+	RETRY,
+	SENT,
+	UNKNOWN,
+	OutboundMessage,
+	SendResult,
+)
+from winback_app.sending.claim import Claimed
+from winback_app.sending.render import OPT_OUT_TEXT, booking_token, context
 
 ATTEMPT = "Win-Back Contact Attempt"
 Attempt = DocType(ATTEMPT)

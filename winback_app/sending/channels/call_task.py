@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from winback_app.channels.base import SENT, OutboundMessage, SendResult
+from winback_app.sending.channels.base import SENT, OutboundMessage, SendResult
 
 
 def front_desk_users(configured: str | None) -> list[str]:

@@ -21,18 +21,18 @@ import time
 import frappe
 from frappe.utils import cint, now_datetime
 
-from winback_app.channels.call_task import CallTaskChannel, front_desk_users
-from winback_app.channels.email import EmailChannel
-from winback_app.channels.gateway import GatewaySmsChannel
-from winback_app.channels.outbox import OutboxChannel
-from winback_app.channels.twilio_sms import TwilioConfig, TwilioSmsChannel
-from winback_app.dispatch.claim import claim
-from winback_app.dispatch.render import booking_base_url
-from winback_app.dispatch.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
-from winback_app.dispatch.states import configured_ends
 from winback_app.engine.sending import Breaker, Caps, chunk_for_pace
 from winback_app.errors import log_error
 from winback_app.segments import enabled_segment_specs, segment_spec
+from winback_app.sending.channels.call_task import CallTaskChannel, front_desk_users
+from winback_app.sending.channels.email import EmailChannel
+from winback_app.sending.channels.gateway import GatewaySmsChannel
+from winback_app.sending.channels.outbox import OutboxChannel
+from winback_app.sending.channels.twilio_sms import TwilioConfig, TwilioSmsChannel
+from winback_app.sending.claim import claim
+from winback_app.sending.render import booking_base_url
+from winback_app.sending.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
+from winback_app.sending.states import configured_ends
 from winback_app.settings import get_settings, send_window
 
 TIME_BUDGET_SECONDS = 240  # no provider call starts later than this into a run
@@ -46,7 +46,7 @@ BREAKER_ERRORS = 3  # provider errors in a row that stop a run
 def enqueue_dispatch() -> None:
 	"""Queue one dispatcher run unless one is already queued or running for this site."""
 	frappe.enqueue(
-		"winback_app.dispatch.run.run_dispatch",
+		"winback_app.sending.run.run_dispatch",
 		queue=JOB_QUEUE,
 		timeout=JOB_TIMEOUT,
 		job_id=JOB_ID,
@@ -57,7 +57,7 @@ def enqueue_dispatch() -> None:
 def run_dispatch() -> dict:
 	"""The queued job: one run, then the managers' alert if failures piled up."""
 	totals = dispatch()
-	from winback_app.dispatch.alerts import alert_if_needed
+	from winback_app.sending.alerts import alert_if_needed
 
 	alert_if_needed(get_settings())
 	return totals

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from winback_app.channels.base import FAILED, SENT, OutboundMessage, SendResult
+from winback_app.sending.channels.base import FAILED, SENT, OutboundMessage, SendResult
 
 
 class EmailChannel:

@@ -1,6 +1,6 @@
 """The Outbox: renders and records every message, sends nothing. The default until Twilio is set up."""
 
-from winback_app.channels.base import SENT, OutboundMessage, SendResult
+from winback_app.sending.channels.base import SENT, OutboundMessage, SendResult
 
 
 class OutboxChannel:

@@ -14,7 +14,7 @@ import requests
 
 import frappe
 
-from winback_app.channels.base import (
+from winback_app.sending.channels.base import (
 	FAILED,
 	PROVIDER_ERROR,
 	RATE_LIMITED,
@@ -24,7 +24,7 @@ from winback_app.channels.base import (
 	OutboundMessage,
 	SendResult,
 )
-from winback_app.channels.twilio_sms import never_left
+from winback_app.sending.channels.twilio_sms import never_left
 
 
 def outcome_for_status(status: int) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 """Delivery reports from Twilio: move an attempt's status forward only, and act on carrier errors.
 
-Each message's status callback URL names its attempt (channels.twilio_sms.callback_url), so a report is matched
+Each message's status callback URL names its attempt (sending.channels.twilio_sms.callback_url), so a report is matched
 on the attempt itself: one that arrives while the dispatcher is still sending the chunk (Twilio often reports
 "sent" within a second) is applied at once, and the dispatcher's own result, written at the end of the chunk,
 keeps it (engine.sending.merged_status). An Unknown attempt (a timeout or 5xx after the request left, or a worker
@@ -16,8 +16,8 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import cint, now_datetime
 
-from winback_app.channels.twilio_sms import INVALID_CODES, OPT_OUT_CODES
 from winback_app.engine.sending import DELIVERY_RANK
+from winback_app.sending.channels.twilio_sms import INVALID_CODES, OPT_OUT_CODES
 
 Attempt = DocType("Win-Back Contact Attempt")
 # accepted / queued / sending / sent all mean Twilio has the message: for us that is "Sent" (it left).
