@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
+from winback_app.booking.links import booking_token
 from winback_app.booking.service import BookingProblem, book, lapse_for_token, offer
 from winback_app.detection.run import detect
-from winback_app.sending.render import booking_token
 from winback_app.settings import get_settings
 
 from . import factories as f
@@ -169,7 +169,9 @@ class TestBooking(BookingCase):
 		# As a raw import or the host's web form could leave it: markup, a link and far too many letters.
 		hostile = '<img src=x onerror="alert(1)">Robin evil.example ' + "x" * 80
 		frappe.db.set_value("Patient", p, "first_name", hostile)
-		frappe.db.set_single_value("Win-Back Settings", "practice_name", "Bright <script>alert(2)</script> Smile")
+		frappe.db.set_single_value(
+			"Win-Back Settings", "practice_name", "Bright <script>alert(2)</script> Smile"
+		)
 		frappe.local.form_dict = frappe._dict(token=token)
 		context = get_context(frappe._dict())
 		self.assertLessEqual(len(context.first_name), 40)
@@ -209,19 +211,21 @@ class TestBooking(BookingCase):
 
 class TestBookingLinks(BookingCase):
 	def test_links_use_the_https_public_address(self):
-		from winback_app.sending.render import booking_base_url
+		from winback_app.booking.links import booking_url
 		from winback_app.settings import PublicAddressMissingError, check_public_address
 
-		self.assertEqual(booking_base_url(get_settings()), "https://clinic.example.com")
+		self.assertEqual(booking_url("T0K3N", get_settings()), "https://clinic.example.com/book/T0K3N")
 		# Outbox, no address: nothing leaves the site, so the site's own address stands in.
 		frappe.db.set_single_value("Win-Back Settings", "public_base_url", "")
-		self.assertEqual(booking_base_url(get_settings()), frappe.utils.get_url().rstrip("/"))
+		self.assertEqual(
+			booking_url("T0K3N", get_settings()), frappe.utils.get_url().rstrip("/") + "/book/T0K3N"
+		)
 		# Sending for real without an address: refused, at the dispatcher's check and in the link itself.
 		frappe.db.set_single_value("Win-Back Settings", "sending_mode", "SMS Settings Gateway")
 		with self.assertRaises(PublicAddressMissingError):
 			check_public_address()
 		with self.assertRaises(PublicAddressMissingError):
-			booking_base_url(get_settings())
+			booking_url("T0K3N", get_settings())
 
 	def test_settings_refuse_http_and_a_real_mode_without_an_address(self):
 		from winback_app.settings import PublicAddressMissingError

@@ -4,8 +4,8 @@ import unittest
 
 import frappe
 
+from winback_app.booking.links import booking_token
 from winback_app.detection.run import detect
-from winback_app.sending.render import booking_token
 from winback_app.settings import get_settings
 
 from . import browser

@@ -141,7 +141,7 @@ class TestPatientData(PermissionCase):
 	def test_booking_token_fields_are_hidden_from_agents(self):
 		from frappe.client import get, get_list
 
-		from winback_app.sending.render import booking_token
+		from winback_app.booking.links import booking_token
 		from winback_app.settings import get_settings
 
 		_p, lapse = self.lapse()

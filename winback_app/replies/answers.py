@@ -47,10 +47,10 @@ def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
 
 def booking_answer(key: str, lapse, intent: replies.Intent, settings) -> str:
 	"""The booking link (made on first use, the same link as the cadence's), or free times to pick from."""
-	from winback_app.sending.render import booking_base_url, booking_token
+	from winback_app.booking.links import booking_token, booking_url
 
 	token = booking_token(lapse, settings) if lapse else None
-	link = f"{booking_base_url(settings)}/book/{token}" if token else ""
+	link = booking_url(token, settings) if token else ""
 	if key == inbox.ANSWER_BOOKING_LINK:
 		return _(
 			"Wonderful! Pick a time here: {0} Or reply 1 for a morning, 2 afternoon or 3 evening."

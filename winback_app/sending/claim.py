@@ -278,7 +278,7 @@ def claim(
 		},
 	)
 	if sending:
-		from winback_app.sending.render import ensure_tokens
+		from winback_app.booking.links import ensure_tokens
 		from winback_app.settings import get_settings
 
 		ensure_tokens(list({id(c.lapse): c.lapse for c in sending}.values()), get_settings())

@@ -1,88 +1,14 @@
-"""Build the words of one message: the documented template context and the lapse's booking link."""
+"""The words of one message: the documented template context (the booking link comes from booking/links.py)."""
 
 from __future__ import annotations
 
-from rq.timeouts import BaseTimeoutException
-
-import frappe
 from frappe import _
-from frappe.utils import add_days, format_date, now_datetime
-from frappe.utils.password import decrypt, encrypt
+from frappe.utils import format_date
 
-from winback_app import bulk
-from winback_app.engine.tokens import new_token, token_hash
+from winback_app.booking.links import booking_url
 from winback_app.engine.untrusted import display_first_name
-from winback_app.errors import log_error
-from winback_app.settings import link_base_url
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
-
-
-def booking_base_url(settings) -> str:
-	# The https public address (settings.link_base_url): never the host a worker happens to see.
-	return link_base_url(settings)
-
-
-def ensure_tokens(lapses: list[dict], settings) -> None:
-	"""Give every lapse of a claimed chunk that has no link yet its token, in one write with the claim.
-
-	The claim commits before any message is sent, so a link that goes out is always a link that works.
-	"""
-	missing = [
-		lapse for lapse in lapses if not lapse.get("booking_token_encrypted") and not lapse.get("_token")
-	]
-	if not missing:
-		return
-	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
-	updates = {}
-	for lapse in missing:
-		token = new_token()
-		lapse["_token"], lapse["booking_token_encrypted"] = token, encrypt(token)
-		updates[lapse["name"]] = {
-			"booking_token_hash": token_hash(token),
-			"booking_token_encrypted": lapse["booking_token_encrypted"],
-			"booking_token_expires": expires,
-		}
-	bulk.update_dicts("Patient Lapse", updates, update_modified=False)
-
-
-def booking_token(lapse: dict, settings) -> str:
-	"""The lapse's booking token, created on first use; the same link goes out in every message of the cadence.
-
-	Only the hash is used to find the lapse; the token itself is kept encrypted with the site key so later
-	messages can repeat it.
-	"""
-	if lapse.get("_token"):  # made earlier in this chunk for another touch of the same lapse
-		return lapse["_token"]
-	if lapse.get("booking_token_encrypted"):
-		try:
-			return decrypt(lapse["booking_token_encrypted"])
-		except BaseTimeoutException:
-			raise  # rq's job timeout: the job must stop
-		except Exception as exc:
-			log_error(
-				"Win-back: booking token could not be decrypted",
-				exc,
-				doctype="Patient Lapse",
-				name=lapse["name"],
-			)
-	token = new_token()
-	expires = add_days(now_datetime(), int(settings.booking_link_days or 30))
-	encrypted = encrypt(token)
-	frappe.db.set_value(
-		"Patient Lapse",
-		lapse["name"],
-		{
-			"booking_token_hash": token_hash(token),
-			"booking_token_encrypted": encrypted,
-			"booking_token_expires": expires,
-		},
-		update_modified=False,
-	)
-	# Remember it for the other touches of this lapse in the same chunk (the day-1 text and a due call task).
-	lapse["booking_token_encrypted"] = encrypted
-	lapse["_token"] = token
-	return token
 
 
 def context(lapse: dict, patient: dict, settings, token: str) -> dict:
@@ -91,7 +17,7 @@ def context(lapse: dict, patient: dict, settings, token: str) -> dict:
 		"first_name": display_first_name(patient.get("first_name")) or _("there"),
 		"practice_name": settings.practice_name or "",
 		"practice_phone": settings.practice_phone or "",
-		"booking_link": f"{booking_base_url(settings)}/book/{token}",
+		"booking_link": booking_url(token, settings),
 		"opt_out_text": _(OPT_OUT_TEXT),
 		"last_visit_month": format_date(last_visit, "MMMM yyyy") if last_visit else "",
 		"practitioner_name": lapse.get("practitioner_name") or "",

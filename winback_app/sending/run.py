@@ -30,10 +30,9 @@ from winback_app.sending.channels.gateway import GatewaySmsChannel
 from winback_app.sending.channels.outbox import OutboxChannel
 from winback_app.sending.channels.twilio_sms import TwilioConfig, TwilioSmsChannel
 from winback_app.sending.claim import claim
-from winback_app.sending.render import booking_base_url
 from winback_app.sending.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
 from winback_app.sending.states import configured_ends
-from winback_app.settings import get_settings, send_window
+from winback_app.settings import get_settings, link_base_url, send_window
 
 TIME_BUDGET_SECONDS = 240  # no provider call starts later than this into a run
 MAX_PROVIDER_TIMEOUT = 30  # seconds; Settings > Provider timeout is capped here so the sum below holds
@@ -93,7 +92,7 @@ def twilio_config(settings) -> TwilioConfig:
 		auth_token=settings.get_password("twilio_auth_token", raise_exception=False) or "",
 		messaging_service_sid=settings.twilio_messaging_service_sid or "",
 		from_number=settings.twilio_from_number or "",
-		status_callback=f"{booking_base_url(settings)}/api/method/winback_app.api.sms.status",
+		status_callback=f"{link_base_url(settings)}/api/method/winback_app.api.sms.status",
 		timeout=provider_timeout(settings),
 	)
 

@@ -29,6 +29,7 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app import bulk
+from winback_app.booking.links import booking_token
 from winback_app.clock import now_utc, to_db
 from winback_app.communications import Message, new_name
 from winback_app.communications import write as write_communications
@@ -55,7 +56,7 @@ from winback_app.sending.channels.base import (
 	SendResult,
 )
 from winback_app.sending.claim import Claimed
-from winback_app.sending.render import OPT_OUT_TEXT, booking_token, context
+from winback_app.sending.render import OPT_OUT_TEXT, context
 
 ATTEMPT = "Win-Back Contact Attempt"
 Attempt = DocType(ATTEMPT)
