@@ -13,15 +13,18 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 
+from winback_app.settings import get_settings
+
 AGENT_ROLE = "Win-Back Agent"
 MANAGER_ROLE = "Win-Back Manager"
 HasRole = DocType("Has Role")
 User = DocType("User")
 
 
-def front_desk_users(configured: str | None = None) -> list[str]:
+def front_desk_users(settings=None) -> list[str]:
 	"""The configured user (Win-Back Settings > "Assign replies and calls to"), else the agents, else the
-	managers, else Administrator."""
+	managers, else Administrator. settings: the Settings the caller already read, if any."""
+	configured = (settings or get_settings()).front_desk_user
 	if configured:
 		return [configured]
 	for role in (AGENT_ROLE, MANAGER_ROLE):

@@ -201,7 +201,7 @@ def tell_front_desk(lapse: BookingLapse, appointment) -> None:
 
 	from winback_app.staff import front_desk_users
 
-	users = front_desk_users(get_settings().front_desk_user)
+	users = front_desk_users()
 	if users:
 		enqueue_create_notification(
 			users,

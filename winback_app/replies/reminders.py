@@ -132,7 +132,7 @@ def _assignees(replies: list[str], routed_to: dict[str, str | None]) -> dict[str
 		people = owners.get(reply) or {u for u in (routed_to.get(reply) or "").split() if u}
 		if not people:
 			if desk is None:
-				desk = staff.front_desk_users(get_settings().front_desk_user)
+				desk = staff.front_desk_users()
 			people = set(desk)
 		result[reply] = sorted(people)
 	return result

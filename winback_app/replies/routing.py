@@ -12,7 +12,6 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 
-from winback_app.settings import get_settings
 from winback_app.staff import front_desk_users
 
 Reply = DocType("Win-Back SMS Reply")
@@ -31,7 +30,7 @@ def route_to_person(reply, text: str) -> None:
 	desk has the ToDo a moment later. The job assigns every reply still waiting, so a burst of replies costs
 	one job start, not one per text; the every-five-minutes task runs it too, so a lost job loses nothing.
 	"""
-	users = front_desk_users(get_settings().front_desk_user)
+	users = front_desk_users()
 	who = reply.patient_name or reply.patient or reply.from_number
 	frappe.enqueue(
 		JOB,
@@ -100,7 +99,7 @@ def assign_batch(limit: int = BATCH) -> int:
 	)
 	if not waiting:
 		return 0
-	users = front_desk_users(get_settings().front_desk_user)
+	users = front_desk_users()
 	for reply in waiting:
 		who = reply.patient_name or reply.patient or reply.from_number
 		add(

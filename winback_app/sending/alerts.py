@@ -13,9 +13,9 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import add_to_date, cint, now_datetime
 
+from winback_app import staff
+
 Attempt = DocType("Win-Back Contact Attempt")
-HasRole = DocType("Has Role")
-User = DocType("User")
 CACHE_KEY = "winback_sending_alert"
 LIST_LINK = "/app/win-back-contact-attempt?status=%5B%22in%22%2C%5B%22Failed%22%2C%22Unknown%22%5D%5D"
 
@@ -32,22 +32,6 @@ def troubled_count(hours: int) -> int:
 	)
 
 
-def managers() -> list[str]:
-	"""Enabled users with the Win-Back Manager role, else Administrator."""
-	users = (
-		frappe.qb.from_(HasRole)
-		.join(User)
-		.on(User.name == HasRole.parent)
-		.select(HasRole.parent)
-		.distinct()
-		.where(HasRole.role == "Win-Back Manager")
-		.where(HasRole.parenttype == "User")
-		.where(User.enabled == 1)
-		.run(pluck=True)
-	)
-	return sorted(users) or ["Administrator"]
-
-
 def alert_if_needed(settings) -> int:
 	"""Notify the managers once per window when the count reaches the threshold. Returns the count (0: off)."""
 	threshold, hours = cint(settings.get("alert_threshold")), cint(settings.get("alert_hours")) or 6
@@ -59,7 +43,7 @@ def alert_if_needed(settings) -> int:
 		return count
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
 
-	recipients = managers()
+	recipients = staff.managers()
 	emails = frappe.get_all("User", filters={"name": ("in", recipients)}, pluck="email")
 	enqueue_create_notification(
 		emails,

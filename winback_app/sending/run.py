@@ -24,7 +24,7 @@ from frappe.utils import cint, now_datetime
 from winback_app.engine.sending import Breaker, Caps, chunk_for_pace
 from winback_app.errors import log_error
 from winback_app.segments import enabled_segment_specs, segment_spec
-from winback_app.sending.channels.call_task import CallTaskChannel, front_desk_users
+from winback_app.sending.channels.call_task import CallTaskChannel
 from winback_app.sending.channels.email import EmailChannel
 from winback_app.sending.channels.gateway import GatewaySmsChannel
 from winback_app.sending.channels.outbox import OutboxChannel
@@ -33,6 +33,7 @@ from winback_app.sending.claim import claim
 from winback_app.sending.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
 from winback_app.sending.states import configured_ends
 from winback_app.settings import get_settings, link_base_url, send_window
+from winback_app.staff import front_desk_users
 
 TIME_BUDGET_SECONDS = 240  # no provider call starts later than this into a run
 MAX_PROVIDER_TIMEOUT = 30  # seconds; Settings > Provider timeout is capped here so the sum below holds
@@ -82,7 +83,7 @@ def channels_for(settings, http_client=None) -> dict:
 	return {
 		"SMS": sms,
 		"Email": email,
-		"Call Task": CallTaskChannel(front_desk_users(settings.front_desk_user)),
+		"Call Task": CallTaskChannel(front_desk_users(settings)),
 	}
 
 

@@ -1,38 +1,11 @@
-"""Call tasks: a ToDo for the front desk, through the host's assignment (frappe.desk.form.assign_to)."""
+"""Call tasks: a ToDo for the front desk, through the host's assignment (frappe.desk.form.assign_to).
+
+Who gets them is staff.front_desk_users(), passed in by the dispatcher."""
 
 import frappe
 from frappe import _
 
 from winback_app.sending.channels.base import SENT, OutboundMessage, SendResult
-
-
-def front_desk_users(configured: str | None) -> list[str]:
-	"""Who gets replies and call tasks: the configured user, else every Win-Back Agent, else every Win-Back
-	Manager, else Administrator, so a task always reaches somebody."""
-	if configured:
-		return [configured]
-	for role in ("Win-Back Agent", "Win-Back Manager"):
-		users = _users_with(role)
-		if users:
-			return users
-	return ["Administrator"]
-
-
-def _users_with(role: str) -> list[str]:
-	Role = frappe.qb.DocType("Has Role")
-	User = frappe.qb.DocType("User")
-	return (
-		frappe.qb.from_(Role)
-		.join(User)
-		.on(User.name == Role.parent)
-		.select(Role.parent)
-		.distinct()
-		.where(Role.role == role)
-		.where(Role.parenttype == "User")
-		.where(User.enabled == 1)
-		.orderby(Role.parent)
-		.run(pluck=True)
-	)
 
 
 class CallTaskChannel:
