@@ -214,7 +214,7 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		# winback_app's reader builds frappe.qb tables at import time: import after frappe.init()
 		import naive_detection
 
-		from winback_app import phones
+		from winback_app.contacts import phones
 		from winback_app.detection.run import EVENT_RULES, cycle_of, decide, detect
 		from winback_app.segments import enabled_segment_specs
 		from winback_app.settings import get_settings

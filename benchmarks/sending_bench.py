@@ -7,7 +7,7 @@ Run (from the bench's sites directory, on a site of its own; never winback.test 
     ../env/bin/python /work/main/benchmarks/sending_bench.py --site winback-send.test --attempts 5000 --profile
 
 Data (generated once, idempotent, reused; everything named "SBP-..." or in the campaign "Send Bench SMS"):
-N patients inserted in bulk (tabPatient rows, then winback_app.phones.sync_stale()), each with one lapse and one
+N patients inserted in bulk (tabPatient rows, then winback_app.contacts.phones.sync_stale()), each with one lapse and one
 SMS attempt (winback_app.detection.writer.insert_lapses), one patient per attempt. Only fictional NANP numbers
 "(NXX) 555-01xx" are used. There are only 100 such lines per area code and at most 792 NXX area codes (N11
 excluded), so above ~79k patients some numbers are shared by two patients (as families share numbers); the
@@ -119,7 +119,7 @@ def generate(n: int, chunk: int = 10_000) -> None:
 	from winback_app.detection import writer
 	from winback_app.engine.detection import Candidate, Entry, PatientFacts
 	from winback_app.engine.phone import normalize
-	from winback_app.phones import sync_stale
+	from winback_app.contacts.phones import sync_stale
 	from winback_app.segments import segment_spec
 	from winback_app.settings import send_window
 

@@ -57,7 +57,7 @@ def prepare(site: str, patients: int) -> list[str]:
 	settings.save(ignore_permissions=True)
 	from frappe.utils import now_datetime
 
-	from winback_app.phones import sync_stale
+	from winback_app.contacts.phones import sync_stale
 
 	now = now_datetime()
 	names, numbers = [], []

@@ -35,7 +35,7 @@ doc_events = {
 	"Patient": {
 		"validate": "winback_app.integrations.healthcare.patient.validate",
 		"on_update": "winback_app.integrations.healthcare.patient.on_update",
-		# Merge and delete keep working with win-back history (winback_app/patient_records.py).
+		# Merge and delete keep working with win-back history (winback_app/contacts/patient_records.py).
 		"before_rename": "winback_app.integrations.healthcare.patient.before_rename",
 		"after_rename": "winback_app.integrations.healthcare.patient.after_rename",
 		"on_trash": "winback_app.integrations.healthcare.patient.on_trash",

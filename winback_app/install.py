@@ -33,7 +33,7 @@ def before_install():
 
 
 def after_install():
-	from winback_app import optouts_archive
+	from winback_app.contacts import optouts_archive
 
 	# Before anything else: numbers that said STOP while Win-Back was installed before are blocked again.
 	restored = optouts_archive.restore()
@@ -60,8 +60,8 @@ def before_uninstall():
 	# Custom fields carry module "Win Back", so frappe's remove_app deletes them with the module (their columns,
 	# and so do-not-contact and text consent, stay in tabPatient). Patients, appointments, Communications and
 	# ToDos the app created belong to the clinic and stay. The indexes we added to the host's tables go. The
-	# opt-out list is kept in a host table and comes back with a reinstall (winback_app/optouts_archive.py).
-	from winback_app import optouts_archive
+	# opt-out list is kept in a host table and comes back with a reinstall (winback_app/contacts/optouts_archive.py).
+	from winback_app.contacts import optouts_archive
 
 	kept = optouts_archive.keep()
 	print(

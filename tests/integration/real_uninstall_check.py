@@ -46,7 +46,7 @@ def check(ok: bool, what: str) -> None:
 
 def main(site: str) -> None:
 	connect(site)
-	from winback_app.optouts import block_number
+	from winback_app.contacts.optouts import block_number
 
 	frappe.db.delete("Win-Back SMS Opt-Out", {"name": NUMBER})
 	patient = frappe.get_doc(
@@ -81,7 +81,7 @@ def main(site: str) -> None:
 
 	bench(site, "install-app", "winback_app")
 	connect(site)
-	from winback_app.optouts import is_blocked
+	from winback_app.contacts.optouts import is_blocked
 
 	check(is_blocked(NUMBER) == "Opted Out", f"{NUMBER} is blocked again after the reinstall")
 	check(

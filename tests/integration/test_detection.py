@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
+from winback_app.contacts.optouts import block_number
 from winback_app.detection.rescue import rescue_missed_appointments as rescue
 from winback_app.detection.run import cycle_of, detect, preview
 from winback_app.engine.detection import (
@@ -19,7 +20,6 @@ from winback_app.engine.detection import (
 	is_holdout,
 )
 from winback_app.lapses.outcomes import poll_outcomes
-from winback_app.optouts import block_number
 
 from . import factories as f
 from .base import WinBackTestCase
@@ -370,7 +370,7 @@ class TestPreviewApi(DetectionCase):
 class TestPatientFormState(DetectionCase):
 	def test_the_patient_form_shows_the_win_back_state(self):
 		from winback_app.api.patient import state
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		seg = f.segment("T State", "Recall Window", min_days=180, max_days=270)
 		p = f.patient()

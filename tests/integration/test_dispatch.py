@@ -127,7 +127,7 @@ class TestSending(DispatchCase):
 		self.assertEqual((again.to_send, counts), ([], {}), "never sent twice")
 
 	def test_opt_out_recorded_while_claimed_blocks_the_send(self):
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		p, _lapse, name = self.lapse_due()
 		s = get_settings()
@@ -1144,7 +1144,7 @@ def _bulk_patients(n: int, start: int = 0) -> list[str]:
 		],
 		rows,
 	)
-	from winback_app.phones import sync_stale
+	from winback_app.contacts.phones import sync_stale
 
 	sync_stale()
 	frappe.db.commit()

@@ -212,8 +212,8 @@ class TestWebhook(InboxCase):
 	def test_stops_from_many_numbers_at_once_are_all_recorded(self):
 		# A locking read of a missing opt-out row takes a gap lock; STOPs arriving together then deadlocked
 		# on their inserts (found by the webhook benchmark). Each worker commits, as a web request would.
+		from winback_app.contacts.optouts import block_number
 		from winback_app.engine.phone import normalize
-		from winback_app.optouts import block_number
 
 		from .base import concurrently
 
@@ -292,7 +292,7 @@ class TestStaffReply(InboxCase):
 		self.assertEqual(result["provider"], "Outbox")
 
 	def test_staff_reply_to_an_opted_out_number_is_refused(self):
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		_p, lapse, _a, number = self.patient_with_lapse()
 		block_number(number)

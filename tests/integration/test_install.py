@@ -142,9 +142,9 @@ class TestStopSurvivesUninstall(WinBackTestCase):
 	the real `bench uninstall-app` and `install-app` on a site."""
 
 	def test_a_number_that_said_stop_is_blocked_again_after_a_reinstall(self):
-		from winback_app import optouts_archive
+		from winback_app.contacts import optouts_archive
+		from winback_app.contacts.optouts import block_number, is_blocked
 		from winback_app.engine.phone import normalize
-		from winback_app.optouts import block_number, is_blocked
 
 		number = normalize(f.mobile(), "US")
 		frappe.db.delete("Win-Back SMS Opt-Out", {"name": number})

@@ -3,9 +3,9 @@
 import frappe
 from frappe.utils import now_datetime
 
+from winback_app.contacts.optouts import block_number, is_blocked
+from winback_app.contacts.patient_records import MERGED_REASON
 from winback_app.detection.run import detect
-from winback_app.optouts import block_number, is_blocked
-from winback_app.patient_records import MERGED_REASON
 
 from . import factories as f
 from .base import WinBackTestCase

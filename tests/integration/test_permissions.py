@@ -5,8 +5,8 @@ import frappe
 from frappe.utils import now_datetime
 
 from winback_app.api.patient import ContactPreferenceError, record_contact_preference
+from winback_app.contacts.optouts import allow_number, block_number, is_blocked
 from winback_app.engine.phone import normalize
-from winback_app.optouts import allow_number, block_number, is_blocked
 
 from . import factories as f
 from .base import WinBackTestCase

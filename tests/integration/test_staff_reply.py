@@ -65,7 +65,7 @@ class TestStaffTextRules(StaffReplyCase):
 				reply_by_sms(lapse, "Hello")
 
 	def test_an_opted_out_number_is_refused_even_right_after_it_texted(self):
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		p, lapse, number = self.patient_with_lapse()
 		self.patient_texted(p, lapse, number, WEDNESDAY_NOON - timedelta(minutes=5))

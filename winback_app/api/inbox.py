@@ -17,9 +17,9 @@ from frappe.utils import cint, now_datetime
 
 from winback_app.access import STAFF, require
 from winback_app.clock import to_utc
+from winback_app.contacts.phones import patients_for_number
 from winback_app.engine import lifecycle as lc
 from winback_app.engine import staff_texts
-from winback_app.phones import patients_for_number
 from winback_app.sending.channels.base import SENT, OutboundMessage
 from winback_app.settings import clinic_time_zone, get_settings, send_window
 

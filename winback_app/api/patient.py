@@ -99,7 +99,7 @@ def record_contact_preference(doctype: str, name: str, action: str, reason: str)
 			},
 		)
 		note = _("Text consent revoked by phone, recorded by {0}: {1}").format(user, reason)
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		for number in mobile_numbers(patient):
 			block_number(number, "Opted Out", source="Staff", patient=patient)

@@ -2,9 +2,10 @@
 
 block_number() records every opt-out and flag the app makes (STOP replies, carrier error 21610, invalid or
 wrong numbers, staff) and allow_number() lifts one on START; besides these, only a manager's edit in the desk
-(the doctype checks it) and the uninstall archive (optouts_archive.py) write the rows. It also stops what was already planned, through lapses.lifecycle: every Scheduled
-SMS attempt to that number is cancelled, and for a real opt-out the patients' active lapses become Opted Out. Attempts already
-claimed are stopped by the dispatcher's last look before the provider call.
+(the doctype checks it) and the uninstall archive (optouts_archive.py) write the rows. block_number() also
+stops what was already planned, through lapses.lifecycle: every Scheduled SMS attempt to that number is
+cancelled, and for a real opt-out the patients' active lapses become Opted Out. Attempts already claimed are
+stopped by the dispatcher's last look before the provider call.
 
 The words that asked for it are what a patient typed: stored inert (HTML-escaped, formula-guarded,
 engine/untrusted), since the row is written by a bulk INSERT that frappe's sanitizer never sees.
@@ -19,12 +20,12 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app import bulk
+from winback_app.contacts.phones import patients_for_number
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.phone import normalize
 from winback_app.engine.untrusted import as_text
 from winback_app.lapses import lifecycle
 from winback_app.naming import STANDARD_COLUMNS
-from winback_app.phones import patients_for_number
 from winback_app.settings import phone_region
 
 OptOut = DocType("Win-Back SMS Opt-Out")

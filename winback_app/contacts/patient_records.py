@@ -58,7 +58,7 @@ def before_merge(duplicate: str, survivor: str) -> list[str]:
 def after_merge(patient) -> None:
 	"""The survivor now holds the duplicate's rows: rebuild its phone lookup from its own numbers (the
 	duplicate's rows came along), and show its name on the lapses and replies that came from the duplicate."""
-	from winback_app.phones import sync_patient
+	from winback_app.contacts.phones import sync_patient
 
 	sync_patient(patient)
 	for table in (Lapse, Reply):

@@ -201,7 +201,7 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 			ordered = today - timedelta(days=rng.randint(35, 90))
 			rows.requests.append(service_request(name, practitioner, ordered, refs["company"], now))
 	rows.write()
-	from winback_app.phones import sync_stale
+	from winback_app.contacts.phones import sync_stale
 
 	sync_stale()
 	return names

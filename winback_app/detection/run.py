@@ -13,7 +13,7 @@ from datetime import date
 import frappe
 from frappe.utils import getdate
 
-from winback_app import phones
+from winback_app.contacts import phones
 from winback_app.detection import reader, writer
 from winback_app.engine.detection import Candidate, Detection, arbitrate
 from winback_app.engine.segments import SegmentSpec

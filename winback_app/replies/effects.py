@@ -11,9 +11,9 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, now_datetime
 
+from winback_app.contacts.optouts import allow_number, block_number
 from winback_app.engine import inbox
 from winback_app.lapses import lifecycle
-from winback_app.optouts import allow_number, block_number
 from winback_app.settings import get_settings
 
 

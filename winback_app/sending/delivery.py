@@ -66,7 +66,7 @@ def apply_status(sid: str, twilio_status: str, error_code: str = "", attempt: st
 	update.run()
 	code = cint(error_code)
 	if code in OPT_OUT_CODES or code in INVALID_CODES:
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		block_number(
 			current.to_address,

@@ -418,7 +418,7 @@ def record(c: Claimed, message: OutboundMessage, result: SendResult, communicati
 	if result.outcome == UNKNOWN:
 		return {"status": "Unknown", **common}
 	if result.outcome in (OPTED_OUT, INVALID):
-		from winback_app.optouts import block_number
+		from winback_app.contacts.optouts import block_number
 
 		reason = "Opted Out" if result.outcome == OPTED_OUT else "Invalid Number"
 		block_number(

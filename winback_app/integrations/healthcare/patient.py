@@ -1,5 +1,5 @@
 """Patient doc_events (wired in hooks.py): check the win-back fields, keep the phone lookup in step, and let
-merges and deletes of patients with win-back history through (winback_app/patient_records.py)."""
+merges and deletes of patients with win-back history through (winback_app/contacts/patient_records.py)."""
 
 import frappe
 from frappe import _
@@ -26,28 +26,28 @@ def validate(doc, method=None):
 
 def on_update(doc, method=None):
 	if doc.is_new() or doc.has_value_changed("mobile") or doc.has_value_changed("phone"):
-		from winback_app.phones import sync_patient
+		from winback_app.contacts.phones import sync_patient
 
 		sync_patient(doc)
 
 
 def before_rename(doc, method=None, old=None, new=None, merge=False):
-	"""A merge of this patient (old) into another (new): see winback_app/patient_records.py."""
+	"""A merge of this patient (old) into another (new): see winback_app/contacts/patient_records.py."""
 	if merge and old and new:
-		from winback_app.patient_records import before_merge
+		from winback_app.contacts.patient_records import before_merge
 
 		before_merge(old, new)
 
 
 def after_rename(doc, method=None, old=None, new=None, merge=False):
 	if merge:
-		from winback_app.patient_records import after_merge
+		from winback_app.contacts.patient_records import after_merge
 
 		after_merge(doc)
 
 
 def on_trash(doc, method=None):
 	"""The patient is being deleted: their win-back rows go first, so frappe's link check lets it through."""
-	from winback_app.patient_records import forget
+	from winback_app.contacts.patient_records import forget
 
 	forget(doc.name)

@@ -1,4 +1,4 @@
-"""Win-Back Patient Phone: a derived lookup row (patient, E.164). Written only by winback_app.phones."""
+"""Win-Back Patient Phone: a derived lookup row (patient, E.164). Written only by winback_app.contacts.phones."""
 
 from frappe.model.document import Document
 
