@@ -23,7 +23,7 @@ require_type_annotated_api_methods = True
 #   POST /api/method/winback_app.api.booking.book        api/booking.py (books a slot from that page)
 #   POST /api/method/winback_app.api.sms.inbound         api/sms.py (Twilio: incoming texts, signed)
 #   POST /api/method/winback_app.api.sms.status          api/sms.py (Twilio: delivery reports, signed)
-# Every other whitelisted method needs a signed-in user with a Win-Back role (winback_app/access.py).
+# Every other whitelisted method needs a signed-in user with a Win-Back role (winback_app/infra/access.py).
 
 # One-tap booking links: /book/<token> renders www/book.html.
 website_route_rules = [{"from_route": "/book/<token>", "to_route": "book"}]

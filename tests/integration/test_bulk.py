@@ -3,8 +3,8 @@
 import frappe
 from frappe.utils import now_datetime
 
-from winback_app import bulk
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import bulk
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 from .base import WinBackTestCase
 

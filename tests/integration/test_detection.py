@@ -257,7 +257,7 @@ class TestExclusionsAndArbitration(DetectionCase):
 		)
 		from zoneinfo import ZoneInfo
 
-		from winback_app.clock import to_utc
+		from winback_app.infra.clock import to_utc
 
 		for r in rows:
 			local = to_utc(r.due_at).astimezone(ZoneInfo("America/Los_Angeles"))

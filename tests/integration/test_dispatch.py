@@ -14,11 +14,11 @@ from werkzeug.wrappers import Request
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
-from winback_app.clock import to_utc
 from winback_app.detection.run import detect
 from winback_app.engine.sending import Caps
 from winback_app.engine.tokens import token_hash
 from winback_app.engine.window import daytime_zone
+from winback_app.infra.clock import to_utc
 from winback_app.sending.claim import claim
 from winback_app.sending.run import all_segment_specs, channels_for, dispatch
 from winback_app.sending.send import RunState, recover_stale, send_claimed

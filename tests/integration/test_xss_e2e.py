@@ -14,9 +14,9 @@ import unittest
 import frappe
 from frappe.utils.password import update_password
 
-from winback_app.communications import new_name
 from winback_app.detection.run import detect
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra.communications import new_name
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 from . import browser
 from . import factories as f
@@ -100,7 +100,7 @@ class TestHostileTextInTheDesk(WinBackTestCase):
 
 	def as_the_old_code_stored_it(self, p: str, lapse: str, number: str) -> str:
 		"""A reply and its Communication written raw, as every version before the fix did."""
-		from winback_app import bulk
+		from winback_app.infra import bulk
 
 		now, sid, comm = frappe.utils.now_datetime(), "SM" + frappe.generate_hash(length=32), new_name()
 		bulk.insert(

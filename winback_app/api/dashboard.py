@@ -7,7 +7,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import add_days, getdate
 
-from winback_app.access import STAFF, require
+from winback_app.infra.access import STAFF, require
 
 
 @frappe.whitelist()

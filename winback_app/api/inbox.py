@@ -15,11 +15,11 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, now_datetime
 
-from winback_app.access import STAFF, require
-from winback_app.clock import to_utc
 from winback_app.contacts.phones import patients_for_number
 from winback_app.engine import lifecycle as lc
 from winback_app.engine import staff_texts
+from winback_app.infra.access import STAFF, require
+from winback_app.infra.clock import to_utc
 from winback_app.sending.channels.base import SENT, OutboundMessage
 from winback_app.settings import clinic_time_zone, get_settings, send_window
 

@@ -8,7 +8,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import escape_html, now_datetime
 
-from winback_app.access import STAFF, has_role, require
+from winback_app.infra.access import STAFF, has_role, require
 
 
 @frappe.whitelist()

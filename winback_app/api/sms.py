@@ -48,10 +48,10 @@ def inbound(**kwargs) -> Response:
 
 	No exception leaves this function: frappe's own handler would store the request's frame locals (the
 	patient's number, words, name) in an Error Log. Failures are logged by class and code path only
-	(winback_app.errors), and Twilio gets a 500 when nothing could be recorded (it shows in Twilio's debugger
+	(winback_app.infra.errors), and Twilio gets a 500 when nothing could be recorded (it shows in Twilio's debugger
 	and goes to the number's fallback URL, if one is set).
 	"""
-	from winback_app.errors import log_error
+	from winback_app.infra.errors import log_error
 
 	recorded = None
 	try:
@@ -87,7 +87,7 @@ def inbound(**kwargs) -> Response:
 
 
 def _act(recorded) -> None:
-	from winback_app.errors import log_error
+	from winback_app.infra.errors import log_error
 	from winback_app.replies.handler import act_on, hand_to_person
 
 	name = recorded.reply.name

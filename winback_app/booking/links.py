@@ -14,9 +14,9 @@ import frappe
 from frappe.utils import add_days, now_datetime
 from frappe.utils.password import decrypt, encrypt
 
-from winback_app import bulk
 from winback_app.engine.tokens import new_token, token_hash
-from winback_app.errors import log_error
+from winback_app.infra import bulk
+from winback_app.infra.errors import log_error
 from winback_app.settings import link_base_url
 
 BOOKING_PATH = "/book/"  # www/book.py, routed in hooks.py

@@ -20,7 +20,7 @@ from winback_app.engine import lifecycle as lc
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
 from winback_app.engine.untrusted import display_first_name
-from winback_app.errors import log_error
+from winback_app.infra.errors import log_error
 from winback_app.settings import get_settings
 
 Lapse = DocType("Patient Lapse")

@@ -19,13 +19,13 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
-from winback_app import bulk
 from winback_app.contacts.phones import patients_for_number
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.phone import normalize
 from winback_app.engine.untrusted import as_text
+from winback_app.infra import bulk
+from winback_app.infra.naming import STANDARD_COLUMNS
 from winback_app.lapses import lifecycle
-from winback_app.naming import STANDARD_COLUMNS
 from winback_app.settings import phone_region
 
 OptOut = DocType("Win-Back SMS Opt-Out")

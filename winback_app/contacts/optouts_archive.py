@@ -17,8 +17,8 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import get_datetime, now_datetime
 
-from winback_app import bulk
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import bulk
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 PARENT = "__winback_sms_opt_outs"
 PARENTTYPE = "Win-Back SMS Opt-Out archive"

@@ -14,7 +14,7 @@ from frappe.query_builder.functions import IfNull
 from frappe.utils import now_datetime
 
 from winback_app.engine.phone import normalize
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra.naming import STANDARD_COLUMNS
 from winback_app.settings import phone_region
 
 Patient = DocType("Patient")

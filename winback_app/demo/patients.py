@@ -17,7 +17,7 @@ import frappe
 from frappe.utils import getdate, now_datetime
 
 from winback_app.demo.masters import EXAM, HYGIENE, SPA_PRACTITIONER, TOX
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 MARKER = "Win-Back demo patient"  # Patient.patient_details of every demo patient
 FIRST = (

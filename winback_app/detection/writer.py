@@ -7,15 +7,15 @@ from datetime import datetime
 import frappe
 from frappe.utils import now_datetime
 
-from winback_app import naming
-from winback_app.clock import to_db, to_utc
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.cadence import plan
 from winback_app.engine.detection import Entry, PatientFacts
 from winback_app.engine.segments import SegmentSpec
 from winback_app.engine.untrusted import formula_guard
 from winback_app.engine.window import SendWindow
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import naming
+from winback_app.infra.clock import to_db, to_utc
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 LAPSE_FIELDS = [
 	*STANDARD_COLUMNS,

@@ -20,8 +20,8 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
-from winback_app import bulk
 from winback_app.engine import lifecycle as lc
+from winback_app.infra import bulk
 
 Lapse = DocType("Patient Lapse")
 Attempt = DocType("Win-Back Contact Attempt")

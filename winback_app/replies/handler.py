@@ -21,15 +21,15 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, now_datetime
 
-from winback_app import bulk
-from winback_app.communications import Message, new_name
-from winback_app.communications import write as write_communications
 from winback_app.contacts.optouts import is_blocked
 from winback_app.engine import inbox, replies, untrusted
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.phone import normalize
-from winback_app.errors import log_error
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import bulk
+from winback_app.infra.communications import Message, new_name
+from winback_app.infra.communications import write as write_communications
+from winback_app.infra.errors import log_error
+from winback_app.infra.naming import STANDARD_COLUMNS
 from winback_app.replies import answers, effects, routing
 from winback_app.settings import phone_region
 

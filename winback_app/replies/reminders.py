@@ -18,9 +18,10 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, escape_html, get_fullname, now_datetime
 
-from winback_app import bulk, staff
+from winback_app import staff
 from winback_app.engine import waiting
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import bulk
+from winback_app.infra.naming import STANDARD_COLUMNS
 from winback_app.settings import get_settings
 
 Reply = DocType("Win-Back SMS Reply")

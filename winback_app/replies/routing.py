@@ -58,7 +58,7 @@ def assign_waiting_replies() -> int:
 	It looks again after every pass, so a text recorded while this job runs (whose own queueing was skipped
 	because this job was still queued or running) is picked up here; the five-minute task is the last resort.
 	"""
-	from winback_app.isolation import read_committed
+	from winback_app.infra.isolation import read_committed
 
 	total = 0
 	with read_committed():  # no gap locks: texts arriving meanwhile insert their reply rows unhindered

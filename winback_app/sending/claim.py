@@ -23,10 +23,10 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
 
-from winback_app import bulk
-from winback_app.clock import to_db, to_utc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide, window_for
 from winback_app.engine.window import SendWindow
+from winback_app.infra import bulk
+from winback_app.infra.clock import to_db, to_utc
 from winback_app.settings import texts_need_known_age
 
 Attempt = DocType("Win-Back Contact Attempt")

@@ -22,7 +22,7 @@ import frappe
 from frappe.utils import cint, now_datetime
 
 from winback_app.engine.sending import Breaker, Caps, chunk_for_pace
-from winback_app.errors import log_error
+from winback_app.infra.errors import log_error
 from winback_app.segments import enabled_segment_specs, segment_spec
 from winback_app.sending.channels.call_task import CallTaskChannel
 from winback_app.sending.channels.email import EmailChannel

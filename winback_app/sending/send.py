@@ -28,11 +28,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
-from winback_app import bulk
 from winback_app.booking.links import booking_token
-from winback_app.clock import now_utc, to_db
-from winback_app.communications import Message, new_name
-from winback_app.communications import write as write_communications
 from winback_app.engine import templates
 from winback_app.engine.sending import (
 	MESSAGE_CHANNELS,
@@ -43,7 +39,11 @@ from winback_app.engine.sending import (
 	merged_status,
 	sms_problem_at_send,
 )
-from winback_app.errors import log_error
+from winback_app.infra import bulk
+from winback_app.infra.clock import now_utc, to_db
+from winback_app.infra.communications import Message, new_name
+from winback_app.infra.communications import write as write_communications
+from winback_app.infra.errors import log_error
 from winback_app.sending.channels.base import (
 	FAILED,
 	INVALID,

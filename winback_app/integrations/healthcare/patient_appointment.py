@@ -1,6 +1,6 @@
 """Patient Appointment doc_events (wired in hooks.py): a new appointment from any source stops the cadence."""
 
-from winback_app.errors import log_error
+from winback_app.infra.errors import log_error
 
 
 def after_insert(doc, method=None):

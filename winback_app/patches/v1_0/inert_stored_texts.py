@@ -8,8 +8,8 @@ apostrophe), so this touches only old rows and running it again changes nothing.
 import frappe
 from frappe.query_builder import DocType
 
-from winback_app import bulk
 from winback_app.engine.untrusted import as_html, as_text, formula_guard, needs_formula_guard
+from winback_app.infra import bulk
 
 OPENERS = ("=%", "+%", "-%", "@%", "\t%", "\r%", " %", "\n%")
 

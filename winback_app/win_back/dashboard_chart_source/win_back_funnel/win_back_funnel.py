@@ -7,8 +7,8 @@ from frappe import _
 from frappe.utils import add_days, getdate
 from frappe.utils.dashboard import cache_source
 
-from winback_app.access import staff_only
 from winback_app.engine.measure import funnel
+from winback_app.infra.access import staff_only
 from winback_app.win_back.report.reactivation_by_segment.reactivation_by_segment import compute
 
 

@@ -9,7 +9,7 @@ from frappe.query_builder import DocType
 from frappe.utils import getdate
 from frappe.utils.dashboard import cache_source
 
-from winback_app.access import staff_only
+from winback_app.infra.access import staff_only
 
 WEEKS = 12
 

@@ -57,7 +57,7 @@ class WinBackSMSOptOut(Document):
 
 	def validate_texts_allowed_again(self):
 		"""Only a manager lifts an opt-out by hand, saying why (a START text lifts it in winback_app.contacts.optouts)."""
-		from winback_app.access import MANAGERS, has_role
+		from winback_app.infra.access import MANAGERS, has_role
 
 		if not has_role(MANAGERS):
 			frappe.throw(

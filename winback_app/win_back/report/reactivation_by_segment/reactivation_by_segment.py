@@ -20,8 +20,8 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, cint, flt, getdate
 
-from winback_app.access import MANAGERS, require
 from winback_app.engine.measure import GroupCounts, lift
+from winback_app.infra.access import MANAGERS, require
 from winback_app.settings import get_settings
 
 Lapse = DocType("Patient Lapse")

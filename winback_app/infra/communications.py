@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import now_datetime
 
-from winback_app import bulk
 from winback_app.engine.untrusted import as_html, as_text
-from winback_app.naming import STANDARD_COLUMNS
+from winback_app.infra import bulk
+from winback_app.infra.naming import STANDARD_COLUMNS
 
 COLUMNS = (
 	*STANDARD_COLUMNS,
