@@ -13,7 +13,7 @@ Per site, in one process and one run, it measures (wall time with time.perf_coun
 frappe.db.sql, Python peak memory with tracemalloc in a separate run so tracing never slows a timed run):
 - phones.sync_stale(), first run (the phone lookup emptied first) and warm (nothing changed): reported apart;
 - ours: winback_app.detection.run.decide() with the enabled campaigns: reading + engine, no writes;
-- ours: detect(), the whole nightly job including the bulk writes, then frappe.db.rollback();
+- ours: detect_lapses(), the whole nightly job including the bulk writes, then frappe.db.rollback();
 - bare: one set-based SQL aggregate (last Closed/Checked Out appointment per patient, older than 270 days,
   NOT EXISTS a future Scheduled/Open/Confirmed/Checked In appointment), written with frappe.qb;
 - naive (small site only): benchmarks/naive_detection.py, per-patient ORM calls + the same engine, and a
@@ -215,7 +215,7 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		import naive_detection
 
 		from winback_app.contacts import phones
-		from winback_app.detection.run import EVENT_RULES, cycle_of, decide, detect
+		from winback_app.detection.run import EVENT_RULES, cycle_of, decide, detect_lapses
 		from winback_app.segments import enabled_segment_specs
 		from winback_app.settings import get_settings
 
@@ -240,7 +240,7 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 
 		settings = get_settings()
 		segments = [s for s in enabled_segment_specs() if s.rule_kind not in EVENT_RULES]
-		# A campaign whose reader crashes would make every detect() crash: disable it on this bench site,
+		# A campaign whose reader crashes would make every detect_lapses() crash: disable it on this bench site,
 		# measure the others and say so in the report (see README, "bugs found").
 		for seg in list(segments):
 			try:
@@ -276,8 +276,8 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		timed, counter.timed = counter.timed, None
 		extra[f"breakdown_{label}"] = (total, timed, prof)
 
-		stats, result = m.phase(lambda: detect(today=today), args.detect_runs, after=frappe.db.rollback)
-		rows.append(("ours: detect() incl. writes*", label, stats))
+		stats, result = m.phase(lambda: detect_lapses(today=today), args.detect_runs, after=frappe.db.rollback)
+		rows.append(("ours: detect_lapses() incl. writes*", label, stats))
 		extra[f"detect_{label}"] = stats
 		extra[f"detect_result_{label}"] = result
 
@@ -330,7 +330,7 @@ def print_report(rows, extra, args) -> None:
 		"seconds = median of the runs; queries = frappe.db.sql calls in one run; peak = tracemalloc, separate run"
 	)
 	print(
-		"* detect() = sync_stale (warm) + decide + bulk insert of lapses and attempts, rolled back after each run"
+		"* detect_lapses() = sync_stale (warm) + decide + bulk insert of lapses and attempts, rolled back after each run"
 	)
 	print()
 	print("ratios (same run)                              measured   goal")
@@ -354,7 +354,7 @@ def print_report(rows, extra, args) -> None:
 		d_s, d_l = extra.get(f"detect_{small}"), extra.get(f"detect_{large}")
 		if d_s and d_l:
 			print(
-				f"  queries detect() @ {small} vs @ {large}{'':<13} {d_s['queries']:>3} vs {d_l['queries']:<3} "
+				f"  queries detect_lapses() @ {small} vs @ {large}{'':<13} {d_s['queries']:>3} vs {d_l['queries']:<3} "
 				"(+1 INSERT per 10,000 written rows: bulk_insert chunks)"
 			)
 		print(
@@ -371,7 +371,7 @@ def print_report(rows, extra, args) -> None:
 				f"{dict(sorted(extra[f'by_segment_{lab}'].items()))}; bare aggregate returns {extra[f'bare_rows_{lab}']}"
 			)
 			print(f"       exclusions {dict(extra[f'exclusions_{lab}'].most_common())}")
-			print(f"       detect(): {extra.get(f'detect_result_{lab}')}")
+			print(f"       detect_lapses(): {extra.get(f'detect_result_{lab}')}")
 	print(f"campaigns measured: {', '.join(extra.get('segments', []))}")
 	for name, error in extra.get("broken", {}).items():
 		print(f"campaign NOT measured (its reader crashes, disabled on the bench sites): {name}: {error}")

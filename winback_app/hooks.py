@@ -18,11 +18,13 @@ before_uninstall = "winback_app.install.before_uninstall"
 export_python_type_annotations = True
 require_type_annotated_api_methods = True
 
-# The guest surface (what a stranger can reach), each rate-limited or signature-checked; README "Security":
-#   GET  /book/<token>                                   www/book.py (the booking page; routed below)
-#   POST /api/method/winback_app.api.booking.book        api/booking.py (books a slot from that page)
-#   POST /api/method/winback_app.api.sms.inbound         api/sms.py (Twilio: incoming texts, signed)
-#   POST /api/method/winback_app.api.sms.status          api/sms.py (Twilio: delivery reports, signed)
+# The guest surface (what a stranger can reach), each rate-limited or signature-checked; README "Security".
+# Each line: the endpoint, its module, and the module that does the work.
+#   GET  /book/<token>                               www/book.py -> booking/service.py (the page; routed below)
+#   POST /api/method/winback_app.api.booking.book    api/booking.py -> booking/service.py (books a slot there)
+#   POST /api/method/winback_app.api.sms.inbound     api/sms.py -> replies/handler.py (Twilio: texts in, signed)
+#   POST /api/method/winback_app.api.sms.status      api/sms.py -> sending/delivery.py (Twilio: reports, signed)
+#   frappe's signed email-unsubscribe link           integrations/frappe/email_unsubscribe.py (doc event below)
 # Every other whitelisted method needs a signed-in user with a Win-Back role (winback_app/infra/access.py).
 
 # One-tap booking links: /book/<token> renders www/book.html.
@@ -31,6 +33,9 @@ website_route_rules = [{"from_route": "/book/<token>", "to_route": "book"}]
 app_include_js = "/assets/winback_app/js/winback_desk.js"
 doctype_js = {"Patient": "public/js/patient.js"}
 
+# Handlers for host doctypes live in integrations/<app>/<doctype>.py and call into the packages: the phone lookup
+# (contacts/phones.py), merges and deletes (contacts/patient_records.py), bookings (lapses/outcomes.py) and
+# unsubscribes (lapses/lifecycle.py).
 doc_events = {
 	"Patient": {
 		"validate": "winback_app.integrations.healthcare.patient.validate",
@@ -48,8 +53,9 @@ doc_events = {
 	},
 }
 
-# Scheduler entry points are tiny wrappers in tasks.py. Times are in the system time zone; detection runs well
-# after the host's own midnight job (update_appointment_status) has rewritten past appointment statuses.
+# Scheduler entry points are tiny wrappers in tasks.py, each calling the function of the same name in its package
+# (tasks.py lists where). Times are in the system time zone; detection runs well after the host's own midnight
+# job (update_appointment_status) has rewritten past appointment statuses.
 scheduler_events = {
 	"cron": {
 		"30 4 * * *": ["winback_app.tasks.enqueue_detection"],

@@ -1,18 +1,30 @@
-"""Scheduler entry points (wired in hooks.py). Each is a thin wrapper; the work lives in its own package."""
+"""Scheduler entry points (wired in hooks.py), and nothing else. Each is a thin wrapper that calls the function of
+the same name in the package that does the work, so a hooks.py entry is one hop from its code:
+
+tasks.detect_lapses               -> detection/run.py detect_lapses (queued by enqueue_detection)
+tasks.rescue_missed_appointments  -> detection/rescue.py rescue_missed_appointments
+tasks.poll_outcomes               -> lapses/outcomes.py poll_outcomes
+tasks.release_waiting_lapses      -> lapses/waiting.py release_waiting_lapses
+tasks.dispatch_due                -> sending/run.py dispatch_due (queues run_dispatch)
+tasks.assign_waiting_replies      -> replies/routing.py assign_waiting_replies
+tasks.remind_unanswered_replies   -> replies/reminders.py remind_unanswered_replies
+
+The dotted paths tasks.* are public: frappe names each Scheduled Job Type after them.
+"""
 
 import frappe
 
 
 def detect_lapses() -> dict:
 	"""Run detection now, in this process. Running it twice in a row creates nothing new."""
-	from winback_app.detection.run import detect
+	from winback_app.detection import run
 
 	# Progress goes to whoever started it (the desk's "Run detection now", or nobody for the nightly run).
-	return detect(publish_progress=not frappe.flags.in_test)
+	return run.detect_lapses(publish_progress=not frappe.flags.in_test)
 
 
 def enqueue_detection() -> None:
-	"""Nightly: detection on the long queue, once at a time."""
+	"""Nightly: detection (tasks.detect_lapses) on the long queue, once at a time."""
 	frappe.enqueue(
 		"winback_app.tasks.detect_lapses",
 		queue="long",
@@ -36,13 +48,20 @@ def poll_outcomes() -> dict:
 	return outcomes.poll_outcomes()
 
 
+def release_waiting_lapses() -> dict:
+	"""Hourly: lapses waiting on the patient past the setting's days go back to their cadence or end."""
+	from winback_app.lapses import waiting
+
+	return waiting.release_waiting_lapses()
+
+
 def dispatch_due() -> None:
 	"""Every five minutes: queue one dispatcher run as its own job, with its own queue and timeout (see
 	winback_app.sending.run), once at a time. `bench execute winback_app.sending.run.run_dispatch` runs one
 	now, in the current process."""
-	from winback_app.sending.run import enqueue_dispatch
+	from winback_app.sending import run
 
-	enqueue_dispatch()
+	run.dispatch_due()
 
 
 def assign_waiting_replies() -> int:
@@ -54,13 +73,6 @@ def assign_waiting_replies() -> int:
 
 def remind_unanswered_replies() -> dict:
 	"""Every fifteen minutes: replies still waiting for a person remind their assignee, then the managers."""
-	from winback_app.replies.reminders import remind_unanswered_replies
+	from winback_app.replies import reminders
 
-	return remind_unanswered_replies()
-
-
-def release_waiting_lapses() -> dict:
-	"""Hourly: lapses waiting on the patient past the setting's days go back to their cadence or end."""
-	from winback_app.lapses.waiting import release_waiting_lapses
-
-	return release_waiting_lapses()
+	return reminders.remind_unanswered_replies()

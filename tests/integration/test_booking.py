@@ -8,7 +8,7 @@ from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.booking.links import booking_token
 from winback_app.booking.service import BookingProblem, book, lapse_for_token, offer
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 from winback_app.settings import get_settings
 
 from . import factories as f
@@ -30,7 +30,7 @@ class BookingCase(WinBackTestCase):
 			f.segment("T Booking", "Recall Window", min_days=180, max_days=270)
 		p = f.patient(**patient_fields)
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		token = booking_token({"name": lapse.name, "booking_token_encrypted": None}, get_settings())
 		return p, lapse.name, token
@@ -368,7 +368,7 @@ class TestDoubleBooking(BookingCase):
 
 	def tearDown(self):
 		frappe.db.rollback()
-		# detect() may also have opened lapses for other committed patients in this campaign: remove them all.
+		# detect_lapses() may also have opened lapses for other committed patients in this campaign: remove them all.
 		lapses = frappe.get_all("Patient Lapse", {"segment": "T Booking"}, pluck="name")
 		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
 		frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})

@@ -5,7 +5,7 @@ import unittest
 import frappe
 
 from winback_app.booking.links import booking_token
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 from winback_app.settings import get_settings
 
 from . import browser
@@ -30,7 +30,7 @@ class TestBookingInTheBrowser(WinBackTestCase):
 
 	def tearDown(self):
 		frappe.db.rollback()
-		# detect() may have opened lapses for other committed patients too: remove every lapse of the campaign.
+		# detect_lapses() may have opened lapses for other committed patients too: remove every lapse of the campaign.
 		lapses = frappe.get_all("Patient Lapse", {"segment": "T E2E Booking"}, pluck="name")
 		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
 		frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})
@@ -53,7 +53,7 @@ class TestBookingInTheBrowser(WinBackTestCase):
 		f.segment("T E2E Booking", "Recall Window", min_days=180, max_days=270)
 		self.patient = f.patient(first_name="Robin", last_name="Quimby")
 		f.past_appointment(self.patient, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(self.patient)
 		token = booking_token({"name": lapse.name, "booking_token_encrypted": None}, get_settings())
 		return lapse, token
@@ -96,7 +96,7 @@ class TestBookingInTheBrowser(WinBackTestCase):
 		f.segment("T E2E Booking", "Recall Window", min_days=180, max_days=270)
 		self.patient = f.patient(first_name="Robin", last_name="Quimby")
 		f.past_appointment(self.patient, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(self.patient)
 		token = booking_token({"name": lapse.name, "booking_token_encrypted": None}, get_settings())
 		frappe.db.commit()

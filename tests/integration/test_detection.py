@@ -7,7 +7,7 @@ from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.contacts.optouts import block_number
 from winback_app.detection.rescue import rescue_missed_appointments as rescue
-from winback_app.detection.run import cycle_of, detect, preview
+from winback_app.detection.run import cycle_of, detect_lapses, preview
 from winback_app.engine.detection import (
 	COOLDOWN,
 	DISABLED,
@@ -49,7 +49,7 @@ class TestSegmentRules(DetectionCase):
 		f.past_appointment(noshow, 200)
 		f.past_appointment(noshow, 30, status="No Show")  # the host's No Show is not a visit
 
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(due)
 		self.assertEqual(
 			(lapse.segment, lapse.status, lapse.evidence_doctype), (seg, "In Cadence", "Patient Encounter")
@@ -71,7 +71,7 @@ class TestSegmentRules(DetectionCase):
 		f.past_appointment(hygiene, 200, appointment_type=f.APPOINTMENT_TYPE)
 		consult = f.patient()
 		f.past_appointment(consult, 200, appointment_type=f.OTHER_TYPE)
-		detect()
+		detect_lapses()
 		self.assertEqual([x.segment for x in f.lapses_of(hygiene)], [seg])
 		self.assertEqual(f.lapses_of(consult), [])
 
@@ -85,7 +85,7 @@ class TestSegmentRules(DetectionCase):
 		f.service_request(done, 45, status="completed-Request Status")
 		draft = f.patient()
 		f.service_request(draft, 45, docstatus=0)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(ordered)
 		self.assertEqual((lapse.segment, lapse.evidence_doctype), (seg, "Service Request"))
 		for p in (too_new, done, draft):
@@ -102,7 +102,7 @@ class TestSegmentRules(DetectionCase):
 		finished = f.patient()
 		f.therapy_plan(finished, 90, status="Completed")
 		f.past_appointment(finished, 40)
-		detect()
+		detect_lapses()
 		self.assertEqual([x.segment for x in f.lapses_of(stalled)], [seg])
 		self.assertEqual(f.lapses_of(active), [])
 		self.assertEqual(f.lapses_of(finished), [])
@@ -119,7 +119,7 @@ class TestSegmentRules(DetectionCase):
 		f.past_procedure(due, 80)
 		early = f.patient()
 		f.past_procedure(early, 40)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(due)
 		self.assertEqual((lapse.segment, lapse.evidence_doctype), (seg, "Clinical Procedure"))
 		self.assertEqual(f.lapses_of(early), [])
@@ -132,7 +132,7 @@ class TestSegmentRules(DetectionCase):
 		frappe.db.set_value("Patient", booked, "creation", now_datetime() - timedelta(days=10))
 		f.past_appointment(booked, 3, status="Cancelled")  # any appointment means they did book once
 		too_new = f.patient()  # registered today
-		detect()
+		detect_lapses()
 		self.assertEqual([x.segment for x in f.lapses_of(fresh)], [seg])
 		self.assertEqual(f.lapses_of(booked), [])
 		self.assertEqual(f.lapses_of(too_new), [])
@@ -143,7 +143,7 @@ class TestSegmentRules(DetectionCase):
 		f.cancelled_membership(lapsed, 20)
 		long_gone = f.patient()
 		f.cancelled_membership(long_gone, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(lapsed)
 		self.assertEqual((lapse.segment, lapse.evidence_doctype), (seg, "Subscription"))
 		self.assertEqual(f.lapses_of(long_gone), [])
@@ -152,7 +152,7 @@ class TestSegmentRules(DetectionCase):
 		seg = f.segment("T Annual", "Annual Check-in", min_days=335, max_days=395)
 		due = f.patient()
 		f.past_appointment(due, 350)
-		detect()
+		detect_lapses()
 		self.assertEqual([x.segment for x in f.lapses_of(due)], [seg])
 
 
@@ -177,7 +177,7 @@ class TestExclusionsAndArbitration(DetectionCase):
 		cases[COOLDOWN] = f.patient()
 		for p in cases.values():
 			f.past_appointment(p, 200)
-		detect()  # opens lapses for OPEN_LAPSE and COOLDOWN (and nobody else)
+		detect_lapses()  # opens lapses for OPEN_LAPSE and COOLDOWN (and nobody else)
 		self.assertEqual({p for p in cases.values() if f.lapses_of(p)}, {cases[OPEN_LAPSE], cases[COOLDOWN]})
 		closed = f.lapses_of(cases[COOLDOWN])[0].name
 		frappe.db.set_value("Patient Lapse", closed, {"status": "Closed", "closed_on": now_datetime()})
@@ -187,14 +187,14 @@ class TestExclusionsAndArbitration(DetectionCase):
 		for reason, p in cases.items():
 			self.assertEqual(by_patient.get(p), reason, reason)
 			self.assertGreaterEqual(result["excluded"][reason], 1)
-		detect()
+		detect_lapses()
 		self.assertEqual(len(f.lapses_of(cases[COOLDOWN])), 1, "the cooldown holds on the real run too")
 
 	def test_email_only_patient_still_joins(self):
 		f.segment("T Email", "Recall Window", min_days=180, max_days=270)
 		p = f.patient(mobile="")
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		self.assertEqual(len(f.lapses_of(p)), 1)
 
 	def test_highest_priority_campaign_wins_and_the_other_is_told_why(self):
@@ -206,7 +206,7 @@ class TestExclusionsAndArbitration(DetectionCase):
 		reasons = {row["patient"]: row["reason"] for row in result["excluded_sample"]}
 		self.assertEqual(reasons[p], f"Joins a higher-priority campaign: {high}")
 		self.assertGreaterEqual(result["excluded"][f"Joins a higher-priority campaign: {high}"], 1)
-		detect()
+		detect_lapses()
 		self.assertEqual([x.segment for x in f.lapses_of(p)], [high])
 
 	def test_running_twice_creates_nothing_new(self):
@@ -214,10 +214,10 @@ class TestExclusionsAndArbitration(DetectionCase):
 		patients = [f.patient() for _ in range(3)]
 		for p in patients:
 			f.past_appointment(p, 200)
-		first = detect()
+		first = detect_lapses()
 		lapses = frappe.db.count("Patient Lapse")
 		attempts = frappe.db.count("Win-Back Contact Attempt")
-		second = detect()
+		second = detect_lapses()
 		self.assertGreaterEqual(first["created"], 3)
 		self.assertEqual(second["created"], 0)
 		self.assertEqual(
@@ -230,7 +230,7 @@ class TestExclusionsAndArbitration(DetectionCase):
 		patients = [f.patient() for _ in range(8)]
 		for p in patients:
 			f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		cycle = cycle_of(getdate())
 		for p in patients:
 			[lapse] = f.lapses_of(p)
@@ -244,7 +244,7 @@ class TestExclusionsAndArbitration(DetectionCase):
 		f.segment("T Plan", "Recall Window", min_days=180, max_days=270)
 		p = f.patient(winback_time_zone="America/Los_Angeles")
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		rows = frappe.get_all(
 			"Win-Back Contact Attempt",
@@ -297,7 +297,7 @@ class TestTriggersAndOutcomes(DetectionCase):
 		f.segment("T Book", "Recall Window", min_days=180, max_days=270)
 		p = f.patient()
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		refs = f.reference_records()
 		appointment = frappe.get_doc(
@@ -327,7 +327,7 @@ class TestTriggersAndOutcomes(DetectionCase):
 		f.past_appointment(p, 200)
 		q = f.patient()
 		f.past_appointment(q, 200)
-		detect()
+		detect_lapses()
 		# A booking written without doc events (as bulk imports and db.set_value paths do):
 		frappe.db.set_value(
 			"Patient Lapse", f.lapses_of(q)[0].name, "detected_on", now_datetime() - timedelta(days=2)
@@ -376,7 +376,7 @@ class TestPatientFormState(DetectionCase):
 		p = f.patient()
 		f.past_appointment(p, 200)
 		self.assertEqual(state(p)["lapse"], None)
-		detect()
+		detect_lapses()
 		shown = state(p)
 		self.assertEqual((shown["lapse"]["segment"], shown["lapse"]["status"]), (seg, "In Cadence"))
 		self.assertEqual((shown["texts"], shown["do_not_contact"]), ("allowed", False))

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 from winback_app.engine.sending import Caps
 from winback_app.engine.tokens import token_hash
 from winback_app.engine.window import daytime_zone
@@ -80,7 +80,7 @@ class DispatchCase(WinBackTestCase):
 		f.segment(name, "Recall Window", min_days=180, max_days=270, touches=[touch])
 		p = f.patient(**patient_fields)
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		attempt = frappe.db.get_value("Win-Back Contact Attempt", {"lapse": lapse.name}, "name")
 		frappe.db.set_value(

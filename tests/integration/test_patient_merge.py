@@ -5,7 +5,7 @@ from frappe.utils import now_datetime
 
 from winback_app.contacts.optouts import block_number, is_blocked
 from winback_app.contacts.patient_records import MERGED_REASON
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 
 from . import factories as f
 from .base import WinBackTestCase
@@ -28,7 +28,7 @@ class HistoryCase(WinBackTestCase):
 			f.past_appointment(p, 200)
 		elif not frappe.db.exists("Campaign Segment", "T Never Booked"):
 			f.segment("T Never Booked", "New Patient Never Booked", min_days=0, max_days=90)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		number = frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
 		reply = frappe.get_doc(

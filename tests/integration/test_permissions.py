@@ -50,13 +50,13 @@ class PermissionCase(WinBackTestCase):
 		f.reset_settings()
 
 	def lapse(self):
-		from winback_app.detection.run import detect
+		from winback_app.detection.run import detect_lapses
 
 		if not frappe.db.exists("Campaign Segment", "T Permissions"):
 			f.segment("T Permissions", "Recall Window", min_days=180, max_days=270)
 		p = f.patient()
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		return p, lapse.name
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, getdate, now_datetime
 
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 from winback_app.lapses.outcomes import poll_outcomes
 from winback_app.win_back.report.reactivation_by_segment.reactivation_by_segment import execute
 
@@ -82,7 +82,7 @@ class TestReactivationReport(WinBackTestCase):
 		patients = [f.patient() for _ in range(9)]
 		for p in patients:
 			f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		lapses = {p: f.lapses_of(p)[0].name for p in patients}
 		treated, held = patients[:6], patients[6:]
 		Lapse = frappe.qb.DocType("Patient Lapse")
@@ -165,7 +165,7 @@ class TestReactivationReport(WinBackTestCase):
 		seg = f.segment("T Report window", "Recall Window", min_days=180, max_days=270, holdout_percent=0)
 		p = f.patient()
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		frappe.db.set_value(
 			"Patient Lapse", f.lapses_of(p)[0].name, "detected_on", now_datetime() - timedelta(days=195)
 		)

@@ -395,9 +395,9 @@ class TestTemplateBounds(DispatchCase):
 		p = f.patient(first_name="Maximiliana")
 		f.past_appointment(p, 200)
 		self.save(template)
-		from winback_app.detection.run import detect
+		from winback_app.detection.run import detect_lapses
 
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		attempt = frappe.db.get_value("Win-Back Contact Attempt", {"lapse": lapse.name}, "name")
 		frappe.db.set_value("Win-Back Contact Attempt", attempt, "due_at", WEDNESDAY_NOON)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import frappe
 
-from winback_app.detection.run import detect, preview
+from winback_app.detection.run import detect_lapses, preview
 from winback_app.engine.detection import AGE_UNKNOWN, AGE_UNKNOWN_NO_EMAIL, SELF_REGISTERED
 from winback_app.engine.sending import Caps
 from winback_app.sending.claim import claim
@@ -69,7 +69,7 @@ class TestWebFormRegistrations(UntrustedCase):
 			{"patient": stranger, "reason": SELF_REGISTERED},
 			[{"patient": x["patient"], "reason": x["reason"]} for x in seen["excluded_sample"]],
 		)
-		result = detect()
+		result = detect_lapses()
 		self.assertEqual(result["excluded"].get(SELF_REGISTERED), 1)
 		self.assertEqual(f.lapses_of(stranger), [])
 		self.assertEqual([lapse.segment for lapse in f.lapses_of(consented)], [seg])
@@ -79,7 +79,7 @@ class TestWebFormRegistrations(UntrustedCase):
 		seg = f.segment("T Recall", "Recall Window", min_days=180, max_days=270)
 		patient = self.register_through_the_web_form("Visitor")
 		f.past_encounter(patient, 200)
-		detect()
+		detect_lapses()
 		self.assertEqual([lapse.segment for lapse in f.lapses_of(patient)], [seg])
 
 
@@ -92,7 +92,7 @@ class TestUnknownAge(UntrustedCase):
 			f.past_appointment(p, 200)
 		self.assertEqual(frappe.db.get_single_value("Win-Back Settings", "unknown_age_policy"), "Email only")
 		self.assertEqual(preview(seg)["excluded"].get(AGE_UNKNOWN_NO_EMAIL), 1)
-		detect()
+		detect_lapses()
 		self.assertEqual(len(f.lapses_of(with_email)), 1)
 		self.assertEqual(f.lapses_of(without_email), [])
 
@@ -102,7 +102,7 @@ class TestUnknownAge(UntrustedCase):
 		p = f.patient(dob=None)
 		f.past_appointment(p, 200)
 		self.assertEqual(preview(seg)["excluded"].get(AGE_UNKNOWN), 1)
-		detect()
+		detect_lapses()
 		self.assertEqual(f.lapses_of(p), [])
 
 	def test_at_send_time_a_text_to_a_patient_of_unknown_age_goes_by_email_instead(self):
@@ -116,7 +116,7 @@ class TestUnknownAge(UntrustedCase):
 		known, unknown = f.patient(), f.patient(dob=None)
 		for p in (known, unknown):
 			f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		for p in (known, unknown):
 			[lapse] = f.lapses_of(p)
 			frappe.db.set_value(

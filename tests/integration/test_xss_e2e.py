@@ -14,7 +14,7 @@ import unittest
 import frappe
 from frappe.utils.password import update_password
 
-from winback_app.detection.run import detect
+from winback_app.detection.run import detect_lapses
 from winback_app.infra.communications import new_name
 from winback_app.infra.naming import STANDARD_COLUMNS
 
@@ -84,7 +84,7 @@ class TestHostileTextInTheDesk(WinBackTestCase):
 		p = f.patient()
 		self.patients.append(p)
 		f.past_appointment(p, 200)
-		detect()
+		detect_lapses()
 		[lapse] = f.lapses_of(p)
 		number = frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
 		return p, lapse.name, number

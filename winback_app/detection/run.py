@@ -1,6 +1,6 @@
 """Detection, end to end: read facts (set-based), let the engine decide, write lapses in bulk.
 
-detect() is what winback_app.tasks.detect_lapses runs; preview() runs the same reading and deciding for one
+detect_lapses() is what winback_app.tasks.detect_lapses runs; preview() runs the same reading and deciding for one
 campaign and writes nothing. The number of queries depends on the number of campaigns, never on the number
 of patients.
 """
@@ -70,7 +70,7 @@ def decide(
 	return detection, patients, last_any
 
 
-def detect(today: date | None = None, publish_progress: bool = False) -> dict:
+def detect_lapses(today: date | None = None, publish_progress: bool = False) -> dict:
 	"""Open a lapse for every newly lapsed patient in every enabled campaign. Safe to run again at once."""
 	settings = get_settings()
 	today = getdate(today) if today else getdate()

@@ -43,8 +43,8 @@ JOB_ID = "winback_dispatch"
 BREAKER_ERRORS = 3  # provider errors in a row that stop a run
 
 
-def enqueue_dispatch() -> None:
-	"""Queue one dispatcher run unless one is already queued or running for this site."""
+def dispatch_due() -> None:
+	"""Queue one dispatcher run (run_dispatch) unless one is already queued or running for this site."""
 	frappe.enqueue(
 		"winback_app.sending.run.run_dispatch",
 		queue=JOB_QUEUE,
