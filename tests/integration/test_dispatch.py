@@ -711,6 +711,18 @@ class TestAlertsAndSetup(DispatchCase):
 		self.assertEqual((a.status, a.skip_reason), ("Cancelled", "Campaign switched off"))
 		self.assertEqual(segment.planned_messages(), 0)
 
+	def test_sending_for_real_without_a_public_address_claims_nothing(self):
+		from winback_app.settings import PublicAddressMissingError
+
+		_p, _lapse, name = self.lapse_due()
+		# As a site set up before the address was required would have it (the form refuses to save this now).
+		frappe.db.set_single_value(
+			"Win-Back Settings", {"sending_mode": "SMS Settings Gateway", "public_base_url": ""}
+		)
+		with self.assertRaises(PublicAddressMissingError):
+			dispatch(chunk=10, time_budget=5)
+		self.assertEqual((self.attempt(name).status, self.attempt(name).claim_token), ("Scheduled", None))
+
 
 class CommittedCase(DispatchCase):
 	"""These tests commit (two workers, or a worker and a webhook, need to see the same rows), then delete

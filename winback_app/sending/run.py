@@ -32,7 +32,7 @@ from winback_app.sending.channels.twilio_sms import TwilioConfig, TwilioSmsChann
 from winback_app.sending.claim import claim
 from winback_app.sending.send import JOB_STOPPED, Pacer, RunState, recover_stale, send_claimed
 from winback_app.sending.states import configured_ends
-from winback_app.settings import get_settings, link_base_url, send_window
+from winback_app.settings import check_public_address, get_settings, link_base_url, send_window
 from winback_app.staff import front_desk_users
 
 TIME_BUDGET_SECONDS = 240  # no provider call starts later than this into a run
@@ -117,6 +117,7 @@ def dispatch(
 	totals = {"claimed": 0, "skipped": 0, "postponed": 0, "recovered": 0}
 	if cint(settings.pause_sending):
 		return totals | {"paused": 1}
+	check_public_address(settings)  # every link that would leave needs the https public address
 	started = time.monotonic()
 	# READ COMMITTED: each statement sees what other sessions committed, so an opt-out recorded by the
 	# webhook while this worker sends is seen by its last look before the provider call.

@@ -1,17 +1,19 @@
 """Send claimed attempts through their channel and record what happened.
 
-Right before each provider call the number's opt-out and the email's unsubscribe are read again (the
-dispatcher runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen), the send
-window is checked again at that very moment (minutes can pass between claim and send), the run's time budget
-is checked (no provider call starts after it: unsent claims go back to Scheduled), and a text's rendered words
-are checked once more (clinical words, booking link, size). Results, Communications and their timeline links
-are written per chunk; the caller commits once per chunk. A delivery report that reached an attempt while its
-chunk was still sending is kept (see winback_app.sending.delivery).
+Right before each provider call the number's opt-out and the email's unsubscribe are read again (the dispatcher
+runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen), the send window is checked
+again at that very moment (minutes can pass between claim and send), the run's time budget is checked (no provider
+call starts after it: unsent claims go back to Scheduled), and a text's rendered words are checked once more
+(clinical words, booking link, size). A template that breaks a bound with a patient's real values
+(engine.templates.TemplateProblem) skips that attempt with the rule it broke, and the same touch's other attempts
+in the chunk are skipped without rendering it again. Results, Communications and their timeline links are written
+per chunk; the caller commits once per chunk. A delivery report that reached an attempt while its chunk was still
+sending is kept (see winback_app.sending.delivery).
 
-A provider in trouble stops the run (engine.sending.Breaker): one account-wide rate limit (429) or a few
-provider errors in a row; whatever was claimed and not tried goes back to Scheduled, due a few minutes later.
-The job's own timeout (rq's JobTimeoutException) is never taken for a provider error: what is known is written,
-what was never tried is given back, and the exception goes on to rq.
+A provider in trouble stops the run (engine.sending.Breaker): one account-wide rate limit (429) or a few provider
+errors in a row; whatever was claimed and not tried goes back to Scheduled, due a few minutes later. The job's own
+timeout (rq's JobTimeoutException) is never taken for a provider error: what is known is written, what was never
+tried is given back, and the exception goes on to rq.
 """
 
 from __future__ import annotations
@@ -223,6 +225,8 @@ class _Chunk:
 		self.blocked_numbers = chunk_opt_outs(claimed)
 		self.position = 0  # the attempt being worked on
 		self.in_flight = False  # its provider call has started and not returned
+		# {(campaign, touch): why}: a touch whose template broke a bound is not rendered again in this chunk
+		self.broken_touches: dict[tuple[str, str], str] = {}
 
 	def count(self, outcome: str, n: int = 1) -> None:
 		self.counts[outcome] = self.counts.get(outcome, 0) + n
@@ -268,10 +272,23 @@ class _Chunk:
 			self.run.stop_reason = "The run's time budget ran out"
 			self.give_back([c], self.run.stop_reason)
 			return
+		touch = (c.attempt["segment"], c.attempt["touch"])
+		if touch in self.broken_touches:
+			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
+			self.count("Skipped")
+			return
 		try:
 			message, link = build_message(c, self.settings, self.texted)
 		except JOB_STOPPED:
 			raise
+		except templates.TemplateProblem as exc:
+			# The manager's template broke a bound (loops, size, time) with real values: the message names the
+			# rule, never a value. Staff read it on the attempt; an Error Log per attempt would only repeat it,
+			# and rendering the same touch again for the rest of the chunk would cost the bound each time.
+			self.broken_touches[touch] = str(exc)[:140]
+			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
+			self.count("Skipped")
+			return
 		except Exception as exc:
 			log_error("Win-back: message could not be rendered", exc, doctype=ATTEMPT, name=name)
 			self.updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
