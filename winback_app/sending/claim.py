@@ -23,6 +23,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
 
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide, window_for
 from winback_app.engine.window import SendWindow
 from winback_app.infra import bulk
@@ -69,7 +70,43 @@ def claim(
 	state_ends: dict | None = None,
 ) -> ClaimResult:
 	"""Claim up to `batch` due attempts. state_ends: {state code: latest end} (sending.states)."""
-	due = (
+	due = take_due(now, batch)
+	result = ClaimResult()
+	if not due:
+		return result
+	facts = read_facts(due, now, state_ends)
+	sending, skips, postpones = decide_each(due, facts, now, window, caps, require_consent, segments)
+	write_claims(sending, token, now)
+	write_skips(skips)
+	write_postpones(postpones)
+	if sending:
+		from winback_app.booking.links import ensure_tokens
+		from winback_app.settings import get_settings
+
+		ensure_tokens(list({id(c.lapse): c.lapse for c in sending}.values()), get_settings())
+	result.to_send, result.skipped, result.postponed = sending, len(skips), len(postpones)
+	return result
+
+
+@dataclass
+class ChunkFacts:
+	"""What the chunk's decisions need, read once under the chunk's locks."""
+
+	patients: dict  # {patient: row}
+	lapses: dict  # {lapse: row}
+	mobiles: dict  # {patient: E.164 mobile}
+	blocks: dict  # {number: opt-out reason}
+	unsubscribed: set  # lower-cased emails
+	patient_day: Counter
+	patient_week: Counter
+	number_day: Counter
+	number_week: Counter
+	ends: dict  # {patient: (latest end, state)}: a stricter state window
+
+
+def take_due(now: datetime, batch: int) -> list:
+	"""The due attempts, oldest first, locked; rows another dispatcher holds are skipped, not waited for."""
+	return (
 		frappe.qb.from_(Attempt)
 		.select(
 			Attempt.name,
@@ -88,13 +125,44 @@ def claim(
 		.for_update(skip_locked=True)
 		.run(as_dict=True)
 	)
-	result = ClaimResult()
-	if not due:
-		return result
-	patient_ids = sorted({a.patient for a in due})
-	lapse_ids = sorted({a.lapse for a in due})
 
-	# Serialize dispatchers per patient (rows locked in name order to avoid deadlocks).
+
+def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
+	"""Lock the chunk's patients and phone numbers, then read everything the decisions need."""
+	patient_ids = sorted({a.patient for a in due})
+	mobiles = lock_people(patient_ids)
+	numbers = sorted(set(mobiles.values()))
+	patients = read_patients(patient_ids)
+	lapses = read_lapses(sorted({a.lapse for a in due}))
+	blocks = read_blocks(numbers)
+	unsubscribed = read_unsubscribed(patients)
+	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+	patient_day, patient_week = _counts(Attempt.patient, patient_ids, day_ago, week_ago)
+	number_day, number_week = _counts(Attempt.to_address, numbers, day_ago, week_ago, sms_only=True)
+	if state_ends:
+		from winback_app.sending.states import patient_ends
+
+		ends = patient_ends(patients, mobiles, state_ends)
+	else:
+		ends = {}
+	return ChunkFacts(
+		patients,
+		lapses,
+		mobiles,
+		blocks,
+		unsubscribed,
+		patient_day,
+		patient_week,
+		number_day,
+		number_week,
+		ends,
+	)
+
+
+def lock_people(patient_ids: list[str]) -> dict[str, str]:
+	"""Serialize dispatchers per patient and per phone number; returns {patient: mobile}.
+
+	Rows are locked in name order to avoid deadlocks; family members sharing a number share its cap."""
 	frappe.qb.from_(Patient).select(Patient.name).where(Patient.name.isin(patient_ids)).orderby(
 		Patient.name
 	).for_update().run()
@@ -108,12 +176,14 @@ def claim(
 	)
 	numbers = sorted(set(mobiles.values()))
 	if numbers:
-		# ...and per phone number, so family members sharing a number share its cap.
 		frappe.qb.from_(PatientPhone).select(PatientPhone.name).where(
 			PatientPhone.phone.isin(numbers)
 		).orderby(PatientPhone.name).for_update().run()
+	return mobiles
 
-	patients = {
+
+def read_patients(patient_ids: list[str]) -> dict:
+	return {
 		p.name: p
 		for p in frappe.qb.from_(Patient)
 		.select(
@@ -130,7 +200,10 @@ def claim(
 		.where(Patient.name.isin(patient_ids))
 		.run(as_dict=True)
 	}
-	lapses = {
+
+
+def read_lapses(lapse_ids: list[str]) -> dict:
+	return {
 		row.name: row
 		for row in frappe.qb.from_(Lapse)
 		.select(
@@ -150,15 +223,23 @@ def claim(
 		.where(Lapse.name.isin(lapse_ids))
 		.run(as_dict=True)
 	}
-	blocks = dict(
+
+
+def read_blocks(numbers: list[str]) -> dict[str, str]:
+	"""{number: reason} for the chunk's numbers that must not get texts."""
+	return dict(
 		frappe.qb.from_(OptOut)
 		.select(OptOut.name, OptOut.reason)
 		.where(OptOut.name.isin(numbers or [""]))
 		.where(OptOut.active == 1)
 		.run()
 	)
+
+
+def read_unsubscribed(patients: dict) -> set[str]:
+	"""The chunk's email addresses unsubscribed from everything or from win-back mail (lower case)."""
 	emails = sorted({(p.email or "").strip().lower() for p in patients.values() if p.email})
-	unsubscribed = {
+	return {
 		(e or "").lower()
 		for e in frappe.qb.from_(Unsubscribe)
 		.select(Unsubscribe.email)
@@ -166,61 +247,37 @@ def claim(
 		.where((Unsubscribe.global_unsubscribe == 1) | (Unsubscribe.reference_doctype == "Patient Lapse"))
 		.run(pluck=True)
 	}
-	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
-	patient_day, patient_week = _counts(Attempt.patient, patient_ids, day_ago, week_ago)
-	number_day, number_week = _counts(Attempt.to_address, numbers, day_ago, week_ago, sms_only=True)
-	if state_ends:
-		from winback_app.sending.states import patient_ends
 
-		ends = patient_ends(patients, mobiles, state_ends)
-	else:
-		ends = {}
 
+def decide_each(
+	due: list,
+	facts: ChunkFacts,
+	now: datetime,
+	window: SendWindow,
+	caps: Caps,
+	require_consent: bool,
+	segments,
+) -> tuple[list[Claimed], list[tuple], list[tuple]]:
+	"""The engine's decision for every due attempt, in order: each send spends its patient's and number's caps
+	before the next attempt is decided. Returns (to send, skips, postpones)."""
 	known_age_for_texts = texts_need_known_age()
 	now_utc = to_utc(now)
 	sending, skips, postpones = [], [], []
 	for a in due:
-		lapse = lapses.get(a.lapse) or {"name": a.lapse, "status": "Closed"}
-		patient = patients.get(a.patient) or {}
+		lapse = facts.lapses.get(a.lapse) or {"name": a.lapse, "status": lc.CLOSED}
+		patient = facts.patients.get(a.patient) or {}
 		seg = segments.get(a.segment)
-		touch = next((t for t in seg.touches if t.name == a.touch), None) if seg else None
+		touch = seg.touch(a.touch) if seg else None
 		if touch is None:
 			skips.append((a.name, "The campaign step no longer exists"))
 			continue
-		mobile = mobiles.get(a.patient)
-		email = (patient.get("email") or "").strip().lower() or None
-		tz = patient.get("winback_time_zone") or lapse.get("time_zone")
-		latest_end, state = ends.get(a.patient, (None, None))
-		facts = SendFacts(
-			channel=touch.channel,  # the step as it is now, not as it was when the attempt was planned
-			now=now_utc,
-			time_zone=tz,
-			lapse_status=lapse.get("status"),
-			replied=bool(lapse.get("replied_on")),
-			snoozed_until=to_utc(lapse["snoozed_until"]) if lapse.get("snoozed_until") else None,
-			skip_if_replied=touch.skip_if_replied,
-			do_not_contact=bool(patient.get("winback_do_not_contact")),
-			mobile=mobile,
-			email=email,
-			number_block=blocks.get(mobile) if mobile else None,
-			email_unsubscribed=bool(email) and email in unsubscribed,
-			sms_consent=patient.get("winback_sms_consent") or "Unknown",
-			require_consent=require_consent,
-			age_unknown_no_texts=known_age_for_texts and not patient.get("dob"),
-			fall_back_to_email=seg.fall_back_to_email,
-			patient_day=patient_day[a.patient],
-			patient_week=patient_week[a.patient],
-			number_day=number_day[mobile] if mobile else 0,
-			number_week=number_week[mobile] if mobile else 0,
-			latest_end=latest_end,
-			state=state,
-		)
-		decision = decide(facts, window, caps)
+		f = facts_for(a, lapse, patient, touch, seg, facts, now_utc, require_consent, known_age_for_texts)
+		decision = decide(f, window, caps)
 		if decision.action == SEND:
 			to = (
-				mobile
+				f.mobile
 				if decision.channel == "SMS"
-				else (email if decision.channel == "Email" else (mobile or ""))
+				else (f.email if decision.channel == "Email" else (f.mobile or ""))
 			)
 			sending.append(
 				Claimed(
@@ -229,16 +286,11 @@ def claim(
 					patient,
 					decision,
 					to or "",
-					window_for(window, decision.channel, latest_end),
-					tz,
+					window_for(window, decision.channel, f.latest_end),
+					f.time_zone,
 				)
 			)
-			if decision.channel in ("SMS", "Email"):
-				patient_day[a.patient] += 1
-				patient_week[a.patient] += 1
-				if decision.channel == "SMS":
-					number_day[mobile] += 1
-					number_week[mobile] += 1
+			spend_caps(facts, a.patient, f.mobile, decision.channel)
 		elif decision.action == SKIP:
 			skips.append((a.name, decision.reason))
 		elif decision.action == POSTPONE:
@@ -246,23 +298,82 @@ def claim(
 				skips.append((a.name, decision.reason))
 			else:
 				postpones.append((a.name, decision.reason, to_db(decision.postpone_until), a.tries))
+	return sending, skips, postpones
 
-	if sending:
-		# The channel and address the decision chose are recorded with the claim, so an attempt that ends
-		# Unknown shows staff exactly where it may have gone. One statement for the whole chunk.
-		bulk.update_dicts(
-			"Win-Back Contact Attempt",
-			{
-				c.attempt["name"]: {
-					"status": "Sending",
-					"claim_token": token,
-					"claimed_at": now,
-					"channel": c.decision.channel,
-					"to_address": c.to,
-				}
-				for c in sending
-			},
-		)
+
+def facts_for(
+	a,
+	lapse,
+	patient,
+	touch,
+	seg,
+	facts: ChunkFacts,
+	now_utc,
+	require_consent: bool,
+	known_age_for_texts: bool,
+) -> SendFacts:
+	"""The engine's view of one attempt: its step as it is now, its lapse, patient, number, email and caps."""
+	mobile = facts.mobiles.get(a.patient)
+	email = (patient.get("email") or "").strip().lower() or None
+	latest_end, state = facts.ends.get(a.patient, (None, None))
+	return SendFacts(
+		channel=touch.channel,  # the step as it is now, not as it was when the attempt was planned
+		now=now_utc,
+		time_zone=patient.get("winback_time_zone") or lapse.get("time_zone"),
+		lapse_status=lapse.get("status"),
+		replied=bool(lapse.get("replied_on")),
+		snoozed_until=to_utc(lapse["snoozed_until"]) if lapse.get("snoozed_until") else None,
+		skip_if_replied=touch.skip_if_replied,
+		do_not_contact=bool(patient.get("winback_do_not_contact")),
+		mobile=mobile,
+		email=email,
+		number_block=facts.blocks.get(mobile) if mobile else None,
+		email_unsubscribed=bool(email) and email in facts.unsubscribed,
+		sms_consent=patient.get("winback_sms_consent") or "Unknown",
+		require_consent=require_consent,
+		age_unknown_no_texts=known_age_for_texts and not patient.get("dob"),
+		fall_back_to_email=seg.fall_back_to_email,
+		patient_day=facts.patient_day[a.patient],
+		patient_week=facts.patient_week[a.patient],
+		number_day=facts.number_day[mobile] if mobile else 0,
+		number_week=facts.number_week[mobile] if mobile else 0,
+		latest_end=latest_end,
+		state=state,
+	)
+
+
+def spend_caps(facts: ChunkFacts, patient: str, mobile: str | None, channel: str) -> None:
+	"""A message claimed now counts against its patient's (and a text against its number's) caps at once."""
+	if channel in ("SMS", "Email"):
+		facts.patient_day[patient] += 1
+		facts.patient_week[patient] += 1
+		if channel == "SMS":
+			facts.number_day[mobile] += 1
+			facts.number_week[mobile] += 1
+
+
+def write_claims(sending: list[Claimed], token: str, now: datetime) -> None:
+	"""Sending, with the claim and the channel and address the decision chose, so an attempt that ends Unknown
+	shows staff exactly where it may have gone. One statement for the whole chunk."""
+	if not sending:
+		return
+	bulk.update_dicts(
+		"Win-Back Contact Attempt",
+		{
+			c.attempt["name"]: {
+				"status": "Sending",
+				"claim_token": token,
+				"claimed_at": now,
+				"channel": c.decision.channel,
+				"to_address": c.to,
+			}
+			for c in sending
+		},
+	)
+
+
+def write_skips(skips: list[tuple[str, str]]) -> None:
+	"""Skipped with the reason: one UPDATE per reason."""
 	by_reason: dict[str, list[str]] = {}
 	for name, reason in skips:
 		by_reason.setdefault(reason[:140], []).append(name)
@@ -270,6 +381,10 @@ def claim(
 		frappe.qb.update(Attempt).set(Attempt.status, "Skipped").set(Attempt.skip_reason, reason).where(
 			Attempt.name.isin(names)
 		).run()
+
+
+def write_postpones(postpones: list[tuple]) -> None:
+	"""Due again later, with the reason and one more try counted."""
 	bulk.update_dicts(
 		"Win-Back Contact Attempt",
 		{
@@ -277,13 +392,6 @@ def claim(
 			for name, reason, until, tries in postpones
 		},
 	)
-	if sending:
-		from winback_app.booking.links import ensure_tokens
-		from winback_app.settings import get_settings
-
-		ensure_tokens(list({id(c.lapse): c.lapse for c in sending}.values()), get_settings())
-	result.to_send, result.skipped, result.postponed = sending, len(skips), len(postpones)
-	return result
 
 
 def _counts(column, keys, day_ago, week_ago, sms_only=False) -> tuple[Counter, Counter]:
