@@ -272,28 +272,10 @@ class _Chunk:
 			self.run.stop_reason = "The run's time budget ran out"
 			self.give_back([c], self.run.stop_reason)
 			return
-		touch = (c.attempt["segment"], c.attempt["touch"])
-		if touch in self.broken_touches:
-			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
-			self.count("Skipped")
+		rendered = self.render(c)
+		if rendered is None:
 			return
-		try:
-			message, link = build_message(c, self.settings, self.texted)
-		except JOB_STOPPED:
-			raise
-		except templates.TemplateProblem as exc:
-			# The manager's template broke a bound (loops, size, time) with real values: the message names the
-			# rule, never a value. Staff read it on the attempt; an Error Log per attempt would only repeat it,
-			# and rendering the same touch again for the rest of the chunk would cost the bound each time.
-			self.broken_touches[touch] = str(exc)[:140]
-			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
-			self.count("Skipped")
-			return
-		except Exception as exc:
-			log_error("Win-back: message could not be rendered", exc, doctype=ATTEMPT, name=name)
-			self.updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
-			self.count("Failed")
-			return
+		message, link = rendered
 		problem = message_problem(c, message, link, self.settings)
 		if problem:
 			self.updates[name] = {"status": "Skipped", "skip_reason": problem[:140], "body": message.body}
@@ -325,6 +307,31 @@ class _Chunk:
 			self.count(result.outcome)
 		if stop:
 			self.run.stop_reason = stop
+
+	def render(self, c: Claimed) -> tuple[OutboundMessage, str] | None:
+		"""The message and its booking link; None when it cannot be rendered (the attempt's result is noted)."""
+		name = c.attempt["name"]
+		touch = (c.attempt["segment"], c.attempt["touch"])
+		if touch in self.broken_touches:
+			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
+			self.count("Skipped")
+			return None
+		try:
+			return build_message(c, self.settings, self.texted)
+		except JOB_STOPPED:
+			raise
+		except templates.TemplateProblem as exc:
+			# The manager's template broke a bound (loops, size, time) with real values: the message names the
+			# rule, never a value. Staff read it on the attempt; an Error Log per attempt would only repeat it,
+			# and rendering the same touch again for the rest of the chunk would cost the bound each time.
+			self.broken_touches[touch] = str(exc)[:140]
+			self.updates[name] = {"status": "Skipped", "skip_reason": self.broken_touches[touch]}
+			self.count("Skipped")
+		except Exception as exc:
+			log_error("Win-back: message could not be rendered", exc, doctype=ATTEMPT, name=name)
+			self.updates[name] = {"status": "Failed", "error_code": "render", "error_message": str(exc)[:500]}
+			self.count("Failed")
+		return None
 
 	def give_back(self, claimed: list[Claimed], why: str) -> None:
 		"""Claims never tried go back to Scheduled: due again at once after a time budget, a few minutes later
