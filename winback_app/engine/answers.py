@@ -160,7 +160,13 @@ def answer_text(key: str, language: str | None = ENGLISH, **values: object) -> s
 	A date value is written the language's way ("January 6" / "6 de enero"); an empty practice name reads
 	"your clinic" / "su clínica". Raises KeyError for an unknown key or a missing placeholder value."""
 	lang = language_of(language)
-	template = TEXTS[key].get(lang) or TEXTS[key][ENGLISH]
+	return fill(TEXTS[key].get(lang) or TEXTS[key][ENGLISH], lang, **values)
+
+
+def fill(template: str, language: str | None = ENGLISH, **values: object) -> str:
+	"""A template of this table, or a site's own translation of one (frappe's Translation records for
+	SMS_CONTEXT), with values filled in the way answer_text() fills them."""
+	lang = language_of(language)
 	filled = dict(values)
 	if not filled.get("practice"):
 		filled["practice"] = "su clínica" if lang == SPANISH else "your clinic"
