@@ -1,6 +1,6 @@
 import pytest
 
-from winback_app.engine.phone import can_receive_sms, display, normalize
+from winback_app.engine.phone import normalize
 
 
 @pytest.mark.parametrize(
@@ -31,14 +31,3 @@ def test_region_reads_national_numbers():
 
 def test_fictional_555_01xx_numbers_are_accepted():
 	assert normalize("(555) 555-0100", "US") == "+15555550100"
-
-
-def test_can_receive_sms():
-	assert can_receive_sms("+12025550143")
-	assert not can_receive_sms(None)
-	assert not can_receive_sms("+18005550100")  # toll free
-
-
-def test_display():
-	assert display("+12025550143") == "(202) 555-0143"
-	assert display(None) == ""

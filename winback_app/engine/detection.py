@@ -37,21 +37,6 @@ UNKNOWN_AGE_POLICIES = (UNKNOWN_AGE_EMAIL_ONLY, UNKNOWN_AGE_NOT_CONTACTED, UNKNO
 # Campaigns for patients the clinic has never seen: only they can be made of web-form registrations alone.
 NEVER_BOOKED_RULE = "New Patient Never Booked"
 
-EXCLUSION_REASONS = (
-	FUTURE_APPOINTMENT,
-	OPEN_LAPSE,
-	DO_NOT_CONTACT,
-	DISABLED,
-	MINOR,
-	AGE_UNKNOWN,
-	AGE_UNKNOWN_NO_EMAIL,
-	NO_CHANNEL,
-	OPTED_OUT,
-	SELF_REGISTERED,
-	COOLDOWN,
-	HIGHER_PRIORITY,
-)
-
 
 @dataclass(frozen=True)
 class PatientFacts:

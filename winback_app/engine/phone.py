@@ -8,7 +8,7 @@ normalize(). This module never performs I/O.
 from __future__ import annotations
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneNumberFormat
 
 
 def normalize(raw: str | None, region: str = "US") -> str | None:
@@ -33,34 +33,6 @@ def normalize(raw: str | None, region: str = "US") -> str | None:
 	return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
-def can_receive_sms(e164: str | None) -> bool:
-	"""False for numbers that are certainly landlines, pagers or premium lines; unknown types pass."""
-	if not e164:
-		return False
-	try:
-		number = phonenumbers.parse(e164, None)
-	except NumberParseException:
-		return False
-	kind = phonenumbers.number_type(number)
-	return kind not in (
-		PhoneNumberType.FIXED_LINE,
-		PhoneNumberType.PAGER,
-		PhoneNumberType.PREMIUM_RATE,
-		PhoneNumberType.SHARED_COST,
-		PhoneNumberType.TOLL_FREE,
-	)
-
-
 def _is_fictional_nanp(number) -> bool:
 	national = str(number.national_number)
 	return number.country_code == 1 and len(national) == 10 and national[3:8] == "55501"
-
-
-def display(e164: str | None) -> str:
-	"""A number formatted for staff to read and dial."""
-	if not e164:
-		return ""
-	try:
-		return phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.NATIONAL)
-	except NumberParseException:
-		return e164

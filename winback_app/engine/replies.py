@@ -801,11 +801,6 @@ def _local_today(today: date | None, tz: str | None, now: datetime | None) -> da
 	return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone).date()
 
 
-def _normalize(body: object) -> tuple[str, str]:
-	"""Kept for callers of the old private name: see engine.wording.normalize."""
-	return normalize(body)
-
-
 def _core(words: list[str]) -> str:
 	"""The words without greetings in front, courtesies behind, or immediate repeats ("stop stop")."""
 	start, end = 0, len(words)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 TOKEN_BYTES = 16  # 128 bits -> 22 URL-safe characters, short enough for an SMS
@@ -20,7 +19,3 @@ def token_hash(token: str) -> str:
 def looks_like_token(token: str | None) -> bool:
 	"""Cheap shape check before any database lookup: guessed garbage never reaches a query."""
 	return bool(token) and 16 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
-
-
-def same_hash(a: str, b: str) -> bool:
-	return hmac.compare_digest(a or "", b or "")
