@@ -127,7 +127,7 @@ _TRIAGE_CATEGORY = {
 @dataclass(frozen=True)
 class Understanding:
 	category: str  # one of CATEGORIES
-	intent: Intent  # the compatible reading for engine.inbox.plan()
+	intent: Intent  # the compatible reading for engine.reply_plan.plan()
 	# An urgent clinical sign: alert at once; the answer gives the phone and the emergency line.
 	urgent: bool = False
 	crisis: bool = False  # self-harm: the answer also names the crisis line

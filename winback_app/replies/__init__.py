@@ -1,5 +1,5 @@
 """Replies: a patient's text, from the webhook to the right person. The decisions are the engine's (engine/replies.py
-understands, engine/inbox.py plans, engine/triage.py, faq.py, routing.py, waiting.py); these modules read and write.
+understands, engine/reply_plan.py plans, engine/triage.py, faq.py, routing.py, waiting.py); these modules read and write.
 
 handler.py      record a text once (reply row, conversation, opt-out), then act on it: the webhook's two steps
 effects.py      what a reply does to its number (opt-out, opt-in, wrong number) and its lapse (lapses.lifecycle)

@@ -10,35 +10,35 @@ from __future__ import annotations
 from frappe import _
 from frappe.utils import format_time
 
-from winback_app.engine import inbox, replies
+from winback_app.engine import replies, reply_plan
 from winback_app.settings import get_settings
 
 SLOTS_SHOWN = 3
 
 
 def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
-	"""The words of answer `key` (engine.inbox.ANSWER_*) for this text and lapse; None when there is none."""
+	"""The words of answer `key` (engine.reply_plan.ANSWER_*) for this text and lapse; None when there is none."""
 	if not key:
 		return None
 	settings = get_settings()
-	if key in (inbox.ANSWER_BOOKING_LINK, inbox.ANSWER_SLOTS):
+	if key in (reply_plan.ANSWER_BOOKING_LINK, reply_plan.ANSWER_SLOTS):
 		return booking_answer(key, lapse, intent, settings).strip()
 	practice = settings.practice_name or _("your clinic")
-	if key == inbox.ANSWER_OPTED_OUT:
+	if key == reply_plan.ANSWER_OPTED_OUT:
 		text = _("{0}: you're unsubscribed and won't get more texts from us. Reply START to resume.").format(
 			practice
 		)
-	elif key == inbox.ANSWER_RESUBSCRIBED:
+	elif key == reply_plan.ANSWER_RESUBSCRIBED:
 		text = _("{0}: you'll get our texts again. Reply STOP to opt out.").format(practice)
-	elif key == inbox.ANSWER_HELP:
+	elif key == reply_plan.ANSWER_HELP:
 		text = _("{0}: questions? Call us at {1}. Reply STOP to opt out.").format(
 			practice, settings.practice_phone or ""
 		)
-	elif key == inbox.ANSWER_SNOOZED:
+	elif key == reply_plan.ANSWER_SNOOZED:
 		text = _("No problem, we'll check in later. Reply STOP to opt out.")
-	elif key == inbox.ANSWER_WRONG_NUMBER:
+	elif key == reply_plan.ANSWER_WRONG_NUMBER:
 		text = _("Sorry for the mix-up. We've removed this number from our list.")
-	elif key == inbox.ANSWER_THANKS:
+	elif key == reply_plan.ANSWER_THANKS:
 		text = _("Thanks! Someone from {0} will text you back shortly.").format(practice)
 	else:
 		raise KeyError(key)
@@ -51,7 +51,7 @@ def booking_answer(key: str, lapse, intent: replies.Intent, settings) -> str:
 
 	token = booking_token(lapse, settings) if lapse else None
 	link = booking_url(token, settings) if token else ""
-	if key == inbox.ANSWER_BOOKING_LINK:
+	if key == reply_plan.ANSWER_BOOKING_LINK:
 		return _(
 			"Wonderful! Pick a time here: {0} Or reply 1 for a morning, 2 afternoon or 3 evening."
 		).format(link)

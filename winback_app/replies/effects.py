@@ -2,7 +2,7 @@
 
 on_number() runs while the text is recorded (a STOP must be committed with the text); apply_to_lapse() runs when
 the webhook acts on it, and moves the lapse only through lapses.lifecycle. The decisions are the engine's plan
-(engine/inbox.py); this module only writes them.
+(engine/reply_plan.py); this module only writes them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from frappe import _
 from frappe.utils import add_days, cint, now_datetime
 
 from winback_app.contacts.optouts import allow_number, block_number
-from winback_app.engine import inbox
+from winback_app.engine import reply_plan
 from winback_app.lapses import lifecycle
 from winback_app.settings import get_settings
 
 
-def on_number(plan: inbox.Plan, number: str, *, patient: str | None, words: str, communication: str) -> None:
+def on_number(plan: reply_plan.Plan, number: str, *, patient: str | None, words: str, communication: str) -> None:
 	"""STOP opts the number out, a wrong number flags it (one call either way), START lets texts through again."""
 	if plan.opt_out or plan.flag_wrong_number:
 		block_number(
@@ -32,7 +32,7 @@ def on_number(plan: inbox.Plan, number: str, *, patient: str | None, words: str,
 		allow_number(number, source="Reply")
 
 
-def apply_to_lapse(lapse: str, plan: inbox.Plan) -> None:
+def apply_to_lapse(lapse: str, plan: reply_plan.Plan) -> None:
 	"""The reply's mark on its lapse: when it came, a snooze, a reason for leaving, a part-of-day offer; the
 	status through the lifecycle (Replied when a person must answer, Closed when the patient is leaving)."""
 	now = now_datetime()
@@ -41,7 +41,7 @@ def apply_to_lapse(lapse: str, plan: inbox.Plan) -> None:
 		values["snoozed_until"] = add_days(now, cint(get_settings().snooze_days) or 30)
 	if plan.leave_reason:
 		values["leave_reason"] = plan.leave_reason
-	if plan.answer == inbox.ANSWER_BOOKING_LINK:
+	if plan.answer == reply_plan.ANSWER_BOOKING_LINK:
 		values["choices_offered_on"] = now
 	if plan.close:
 		reason = _("Patient replied: {0}").format(plan.leave_reason or _("wrong number"))

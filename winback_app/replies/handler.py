@@ -22,8 +22,8 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, now_datetime
 
 from winback_app.contacts.optouts import is_blocked
-from winback_app.engine import inbox, replies, untrusted
 from winback_app.engine import lifecycle as lc
+from winback_app.engine import replies, reply_plan, untrusted
 from winback_app.engine.phone import normalize
 from winback_app.infra import bulk
 from winback_app.infra.communications import Message, new_name
@@ -66,7 +66,7 @@ class Recorded:
 
 	reply: frappe._dict  # the row as written (inert text)
 	text: str  # what the patient typed, as typed: for the live alert only, never stored or logged
-	plan: inbox.Plan
+	plan: reply_plan.Plan
 	lapse: frappe._dict | None
 	answer: str | None
 
@@ -131,8 +131,8 @@ def identify(raw_sender: str) -> Sender:
 	return Sender(number, who_texted(number) if number.startswith("+") else {})
 
 
-def understand(body: str, sender: Sender) -> tuple[replies.Intent, inbox.Plan]:
-	"""What the text means (engine.replies) and what to do about it (engine.inbox)."""
+def understand(body: str, sender: Sender) -> tuple[replies.Intent, reply_plan.Plan]:
+	"""What the text means (engine.replies) and what to do about it (engine.reply_plan)."""
 	lapse = sender.lapse
 	offered = (
 		3
@@ -143,15 +143,15 @@ def understand(body: str, sender: Sender) -> tuple[replies.Intent, inbox.Plan]:
 	)
 	opted_out = is_blocked(sender.number) == "Opted Out"
 	intent = replies.classify(body, offered_choices=offered, opted_out=opted_out)
-	plan = inbox.plan(
+	plan = reply_plan.plan(
 		intent, matched_patients=len(sender.people), has_lapse=bool(lapse), number_opted_out=opted_out
 	)
 	return intent, plan
 
 
 def answer_or_person(
-	plan: inbox.Plan, lapse, intent: replies.Intent, sid: str
-) -> tuple[str | None, inbox.Plan]:
+	plan: reply_plan.Plan, lapse, intent: replies.Intent, sid: str
+) -> tuple[str | None, reply_plan.Plan]:
 	"""The automatic answer; when it cannot be worked out, no answer and a person instead."""
 	try:
 		return answers.answer_text(plan.answer, lapse, intent), plan
@@ -163,7 +163,7 @@ def answer_or_person(
 
 
 def reply_row(
-	sid: str, form: dict, body: str, sender: Sender, intent: replies.Intent, plan: inbox.Plan, answer
+	sid: str, form: dict, body: str, sender: Sender, intent: replies.Intent, plan: reply_plan.Plan, answer
 ) -> frappe._dict:
 	"""The reply as it is stored: every text the patient or Twilio chose made inert."""
 	patient, lapse = sender.patient, sender.lapse
