@@ -90,7 +90,7 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 		return Decision(SKIP, reason="Patient is marked do not contact")
 	if f.replied and f.skip_if_replied:
 		return Decision(SKIP, reason="Patient replied")
-	if f.lapse_status == "Replied":
+	if f.lapse_status == lifecycle.REPLIED:
 		# A reply waits for a person: the rest of the cadence holds until they resume or close it.
 		return Decision(
 			POSTPONE,

@@ -20,6 +20,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, cint, flt, getdate
 
+from winback_app.engine import lifecycle as lc
 from winback_app.engine.measure import GroupCounts, lift
 from winback_app.infra.access import MANAGERS, require
 from winback_app.settings import get_settings
@@ -135,7 +136,7 @@ def compute(filters) -> list[dict]:
 		g["replied"] += bool(lapse.replied_on) or lapse.name in replied
 		g["booked"] += bool(lapse.booked_on or lapse.reactivated_on)  # whoever came back had booked
 		g["reactivated"] += bool(lapse.reactivated_on)
-		g["opted_out"] += lapse.status == "Opted Out"
+		g["opted_out"] += lapse.status == lc.OPTED_OUT
 		g["revenue"] += revenue.get(lapse.name, 0.0)
 		if lapse.leave_reason:
 			reasons[key][lapse.leave_reason] += 1
