@@ -1,7 +1,9 @@
 """The Patient Lapse lifecycle: its statuses, the sets other modules ask about, and the moves allowed.
 
-This is the one place the status names and their groupings live; winback_app/lapses/lifecycle.py is the one
-module that writes a lapse's status, and asks allowed() before every move. Never performs I/O.
+This is the one place the status names and their groupings live. winback_app/lapses/lifecycle.py is the one
+module that changes a lapse's status (it moves only lapses in sources_for() the new status); detection's writer
+sets the first status of a new lapse, and the Patient Lapse controller holds a manager's edit in the desk to
+allowed(). Never performs I/O.
 
     Open ──► In Cadence ──► Replied ──► In Cadence (a person resumed it, or the patient's pause is over)
       │          │             │
