@@ -215,7 +215,7 @@ def add_patient(rows: Rows, i: int, name: str, gender: str, now: datetime, rng: 
 	rows.patients.append(
 		(
 			name,
-			created,
+			created,  # the patient joined the practice long ago; the row is written now
 			now,
 			"Administrator",
 			"Administrator",
@@ -271,14 +271,14 @@ def new_name(kind: str) -> str:
 	return f"DEMO-{kind}-{frappe.generate_hash(length=10)}"
 
 
+def standard(name: str, now: datetime, docstatus: int = 0) -> tuple:
+	"""The STANDARD_COLUMNS of a row the demo writes: made and last changed now, by Administrator."""
+	return (name, now, now, "Administrator", "Administrator", docstatus)
+
+
 def appointment(name, now, patient, practitioner, dept, kind, when: datetime, status, company) -> tuple:
 	return (
-		name,
-		now,
-		now,
-		"Administrator",
-		"Administrator",
-		0,
+		*standard(name, now),
 		patient,
 		practitioner,
 		dept,
@@ -296,12 +296,7 @@ def appointment(name, now, patient, practitioner, dept, kind, when: datetime, st
 def encounter(patient, practitioner, dept, day: date, company, appointment_name, now) -> tuple:
 	"""A submitted, completed encounter for this appointment."""
 	return (
-		new_name("ENC"),
-		now,
-		now,
-		"Administrator",
-		"Administrator",
-		1,
+		*standard(new_name("ENC"), now, 1),
 		patient,
 		practitioner,
 		dept,
@@ -315,32 +310,13 @@ def encounter(patient, practitioner, dept, day: date, company, appointment_name,
 
 def procedure(patient, practitioner, dept, day: date, company, now) -> tuple:
 	"""A submitted, completed neurotoxin procedure."""
-	return (
-		new_name("PROC"),
-		now,
-		now,
-		"Administrator",
-		"Administrator",
-		1,
-		"Completed",
-		patient,
-		TOX,
-		practitioner,
-		dept,
-		day,
-		company,
-	)
+	return (*standard(new_name("PROC"), now, 1), "Completed", patient, TOX, practitioner, dept, day, company)
 
 
 def service_request(patient, practitioner, ordered: date, company, now) -> tuple:
 	"""An accepted (active) Service Request for a neurotoxin procedure: treatment planned, never done."""
 	return (
-		new_name("SR"),
-		now,
-		now,
-		"Administrator",
-		"Administrator",
-		1,
+		*standard(new_name("SR"), now, 1),
 		patient,
 		"active-Request Status",
 		ordered,

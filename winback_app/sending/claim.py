@@ -132,8 +132,8 @@ def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
 	patient_ids = sorted({a.patient for a in due})
 	mobiles = lock_people(patient_ids)
 	numbers = sorted(set(mobiles.values()))
-	patients = read_patients(patient_ids)
-	lapses = read_lapses(sorted({a.lapse for a in due}))
+	patients = rows_by_name(Patient, PATIENT_COLUMNS, patient_ids)
+	lapses = rows_by_name(Lapse, LAPSE_COLUMNS, sorted({a.lapse for a in due}))
 	blocks = read_blocks(numbers)
 	unsubscribed = read_unsubscribed(patients)
 	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
@@ -182,47 +182,38 @@ def lock_people(patient_ids: list[str]) -> dict[str, str]:
 	return mobiles
 
 
-def read_patients(patient_ids: list[str]) -> dict:
-	return {
-		p.name: p
-		for p in frappe.qb.from_(Patient)
-		.select(
-			Patient.name,
-			Patient.first_name,
-			Patient.patient_name,
-			Patient.email,
-			Patient.winback_do_not_contact,
-			Patient.winback_sms_consent,
-			Patient.winback_time_zone,
-			Patient.customer,
-			Patient.dob,
-		)
-		.where(Patient.name.isin(patient_ids))
-		.run(as_dict=True)
-	}
+# What the decisions and the message need of each patient and lapse.
+PATIENT_COLUMNS = (
+	"name",
+	"first_name",
+	"patient_name",
+	"email",
+	"winback_do_not_contact",
+	"winback_sms_consent",
+	"winback_time_zone",
+	"customer",
+	"dob",
+)
+LAPSE_COLUMNS = (
+	"name",
+	"status",
+	"replied_on",
+	"snoozed_until",
+	"time_zone",
+	"practitioner",
+	"department",
+	"last_visit_date",
+	"evidence_doctype",
+	"evidence_name",
+	"booking_token_encrypted",
+	"segment",
+)
 
 
-def read_lapses(lapse_ids: list[str]) -> dict:
-	return {
-		row.name: row
-		for row in frappe.qb.from_(Lapse)
-		.select(
-			Lapse.name,
-			Lapse.status,
-			Lapse.replied_on,
-			Lapse.snoozed_until,
-			Lapse.time_zone,
-			Lapse.practitioner,
-			Lapse.department,
-			Lapse.last_visit_date,
-			Lapse.evidence_doctype,
-			Lapse.evidence_name,
-			Lapse.booking_token_encrypted,
-			Lapse.segment,
-		)
-		.where(Lapse.name.isin(lapse_ids))
-		.run(as_dict=True)
-	}
+def rows_by_name(table, columns: tuple[str, ...], names: list[str]) -> dict:
+	"""{name: row} of these rows, one query."""
+	query = frappe.qb.from_(table).select(*(table[c] for c in columns)).where(table.name.isin(names))
+	return {row.name: row for row in query.run(as_dict=True)}
 
 
 def read_blocks(numbers: list[str]) -> dict[str, str]:
