@@ -122,3 +122,19 @@ def screenshot(page, name: str) -> Path:
 	path = ARTIFACTS / f"{name}.png"
 	page.screenshot(path=str(path), full_page=True)
 	return path
+
+
+def sign_in(page, base: str, user: str, password: str) -> None:
+	"""Log into the desk on a wide viewport; a failed login leaves a screenshot before it raises."""
+	import re
+
+	page.set_viewport_size({"width": 1366, "height": 900})
+	page.goto(f"{base}/login")
+	page.fill("#login_email", user)
+	page.fill("#login_password", password)
+	page.click(".btn-login")
+	try:
+		page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
+	except Exception:
+		screenshot(page, "desk-login-failed")
+		raise

@@ -91,14 +91,7 @@ class TestBookingInTheBrowser(WinBackTestCase):
 		self.assertEqual(frappe.db.get_value("Patient Appointment", booked[1], "patient"), self.patient)
 
 	def test_open_link_choose_a_time_book_and_see_the_confirmation(self):
-		f.only_these_segments_enabled()
-		f.reset_settings(booking_lead_hours=2, booking_appointment_type=f.APPOINTMENT_TYPE)
-		f.segment("T E2E Booking", "Recall Window", min_days=180, max_days=270)
-		self.patient = f.patient(first_name="Robin", last_name="Quimby")
-		f.past_appointment(self.patient, 200)
-		detect_lapses()
-		[lapse] = f.lapses_of(self.patient)
-		token = booking_token({"name": lapse.name, "booking_token_encrypted": None}, get_settings())
+		lapse, token = self.lapse_with_link()
 		frappe.db.commit()
 
 		with browser.served_site() as base, browser.browser_page() as page:

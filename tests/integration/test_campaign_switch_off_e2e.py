@@ -2,7 +2,6 @@
 "Cancel planned messages" cancels them, "Let them go out" leaves them. Headless Chromium against the site served
 by gunicorn; the records are committed (the server is another process) and removed afterwards."""
 
-import re
 import unittest
 
 import frappe
@@ -106,12 +105,7 @@ class TestSwitchingACampaignOff(WinBackTestCase):
 
 	def test_the_manager_cancels_or_keeps_the_planned_messages(self):
 		with browser.served_site() as base, browser.browser_page() as page:
-			page.set_viewport_size({"width": 1366, "height": 900})
-			page.goto(f"{base}/login")
-			page.fill("#login_email", MANAGER)
-			page.fill("#login_password", PASSWORD)
-			page.click(".btn-login")
-			page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
+			browser.sign_in(page, base, MANAGER, PASSWORD)
 
 			self.switch_off(page, base, "Let them go out")
 			self.assertFalse(frappe.db.get_value("Campaign Segment", self.segment, "enabled"))

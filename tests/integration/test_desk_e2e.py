@@ -45,7 +45,7 @@ def card_values() -> dict[str, float]:
 	return values
 
 
-class TestCardsOnTheFirstOfAMonth(WinBackTestCase):
+class DemoCase(WinBackTestCase):
 	"""The demo is committed (it runs in stages), so it is removed again afterwards."""
 
 	def tearDown(self):
@@ -56,6 +56,8 @@ class TestCardsOnTheFirstOfAMonth(WinBackTestCase):
 		frappe.db.commit()
 		super().tearDown()
 
+
+class TestCardsOnTheFirstOfAMonth(DemoCase):
 	def test_every_card_shows_the_demo_on_the_first_of_a_month(self):
 		f.reference_records()
 		frappe.db.commit()
@@ -71,7 +73,7 @@ class TestCardsOnTheFirstOfAMonth(WinBackTestCase):
 
 
 @unittest.skipIf(browser.missing(), browser.missing())
-class TestDeskAfterDemo(WinBackTestCase):
+class TestDeskAfterDemo(DemoCase):
 	"""The web server is another process: the demo is committed, and removed again afterwards."""
 
 	def setUp(self):
@@ -84,30 +86,12 @@ class TestDeskAfterDemo(WinBackTestCase):
 		update_password(MANAGER, PASSWORD)
 		frappe.db.commit()
 
-	def tearDown(self):
-		frappe.db.rollback()
-		demo.remove()
-		f.only_these_segments_enabled()
-		f.reset_settings()
-		frappe.db.commit()
-		super().tearDown()
-
 	def test_workspace_cards_and_report_show_the_demo_clinic(self):
 		result = demo.seed(patients=120, force=True)
 		self.assertGreater(result["lapses"], 0)
 		self.assertGreater(result["messages"], 0)
 		with browser.served_site() as base, browser.browser_page() as page:
-			page.set_viewport_size({"width": 1366, "height": 900})
-			page.goto(f"{base}/login")
-			page.fill("#login_email", MANAGER)
-			page.fill("#login_password", PASSWORD)
-			page.click(".btn-login")
-			try:
-				page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
-			except Exception:
-				browser.screenshot(page, "desk-login-failed")
-				raise
-
+			browser.sign_in(page, base, MANAGER, PASSWORD)
 			page.goto(f"{base}/app/win-back")
 			try:
 				page.get_by_text("Open win-backs").first.wait_for(timeout=60_000)

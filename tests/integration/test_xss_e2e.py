@@ -8,7 +8,6 @@ write), and a second payload bumps a counter. A control proves the harness would
 as the old code stored them (raw, before the fix) do run the payload, until the app's patch makes them inert.
 """
 
-import re
 import unittest
 
 import frappe
@@ -172,12 +171,7 @@ class TestHostileTextInTheDesk(WinBackTestCase):
 
 	def login(self, page, base: str) -> None:
 		page.add_init_script(WATCH_TITLE)
-		page.set_viewport_size({"width": 1366, "height": 900})
-		page.goto(f"{base}/login")
-		page.fill("#login_email", "Administrator")
-		page.fill("#login_password", PASSWORD)
-		page.click(".btn-login")
-		page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
+		browser.sign_in(page, base, "Administrator", PASSWORD)
 
 	def test_no_script_runs_from_a_hostile_text(self):
 		f.only_these_segments_enabled()
