@@ -523,3 +523,42 @@ def lapses_of(patient: str) -> list[dict]:
 		],
 		order_by="creation asc",
 	)
+
+
+def reply_record(patient: str, lapse: str, body: str):
+	"""A Win-Back SMS Reply from the patient's mobile, inserted as a document (not through the webhook)."""
+	from frappe.utils import now_datetime
+
+	number = frappe.db.get_value("Win-Back Patient Phone", {"patient": patient, "source": "Mobile"}, "phone")
+	return frappe.get_doc(
+		{
+			"doctype": "Win-Back SMS Reply",
+			"message_sid": "SM" + frappe.generate_hash(length=32),
+			"from_number": number,
+			"patient": patient,
+			"lapse": lapse,
+			"received_on": now_datetime(),
+			"body": body,
+		}
+	).insert(ignore_permissions=True)
+
+
+def remove_committed_patients(patients: list[str]) -> None:
+	"""Take committed test patients away with what the host made for them: appointments, the calendar Events a
+	booking creates (a later patient of the same name would inherit their links and could not be deleted),
+	contact links and the phone lookup. The caller commits."""
+	patients = [p for p in patients if p]
+	if not patients:
+		return
+	events = frappe.get_all(
+		"Event Participants",
+		{"reference_doctype": "Patient", "reference_docname": ("in", patients)},
+		pluck="parent",
+	)
+	if events:
+		frappe.db.delete("Event Participants", {"parent": ("in", events)})
+		frappe.db.delete("Event", {"name": ("in", events)})
+	frappe.db.delete("Patient Appointment", {"patient": ("in", patients)})
+	frappe.db.delete("Win-Back Patient Phone", {"patient": ("in", patients)})
+	frappe.db.delete("Dynamic Link", {"link_doctype": "Patient", "link_name": ("in", patients)})
+	frappe.db.delete("Patient", {"name": ("in", patients)})

@@ -375,10 +375,7 @@ class TestDoubleBooking(BookingCase):
 		for child in ("Cadence Touch", "Campaign Segment Filter"):
 			frappe.db.delete(child, {"parent": "T Booking"})
 		frappe.db.delete("Campaign Segment", {"name": "T Booking"})
-		patients = getattr(self, "patients", [])
-		frappe.db.delete("Patient Appointment", {"patient": ("in", patients or [""])})
-		frappe.db.delete("Win-Back Patient Phone", {"patient": ("in", patients or [""])})
-		frappe.db.delete("Patient", {"name": ("in", patients or [""])})
+		f.remove_committed_patients(getattr(self, "patients", []))
 		frappe.db.commit()
 		super().tearDown()
 

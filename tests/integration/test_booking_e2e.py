@@ -34,11 +34,7 @@ class TestBookingInTheBrowser(WinBackTestCase):
 		lapses = frappe.get_all("Patient Lapse", {"segment": "T E2E Booking"}, pluck="name")
 		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
 		frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})
-		if self.patient:
-			for appt in frappe.get_all("Patient Appointment", {"patient": self.patient}, pluck="name"):
-				frappe.delete_doc("Patient Appointment", appt, force=True, ignore_permissions=True)
-			frappe.db.delete("Win-Back Patient Phone", {"patient": self.patient})
-			frappe.db.delete("Patient", {"name": self.patient})
+		f.remove_committed_patients([self.patient])
 		if frappe.db.exists("Campaign Segment", "T E2E Booking"):
 			frappe.delete_doc("Campaign Segment", "T E2E Booking", force=True, ignore_permissions=True)
 		if self.staff:

@@ -1,7 +1,6 @@
 """The host's everyday operations on patients with win-back history: merge two patients, delete one."""
 
 import frappe
-from frappe.utils import now_datetime
 
 from winback_app.contacts.optouts import block_number, is_blocked
 from winback_app.contacts.patient_records import MERGED_REASON
@@ -30,18 +29,8 @@ class HistoryCase(WinBackTestCase):
 			f.segment("T Never Booked", "New Patient Never Booked", min_days=0, max_days=90)
 		detect_lapses()
 		[lapse] = f.lapses_of(p)
-		number = frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
-		reply = frappe.get_doc(
-			{
-				"doctype": "Win-Back SMS Reply",
-				"message_sid": "SM" + frappe.generate_hash(length=32),
-				"from_number": number,
-				"patient": p,
-				"lapse": lapse.name,
-				"received_on": now_datetime(),
-				"body": "who is this?",
-			}
-		).insert(ignore_permissions=True)
+		reply = f.reply_record(p, lapse.name, "who is this?")
+		number = reply.from_number
 		frappe.get_doc(
 			{
 				"doctype": "ToDo",

@@ -2,7 +2,6 @@
 booking-token fields, the front desk's "patient asked" actions and lifting an opt-out."""
 
 import frappe
-from frappe.utils import now_datetime
 
 from winback_app.api.patient import ContactPreferenceError, record_contact_preference
 from winback_app.contacts.optouts import allow_number, block_number, is_blocked
@@ -179,18 +178,8 @@ class TestFrontDesk(PermissionCase):
 
 	def test_consent_revoked_by_phone_from_the_reply(self):
 		p, lapse = self.lapse()
-		number = frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
-		reply = frappe.get_doc(
-			{
-				"doctype": "Win-Back SMS Reply",
-				"message_sid": "SM" + frappe.generate_hash(length=32),
-				"from_number": number,
-				"patient": p,
-				"lapse": lapse,
-				"received_on": now_datetime(),
-				"body": "call me",
-			}
-		).insert(ignore_permissions=True)
+		reply = f.reply_record(p, lapse, "call me")
+		number = reply.from_number
 		frappe.set_user(AGENT)
 		record_contact_preference(
 			"Win-Back SMS Reply", reply.name, "revoke_text_consent", "Said stop texting"
