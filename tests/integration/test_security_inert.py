@@ -227,7 +227,7 @@ class TestNoPatientDataInLogs(InboxCase):
 		token = frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash") or ""
 		start = now_datetime()
 
-		def raising(name, plan):
+		def raising(name, plan, **_options):
 			raise RuntimeError(
 				f"lapse {name} of {number}: {frappe.db.get_value('Patient', p, 'patient_name')}"
 			)
@@ -257,7 +257,7 @@ class TestNoPatientDataInLogs(InboxCase):
 	def test_a_stop_whose_answer_cannot_be_worked_out_is_still_recorded(self):
 		_p, lapse, _a, number = self.patient_with_lapse()
 
-		def raising(key, lapse, intent):
+		def raising(key, lapse, understood, **_options):
 			raise RuntimeError("settings are broken")
 
 		with replaced(answers, "answer_text", raising):
@@ -271,7 +271,7 @@ class TestNoPatientDataInLogs(InboxCase):
 	def test_a_question_whose_alert_fails_is_assigned_by_the_safety_net(self):
 		_p, lapse, _a, number = self.patient_with_lapse()
 
-		def raising(reply, text):
+		def raising(reply, text, plan=None):
 			raise RuntimeError("the short queue is down")
 
 		with replaced(routing, "route_to_person", raising):

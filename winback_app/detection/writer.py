@@ -1,4 +1,7 @@
-"""The only writer of new Patient Lapses and their planned attempts: bulk inserts, no per-row documents."""
+"""The only writer of new Patient Lapses and their planned attempts: bulk inserts, no per-row documents.
+
+Attempts planned later in a lapse's life (the nurture touch after a "not now", lapses/snooze.py) and the new due
+times of the touches that follow a pause are written here too (plan_attempts, reschedule)."""
 
 from __future__ import annotations
 
@@ -140,6 +143,55 @@ def insert_lapses(
 		),
 	)
 	return names
+
+
+def plan_attempts(rows: list[dict]) -> int:
+	"""Insert planned attempts ({lapse, touch, patient, segment, day_offset, channel, due_at (aware)}), in one
+	statement. A lapse that already has the touch keeps it (the unique key on lapse and touch: INSERT IGNORE)."""
+	if not rows:
+		return 0
+	from winback_app.infra import bulk
+
+	now, user = now_datetime(), frappe.session.user
+	names = naming.reserve("WBA-", 7, len(rows))
+	bulk.insert(
+		"Win-Back Contact Attempt",
+		ATTEMPT_FIELDS,
+		[
+			(
+				name,
+				now,
+				now,
+				user,
+				user,
+				0,
+				0,
+				row["lapse"],
+				row["touch"],
+				row["patient"],
+				row["segment"],
+				row["day_offset"],
+				row["channel"],
+				"Scheduled",
+				to_db(row["due_at"]),
+				0,
+			)
+			for name, row in zip(names, rows, strict=True)
+		],
+		ignore_duplicates=True,
+	)
+	return len(rows)
+
+
+def reschedule(due: dict[str, datetime]) -> int:
+	"""New due times (aware) for planned attempts that are still Scheduled: {attempt: due}. One statement."""
+	if not due:
+		return 0
+	from winback_app.infra import bulk
+
+	return bulk.update_dicts(
+		"Win-Back Contact Attempt", {name: {"due_at": to_db(at)} for name, at in due.items()}
+	)
 
 
 VISIT_DOCTYPES = ("Patient Encounter", "Clinical Procedure", "Therapy Session", "Patient Appointment")

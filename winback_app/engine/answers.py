@@ -154,6 +154,14 @@ def language_of(patient_language: str | None, detected: str | None = None) -> st
 	return ENGLISH
 
 
+def reply_language(patient_language: str | None, detected: str | None) -> str:
+	"""The language to answer a text in: the patient's record when it names a language we have other than
+	English, else the language the text is written in. English is what a host Patient record says by default,
+	so it never outweighs a text written in Spanish; a record set to Spanish wins over an English "yes"."""
+	record = language_of(patient_language)
+	return record if record != ENGLISH else language_of(None, detected)
+
+
 def answer_text(key: str, language: str | None = ENGLISH, **values: object) -> str:
 	"""The answer `key` in `language` (English when the language has no table), with values filled in.
 

@@ -1,69 +1,94 @@
-"""The automatic answer to a text, in words: only the answer the plan chose is worked out.
+"""The automatic answer to a text, in words, in the patient's language: only the answer the plan chose is worked out.
 
-A STOP, START, HELP or thank-you confirmation is a sentence from the settings: it never makes a booking link or
-asks for free slots. Only the booking answers make (or reuse) the lapse's booking token, and only the slots
-answer reads the schedule, with that token itself (never a link parsed back).
+The words are engine/answers.py's table, reached through frappe's translations (translations/es.csv ships the
+Spanish; a site may reword any answer, in any language, with a Translation record for the context
+"Win-Back SMS"), filled with the practice's details from Win-Back Settings. A STOP, START, HELP, urgent or
+thank-you answer never makes a booking link or asks for free slots. Only the booking answers make (or reuse)
+the lapse's booking token, and only the slots answer reads the schedule, with that token itself (never a link
+parsed back). An FAQ answer is the practice's own words, as the manager wrote them (checked when saved).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from frappe import _
 from frappe.utils import format_time
 
-from winback_app.engine import replies, reply_plan
+from winback_app.engine import answers, replies, reply_plan
 from winback_app.settings import get_settings
 
 SLOTS_SHOWN = 3
+PARTS = {1: answers.MORNING, 2: answers.AFTERNOON, 3: answers.EVENING}
 
 
-def answer_text(key: str | None, lapse, intent: replies.Intent) -> str | None:
-	"""The words of answer `key` (engine.reply_plan.ANSWER_*) for this text and lapse; None when there is none."""
+def answer_text(
+	key: str | None,
+	lapse,
+	understood: replies.Understanding,
+	*,
+	language: str | None = None,
+	pause_ends: date | None = None,
+) -> str | None:
+	"""The words of answer `key` (engine.reply_plan.ANSWERS) for this text and lapse; None when there is none.
+
+	language: the patient's ("es", "es-MX", ...; English where no translation exists); pause_ends: the date a
+	"not now" pauses until, for the answer that names it."""
 	if not key:
 		return None
+	if key == reply_plan.ANSWER_FAQ:
+		text = (understood.faq_answer or "").strip()
+		if not text:
+			raise ValueError("The matched answer has no text.")
+		return text
 	settings = get_settings()
 	if key in (reply_plan.ANSWER_BOOKING_LINK, reply_plan.ANSWER_SLOTS):
-		return booking_answer(key, lapse, intent, settings).strip()
-	practice = settings.practice_name or _("your clinic")
-	if key == reply_plan.ANSWER_OPTED_OUT:
-		text = _("{0}: you're unsubscribed and won't get more texts from us. Reply START to resume.").format(
-			practice
-		)
-	elif key == reply_plan.ANSWER_RESUBSCRIBED:
-		text = _("{0}: you'll get our texts again. Reply STOP to opt out.").format(practice)
-	elif key == reply_plan.ANSWER_HELP:
-		text = _("{0}: questions? Call us at {1}. Reply STOP to opt out.").format(
-			practice, settings.practice_phone or ""
-		)
-	elif key == reply_plan.ANSWER_SNOOZED:
-		text = _("No problem, we'll check in later. Reply STOP to opt out.")
-	elif key == reply_plan.ANSWER_WRONG_NUMBER:
-		text = _("Sorry for the mix-up. We've removed this number from our list.")
-	elif key == reply_plan.ANSWER_THANKS:
-		text = _("Thanks! Someone from {0} will text you back shortly.").format(practice)
-	else:
+		return booking_answer(key, lapse, understood.choice, settings, language).strip()
+	if key not in answers.TEXTS:
 		raise KeyError(key)
-	return text.strip()
+	values = {
+		"practice": settings.practice_name or "",
+		"phone": settings.practice_phone or "",
+		"hours": " ".join((settings.get("practice_hours") or "").split()),
+	}
+	if pause_ends:
+		values["date"] = pause_ends
+	return words(key, language, **values)
 
 
-def booking_answer(key: str, lapse, intent: replies.Intent, settings) -> str:
+def words(key: str, language: str | None, **values) -> str:
+	"""Answer `key` of engine/answers.py in this language, as the site translates it, filled with values."""
+	lang = answers.language_of(language)
+	english = answers.TEXTS[key][answers.ENGLISH]
+	template = _(english, lang=lang, context=answers.SMS_CONTEXT)
+	if template == english and lang != answers.ENGLISH:
+		template = answers.TEXTS[key].get(lang) or english  # the site has no translation file loaded
+	try:
+		return answers.fill(template, lang, **values)
+	except (KeyError, IndexError, ValueError, AttributeError):
+		# A site's own wording that does not fill (a placeholder mistyped): the shipped wording instead.
+		return answers.answer_text(key, lang, **values)
+
+
+def booking_answer(key: str, lapse, choice: int | None, settings, language: str | None) -> str:
 	"""The booking link (made on first use, the same link as the cadence's), or free times to pick from."""
 	from winback_app.booking.links import booking_token, booking_url
 
 	token = booking_token(lapse, settings) if lapse else None
-	link = booking_url(token, settings) if token else ""
+	if not token:
+		raise ValueError("A booking answer needs the patient's open lapse.")
+	link = booking_url(token, settings)
 	if key == reply_plan.ANSWER_BOOKING_LINK:
-		return _(
-			"Wonderful! Pick a time here: {0} Or reply 1 for a morning, 2 afternoon or 3 evening."
-		).format(link)
-	return slots_text(token, link, intent.choice)
+		return words(answers.BOOKING_LINK, language, link=link)
+	return slots_text(token, link, choice, language)
 
 
-def slots_text(token: str | None, link: str, choice: int | None) -> str:
+def slots_text(token: str, link: str, choice: int | None, language: str | None) -> str:
 	"""The first free times in the part of the day the patient chose (1, 2 or 3), and the link to book one."""
 	from winback_app.booking.service import BookingProblem, lapse_for_token, offer
 	from winback_app.engine.slots import choice_parts
 
-	part_label = {1: _("morning"), 2: _("afternoon"), 3: _("evening")}.get(choice, "")
+	part_label = words(PARTS[choice], language) if choice in PARTS else ""
 	times = []
 	try:
 		part = choice_parts()[(choice or 1) - 1]
@@ -72,5 +97,5 @@ def slots_text(token: str | None, link: str, choice: int | None) -> str:
 	except (BookingProblem, IndexError):
 		times = []
 	if not times:
-		return _("No {0} times are free online just now. See all times here: {1}").format(part_label, link)
-	return _("Free {0} times: {1}. Book here: {2}").format(part_label, ", ".join(times), link)
+		return words(answers.NO_SLOTS, language, part=part_label, link=link)
+	return words(answers.SLOTS, language, part=part_label, times=", ".join(times), link=link)

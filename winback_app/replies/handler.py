@@ -8,6 +8,11 @@ wrong-number flag (effects.on_number). Acting is what can be redone: the lapse's
 handed to a person (needs_person) and the safety-net job (tasks.assign_waiting_replies) gives it its ToDo; a
 STOP is already committed.
 
+Understanding (engine.replies.understand) reads triage before intent, the practice's enabled answers, dates in
+the patient's own calendar and the text's language; engine.reply_plan decides; the answer goes out in the
+patient's language (the host Patient's `language` when it is set to one we have other than the default English,
+else the text's) where a translation exists.
+
 What the patient typed is stored inert (engine/untrusted: HTML-escaped, formula-guarded), and is never logged.
 """
 
@@ -24,14 +29,18 @@ from frappe.utils import cint, get_datetime, now_datetime
 from winback_app.contacts.optouts import is_blocked
 from winback_app.engine import lifecycle as lc
 from winback_app.engine import replies, reply_plan, untrusted
+from winback_app.engine.answers import reply_language
+from winback_app.engine.nurture import snooze_end
 from winback_app.engine.phone import normalize
+from winback_app.engine.window import zone
 from winback_app.infra import bulk
+from winback_app.infra.clock import to_utc
 from winback_app.infra.communications import Message, new_name
 from winback_app.infra.communications import write as write_communications
 from winback_app.infra.errors import log_error
 from winback_app.infra.naming import STANDARD_COLUMNS
-from winback_app.replies import answers, effects, routing
-from winback_app.settings import phone_region
+from winback_app.replies import answers, effects, faq_answers, routing
+from winback_app.settings import clinic_time_zone, get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
@@ -49,9 +58,13 @@ REPLY_FIELDS = (
 	"lapse",
 	"candidates",
 	"intent",
+	"category",
+	"urgent",
 	"matched",
 	"choice",
 	"needs_person",
+	"suggested_answer",
+	"language",
 	"communication",
 	"answer",
 )
@@ -69,6 +82,7 @@ class Recorded:
 	plan: reply_plan.Plan
 	lapse: frappe._dict | None
 	answer: str | None
+	time_zone: str | None = None  # the patient's, for a snooze's dates
 
 
 @dataclass
@@ -76,7 +90,7 @@ class Sender:
 	"""Who sent a text: the number (E.164, or the inert raw id) and the patients on it."""
 
 	number: str
-	people: dict[str, frappe._dict]  # {patient: {patient_name, lapse}}
+	people: dict[str, frappe._dict]  # {patient: {patient_name, language, time_zone, lapse}}
 
 	@property
 	def patient(self) -> str | None:
@@ -86,6 +100,18 @@ class Sender:
 	@property
 	def lapse(self) -> frappe._dict | None:
 		return self.people[self.patient].lapse if self.patient else None
+
+	@property
+	def language(self) -> str | None:
+		"""The one patient's language on the host's Patient record (None: read the text's)."""
+		return self.people[self.patient].language if self.patient else None
+
+	@property
+	def time_zone(self) -> str:
+		"""The one patient's time zone, else their lapse's, else the clinic's."""
+		person = self.people[self.patient] if self.patient else None
+		lapse = self.lapse
+		return (person and person.time_zone) or (lapse and lapse.time_zone) or clinic_time_zone()
 
 
 def handle_inbound(form: dict) -> str | None:
@@ -104,12 +130,13 @@ def record_inbound(form: dict) -> Recorded | None:
 		frappe.throw(_("A text without a message id cannot be recorded."), frappe.ValidationError)
 	body = (form.get("Body") or "")[:MAX_BODY]
 	sender = identify(form.get("From") or "")
-	intent, plan = understand(body, sender)
+	understood, plan = understand(body, sender)
+	language = reply_language(sender.language, understood.language)
 	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
 	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
 	frappe.db.savepoint("winback_inbound")
-	answer, plan = answer_or_person(plan, sender.lapse, intent, sid)
-	reply = reply_row(sid, form, body, sender, intent, plan, answer)
+	answer, plan = answer_or_person(plan, sender, understood, language, sid)
+	reply = reply_row(sid, form, body, sender, understood, plan, answer, language)
 	if not record_reply(reply):
 		frappe.db.rollback(save_point="winback_inbound")
 		return None  # Twilio retried a webhook we already recorded: nothing more to do
@@ -122,7 +149,9 @@ def record_inbound(form: dict) -> Recorded | None:
 	effects.on_number(
 		plan, sender.number, patient=sender.patient, words=body, communication=reply.communication
 	)
-	return Recorded(reply=reply, text=body, plan=plan, lapse=sender.lapse, answer=answer)
+	return Recorded(
+		reply=reply, text=body, plan=plan, lapse=sender.lapse, answer=answer, time_zone=sender.time_zone
+	)
 
 
 def identify(raw_sender: str) -> Sender:
@@ -131,30 +160,50 @@ def identify(raw_sender: str) -> Sender:
 	return Sender(number, who_texted(number) if number.startswith("+") else {})
 
 
-def understand(body: str, sender: Sender) -> tuple[replies.Intent, reply_plan.Plan]:
-	"""What the text means (engine.replies) and what to do about it (engine.reply_plan)."""
+def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_plan.Plan]:
+	"""What the text means (engine.replies: triage first, the practice's answers, dates in the patient's
+	calendar) and what to do about it (engine.reply_plan)."""
 	lapse = sender.lapse
+	now = now_datetime()
 	offered = (
 		3
 		if lapse
 		and lapse.choices_offered_on
-		and get_datetime(lapse.choices_offered_on) > now_datetime() - CHOICES_VALID_FOR
+		and get_datetime(lapse.choices_offered_on) > now - CHOICES_VALID_FOR
 		else 0
 	)
 	opted_out = is_blocked(sender.number) == "Opted Out"
-	intent = replies.classify(body, offered_choices=offered, opted_out=opted_out)
-	plan = reply_plan.plan(
-		intent, matched_patients=len(sender.people), has_lapse=bool(lapse), number_opted_out=opted_out
+	understood = replies.understand(
+		body,
+		offered_choices=offered,
+		opted_out=opted_out,
+		faq=faq_answers.enabled_index(),
+		now=to_utc(now),
+		tz=sender.time_zone,
 	)
-	return intent, plan
+	plan = reply_plan.plan(
+		understood,
+		matched_patients=len(sender.people),
+		has_lapse=bool(lapse),
+		number_opted_out=opted_out,
+		has_hours=bool((get_settings().get("practice_hours") or "").strip()),
+	)
+	return understood, plan
 
 
 def answer_or_person(
-	plan: reply_plan.Plan, lapse, intent: replies.Intent, sid: str
+	plan: reply_plan.Plan, sender: Sender, understood: replies.Understanding, language: str, sid: str
 ) -> tuple[str | None, reply_plan.Plan]:
 	"""The automatic answer; when it cannot be worked out, no answer and a person instead."""
 	try:
-		return answers.answer_text(plan.answer, lapse, intent), plan
+		pause_ends = None
+		if plan.answer == reply_plan.ANSWER_SNOOZED_UNTIL:
+			today = to_utc(now_datetime()).astimezone(zone(sender.time_zone)).date()
+			pause_ends = snooze_end(plan.snooze_until, today, None)
+		text = answers.answer_text(
+			plan.answer, sender.lapse, understood, language=language, pause_ends=pause_ends
+		)
+		return text, plan
 	except Exception as exc:
 		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.
 		frappe.db.rollback(save_point="winback_inbound")
@@ -163,7 +212,14 @@ def answer_or_person(
 
 
 def reply_row(
-	sid: str, form: dict, body: str, sender: Sender, intent: replies.Intent, plan: reply_plan.Plan, answer
+	sid: str,
+	form: dict,
+	body: str,
+	sender: Sender,
+	understood: replies.Understanding,
+	plan: reply_plan.Plan,
+	answer: str | None,
+	language: str,
 ) -> frappe._dict:
 	"""The reply as it is stored: every text the patient or Twilio chose made inert."""
 	patient, lapse = sender.patient, sender.lapse
@@ -178,10 +234,14 @@ def reply_row(
 		patient_name=untrusted.formula_guard(sender.people[patient].patient_name) if patient else None,
 		lapse=lapse.name if lapse else None,
 		candidates="\n".join(sender.people) if len(sender.people) > 1 else None,
-		intent=intent.kind,
-		matched=untrusted.as_text(intent.matched, DATA_LENGTH),
-		choice=intent.choice or 0,
+		intent=understood.intent.kind,
+		category=plan.category,
+		urgent=int(plan.urgent),
+		matched=untrusted.as_text(understood.matched or understood.intent.matched, DATA_LENGTH),
+		choice=understood.choice or 0,
 		needs_person=int(plan.needs_person),
+		suggested_answer=plan.suggested_answer if plan.needs_person else None,
+		language=language,
 		communication=new_name(),
 		answer=answer,
 	)
@@ -190,9 +250,9 @@ def reply_row(
 def act_on(recorded: Recorded) -> None:
 	"""The lapse's pause, snooze or close, and a person's alert and ToDo when the text needs one."""
 	if recorded.lapse:
-		effects.apply_to_lapse(recorded.lapse.name, recorded.plan)
+		effects.apply_to_lapse(recorded.lapse.name, recorded.plan, time_zone=recorded.time_zone)
 	if recorded.plan.needs_person:
-		routing.route_to_person(recorded.reply, recorded.text)
+		routing.route_to_person(recorded.reply, recorded.text, recorded.plan)
 
 
 def hand_to_person(reply: str) -> None:
@@ -228,10 +288,13 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 		.select(
 			PatientPhone.patient,
 			Patient.patient_name,
+			Patient.language,
+			Patient.winback_time_zone,
 			Lapse.name.as_("lapse"),
 			Lapse.choices_offered_on,
 			Lapse.booking_token_encrypted,
 			Lapse.detected_on,
+			Lapse.time_zone.as_("lapse_time_zone"),
 		)
 		.where(PatientPhone.phone == e164)
 		.orderby(PatientPhone.patient)
@@ -239,13 +302,22 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 	)
 	people: dict[str, frappe._dict] = {}
 	for row in rows:
-		person = people.setdefault(row.patient, frappe._dict(patient_name=row.patient_name, lapse=None))
+		person = people.setdefault(
+			row.patient,
+			frappe._dict(
+				patient_name=row.patient_name,
+				language=row.language,
+				time_zone=row.winback_time_zone,
+				lapse=None,
+			),
+		)
 		if row.lapse and (person.lapse is None or row.detected_on > person.lapse.detected_on):
 			person.lapse = frappe._dict(
 				name=row.lapse,
 				choices_offered_on=row.choices_offered_on,
 				booking_token_encrypted=row.booking_token_encrypted,
 				detected_on=row.detected_on,
+				time_zone=row.lapse_time_zone,
 			)
 	return people
 

@@ -1,7 +1,12 @@
-"""Replies that need a person reach one: the front desk's live alert at once, their ToDo from a short job, and
-the five-minute safety net for any reply still without one.
+"""Replies that need a person reach the right one: a live alert at once, their ToDo from a short job, and the
+five-minute safety net for any reply still without one.
 
-Who the people are is staff.front_desk_users(); this module only alerts and assigns.
+Who the people are is staff.reply_readers(category) (Win-Back Settings > Reply routes: clinical and urgent texts
+to clinical staff, billing to accounts, the rest to the front desk, with fallbacks); the reply records them
+(routed_to, routed_via) so the ToDo, the reminders and an audit read the same names. A reply recorded before
+it could be routed (acting on it failed) goes to the front desk. Urgent replies are marked so in the alert and
+the ToDo. A routed user whose roles cannot read replies gets the one reply shared with them (read only). This
+module only alerts, records and assigns.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 
-from winback_app.staff import front_desk_users
+from winback_app.engine import routing
+from winback_app.staff import front_desk_users, reply_readers
 
 Reply = DocType("Win-Back SMS Reply")
 ToDo = DocType("ToDo")
@@ -21,8 +27,8 @@ BATCH = 500  # replies per pass
 PASSES = 20  # per job: 10,000 replies; the five-minute task takes any rest
 
 
-def route_to_person(reply, text: str) -> None:
-	"""A live alert to the front desk now, and their ToDo through the host's assignment right after commit.
+def route_to_person(reply, text: str, plan=None) -> None:
+	"""A live alert to the reply's people now, and their ToDo through the host's assignment right after commit.
 
 	The alert carries the first words as typed, which the desk escapes; the ToDo quotes the stored (escaped)
 	body. The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
@@ -30,7 +36,16 @@ def route_to_person(reply, text: str) -> None:
 	desk has the ToDo a moment later. The job assigns every reply still waiting, so a burst of replies costs
 	one job start, not one per text; the every-five-minutes task runs it too, so a lost job loses nothing.
 	"""
-	users = front_desk_users()
+	category = getattr(plan, "category", None) or reply.get("category") or ""
+	urgent = bool(getattr(plan, "urgent", False))
+	found = reply_readers(category)
+	users = list(found.users)
+	(
+		frappe.qb.update(Reply)
+		.set(Reply.routed_to, "\n".join(users))
+		.set(Reply.routed_via, routing.describe(found)[:140])
+		.where(Reply.name == reply.name)
+	).run()
 	who = reply.patient_name or reply.patient or reply.from_number
 	frappe.enqueue(
 		JOB,
@@ -45,7 +60,13 @@ def route_to_person(reply, text: str) -> None:
 		frappe.publish_realtime(
 			"winback_reply",
 			# as typed: the desk's alert escapes it (winback_desk.js); the stored body is already HTML
-			{"reply": reply.name, "from": who, "preview": (text or "")[:120]},
+			{
+				"reply": reply.name,
+				"from": who,
+				"preview": (text or "")[:120],
+				"urgent": urgent,
+				"category": category,
+			},
 			user=user,
 			after_commit=True,
 		)
@@ -81,7 +102,15 @@ def assign_batch(limit: int = BATCH) -> int:
 
 	waiting = (
 		frappe.qb.from_(Reply)
-		.select(Reply.name, Reply.patient_name, Reply.patient, Reply.from_number, Reply.body)
+		.select(
+			Reply.name,
+			Reply.patient_name,
+			Reply.patient,
+			Reply.from_number,
+			Reply.body,
+			Reply.routed_to,
+			Reply.urgent,
+		)
 		.where(Reply.needs_person == 1)
 		.where(Reply.handled == 0)
 		.where(
@@ -99,15 +128,33 @@ def assign_batch(limit: int = BATCH) -> int:
 	)
 	if not waiting:
 		return 0
-	users = front_desk_users()
+	desk: list[str] | None = None
+	may_read: dict[str, bool] = {}
 	for reply in waiting:
+		users = [u for u in (reply.routed_to or "").split() if u]
+		if not users:
+			desk = desk if desk is not None else front_desk_users()
+			users = desk
+		for user in users:
+			if user not in may_read:
+				may_read[user] = bool(frappe.has_permission("Win-Back SMS Reply", "read", user=user))
+			if not may_read[user]:
+				# Routed by role (a physician, accounts): they read this reply, and only this one.
+				frappe.share.add_docshare(
+					"Win-Back SMS Reply", reply.name, user, read=1, flags={"ignore_share_permission": True}
+				)
 		who = reply.patient_name or reply.patient or reply.from_number
+		message = (
+			_("Urgent: text from {0} needs an answer now: {1}")
+			if reply.urgent
+			else _("Text from {0} needs an answer: {1}")
+		)
 		add(
 			{
 				"assign_to": users,
 				"doctype": "Win-Back SMS Reply",
 				"name": reply.name,
-				"description": _("Text from {0} needs an answer: {1}").format(who, (reply.body or "")[:200]),
+				"description": message.format(who, (reply.body or "")[:200]),
 				"date": frappe.utils.today(),
 				"priority": "High",
 			},

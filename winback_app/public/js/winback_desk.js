@@ -20,12 +20,13 @@ winback.show_as_text = function (doctype, fieldnames) {
 // the preview is the text as typed, the name as stored; both are escaped here. Registered once the desk has
 // started: this file runs before frappe.realtime.init(), when frappe.realtime.on() would drop the handler.
 winback.show_reply_alert = function (data) {
+	const parts = [winback.as_text(data.from), frappe.utils.escape_html(data.preview)];
 	frappe.show_alert(
-		{
-			message: __("Text from {0}: {1}", [winback.as_text(data.from), frappe.utils.escape_html(data.preview)]),
-			indicator: "orange",
-		},
-		15
+		data.urgent
+			? { message: __("Urgent text from {0}: {1}", parts), indicator: "red" }
+			: { message: __("Text from {0}: {1}", parts), indicator: "orange" },
+		// an urgent text stays until it is read; the others for 15 seconds
+		data.urgent ? 600 : 15
 	);
 };
 $(document).on("app_ready", () => frappe.realtime.on("winback_reply", winback.show_reply_alert));
