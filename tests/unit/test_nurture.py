@@ -115,7 +115,8 @@ def test_a_nurture_text_is_checked_like_any_sms():
 	assert any("Nurture message" in e and "booking_link" in e for e in errors)
 	errors = validate_segment(spec(nurture_template="Your root canal {{ booking_link }}")).errors
 	assert any("Nurture message" in e for e in errors)
-	assert validate_segment(spec(nurture_days=0)).errors
+	assert validate_segment(spec(nurture_days=-1)).errors
+	assert validate_segment(spec(nurture_days=0)).errors == []  # 0: the settings' snooze days
 	# switched off: not checked
 	assert validate_segment(spec(nurture_after_snooze=False, nurture_template="x")).errors == []
 

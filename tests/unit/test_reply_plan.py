@@ -187,3 +187,38 @@ def test_a_sites_own_wording_is_filled_like_ours():
 	text = answers.fill("{practice}: ¿dudas? {phone}", "es", practice="", phone="(555) 010-0100")
 	assert text == "su clínica: ¿dudas? (555) 010-0100"
 	assert answers.fill("Hasta el {date}", "es", date=date(2027, 3, 1)) == "Hasta el 1 de marzo"
+
+
+def test_no_triaged_text_of_the_corpus_is_ever_answered_with_a_link_an_faq_or_a_pause():
+	"""Property: whatever the sender's situation, a text that names an urgent or clinical sign, a complaint, a
+	bill or a death gets a person and an answer that carries no link (the urgent ones: the phone and 911)."""
+	from itertools import product
+
+	from tests.unit.corpus_replies import CORPUS
+	from winback_app.engine.triage import URGENT_EXAMPLES
+
+	texts = [case.text for case in CORPUS] + list(URGENT_EXAMPLES)
+	situations = list(product((0, 1, 2), (True, False), (True, False), (0, 3)))
+	checked = 0
+	for text in texts:
+		for opted_out in (True, False):
+			u = understand(text, faq=FAQ, today=TODAY, offered_choices=3, opted_out=opted_out)
+			if not u.triage:
+				continue
+			for matched, lapse, hours, _offered in situations:
+				p = reply_plan.plan(
+					u, matched_patients=matched, has_lapse=lapse, number_opted_out=opted_out, has_hours=hours
+				)
+				assert p.needs_person, text
+				assert p.answer not in (
+					reply_plan.ANSWER_BOOKING_LINK,
+					reply_plan.ANSWER_SLOTS,
+					reply_plan.ANSWER_FAQ,
+					reply_plan.ANSWER_SNOOZED,
+					reply_plan.ANSWER_SNOOZED_UNTIL,
+				), text
+				assert not (p.snooze or p.waits_on_patient or p.offers_choices), text
+				if u.urgent and not p.opt_out and not opted_out:
+					assert p.answer in (reply_plan.ANSWER_URGENT, reply_plan.ANSWER_URGENT_CRISIS), text
+				checked += 1
+	assert checked > 1000

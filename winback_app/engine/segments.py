@@ -134,8 +134,8 @@ def validate_segment(spec: SegmentSpec) -> SegmentCheck:
 			out.errors.extend(f"{label} {part}: {e}" for e in result.errors)
 			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)
 	if spec.nurture_after_snooze:
-		if spec.nurture_days < 1:
-			out.errors.append("Nurture after (days) must be at least 1.")
+		if spec.nurture_days < 0:
+			out.errors.append("The pause after a \"not now\" cannot be negative days.")
 		result = check_template(
 			spec.nurture_template or DEFAULT_NURTURE_TEMPLATE,
 			channel="SMS",
