@@ -31,8 +31,9 @@ winback.show_reply_alert = function (data) {
 };
 $(document).on("app_ready", () => frappe.realtime.on("winback_reply", winback.show_reply_alert));
 
-// The staff reply dialog, shared by the Patient Lapse and Win-Back SMS Reply forms.
-window.winback_reply_dialog = function (lapse, after) {
+// The staff reply dialog, shared by the Patient Lapse and Win-Back SMS Reply forms; message: a draft to edit
+// (the practice's suggested answer), set as a value, never as HTML.
+window.winback_reply_dialog = function (lapse, after, message) {
 	const d = new frappe.ui.Dialog({
 		title: __("Reply by text"),
 		fields: [{ fieldname: "message", fieldtype: "Small Text", label: __("Message"), reqd: 1 }],
@@ -45,6 +46,7 @@ window.winback_reply_dialog = function (lapse, after) {
 			});
 		},
 	});
+	if (message) d.set_value("message", message);
 	d.show();
 };
 

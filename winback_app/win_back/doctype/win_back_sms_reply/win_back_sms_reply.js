@@ -13,6 +13,16 @@ frappe.ui.form.on("Win-Back SMS Reply", {
 		if (frm.doc.lapse) {
 			frm.add_custom_button(__("Reply by text"), () => winback_reply_dialog(frm.doc.lapse, () => frm.reload_doc()));
 		}
+		if (frm.doc.lapse && frm.doc.suggested_answer && !frm.doc.handled) {
+			// A near match among the practice's answers: the person checks it, edits it if needed, sends it.
+			frm.add_custom_button(__("Reply with the suggested answer"), () =>
+				frappe.db
+					.get_value("Win-Back Answer", frm.doc.suggested_answer, "answer")
+					.then(({ message }) =>
+						winback_reply_dialog(frm.doc.lapse, () => frm.reload_doc(), (message && message.answer) || "")
+					)
+			);
+		}
 	},
 });
 

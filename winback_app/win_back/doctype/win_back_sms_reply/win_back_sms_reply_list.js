@@ -8,10 +8,17 @@ frappe.listview_settings["Win-Back SMS Reply"] = {
 		["handled", "=", 0],
 		["needs_person", "=", 1],
 	],
+	// the message id means nothing to the front desk; the columns go to the category and the age
+	hide_name_column: true,
 	get_indicator(doc) {
 		if (doc.handled) return [__("Handled"), "green", "handled,=,1"];
 		if (doc.urgent) return [__("Urgent"), "red", "urgent,=,1"];
-		if (doc.needs_person) return [__("Waiting"), "orange", "needs_person,=,1"];
+		// waiting for a person: what kind of reply it is (Clinical, Billing, Question...), filterable
+		if (doc.needs_person) {
+			return doc.category
+				? [__(doc.category), "orange", "category,=," + doc.category]
+				: [__("Waiting"), "orange", "needs_person,=,1"];
+		}
 		return [__(doc.category || doc.intent || "Answered"), "blue", "category,=," + (doc.category || "")];
 	},
 	formatters: {
