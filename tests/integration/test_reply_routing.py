@@ -224,22 +224,23 @@ class TestNotNow(RoutingCase):
 		self.assertEqual(frappe.db.get_value("Win-Back Contact Attempt", first, "due_at"), until)
 
 
+def parking_answer():
+	from winback_app.engine.faq import EXAMPLE_PHRASINGS
+
+	return frappe.get_doc(
+		{
+			"doctype": "Win-Back Answer",
+			"title": "Parking (test)",
+			"question": "\n".join(EXAMPLE_PHRASINGS["Parking"]),
+			"answer": "Free parking behind the building. Questions? Call (202) 555-0100.",
+			"enabled": 1,
+		}
+	).insert(ignore_permissions=True)
+
+
 class TestAnswers(RoutingCase):
-	def parking(self):
-		from winback_app.engine.faq import EXAMPLE_PHRASINGS
-
-		return frappe.get_doc(
-			{
-				"doctype": "Win-Back Answer",
-				"title": "Parking (test)",
-				"question": "\n".join(EXAMPLE_PHRASINGS["Parking"]),
-				"answer": "Free parking behind the building. Questions? Call (202) 555-0100.",
-				"enabled": 1,
-			}
-		).insert(ignore_permissions=True)
-
 	def test_a_clear_question_is_answered_and_the_cadence_goes_on(self):
-		self.parking()
+		parking_answer()
 		_p, lapse, first, number = self.patient_with_lapse()
 		response, sid = self.text(number, "Is there parking??")
 		self.assertEqual(
@@ -253,7 +254,7 @@ class TestAnswers(RoutingCase):
 		self.assertEqual(frappe.db.get_value("Win-Back Contact Attempt", first, "status"), "Scheduled")
 
 	def test_a_near_question_goes_to_a_person_with_the_suggestion(self):
-		answer = self.parking()
+		answer = parking_answer()
 		_p, _lapse, _a, number = self.patient_with_lapse()
 		response, sid = self.text(number, "is parking available?")
 		self.assertIn("will text you back", answer_of(response))
@@ -263,7 +264,7 @@ class TestAnswers(RoutingCase):
 		self.assertEqual(self.todo_users(sid), {AGENT})
 
 	def test_a_clinical_question_never_gets_the_answer(self):
-		self.parking()
+		parking_answer()
 		_p, _lapse, _a, number = self.patient_with_lapse()
 		response, sid = self.text(number, "Is there parking? my gums are bleeding a lot")
 		self.assertNotIn("Free parking", answer_of(response))
@@ -349,3 +350,24 @@ class TestSpanish(RoutingCase):
 
 			frappe.db.rollback()
 			clear_cache()
+
+
+class TestAnswersUnreadable(RoutingCase):
+	def test_a_stop_is_recorded_even_when_the_answers_cannot_be_read(self):
+		from .test_security_inert import replaced
+
+		def raising():
+			raise RuntimeError("the cache is down")
+
+		parking_answer()
+		_p, _lapse, _a, number = self.patient_with_lapse()
+		_p, _lapse, _a, other = self.patient_with_lapse()
+		with replaced(faq_answers, "enabled_index", raising):
+			response, _sid = self.text(number, "STOP")
+			_r, question = self.text(other, "Is there parking??")
+		self.assertIn("unsubscribed", answer_of(response))
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Opt-Out", number, "active"), 1)
+		reply = self.reply_row(question)
+		self.assertEqual(
+			(reply.category, reply.needs_person), ("Question", 1), "no answers: a person replies"
+		)

@@ -177,7 +177,7 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		body,
 		offered_choices=offered,
 		opted_out=opted_out,
-		faq=faq_answers.enabled_index(),
+		faq=practice_answers(),
 		now=to_utc(now),
 		tz=sender.time_zone,
 	)
@@ -189,6 +189,16 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		has_hours=bool((get_settings().get("practice_hours") or "").strip()),
 	)
 	return understood, plan
+
+
+def practice_answers():
+	"""The enabled answers to common questions; none when they cannot be read (the text then reaches a person:
+	a failure here must never cost the record of a text, least of all a STOP)."""
+	try:
+		return faq_answers.enabled_index()
+	except Exception as exc:
+		log_error("Win-back: the practice's answers could not be read", exc, doctype="Win-Back Answer")
+		return None
 
 
 def answer_or_person(
