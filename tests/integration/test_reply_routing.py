@@ -87,6 +87,48 @@ class TestTriageAndRoutes(RoutingCase):
 		todo = frappe.db.get_value("ToDo", {"reference_name": sid, "allocated_to": PHYSICIAN}, "description")
 		self.assertIn("Urgent", todo)
 
+	def test_every_urgent_reply_reaches_a_clinician_whatever_was_shared_before(self):
+		# The assignment runs in a job queued by the webhook, as Guest; a clinician who was already shared one
+		# reply must still be given the next one (frappe's doctype-level check says yes after the first share).
+		from winback_app.replies import routing
+
+		sids = []
+		for _n in range(2):
+			_p, _lapse, _a, number = self.patient_with_lapse()
+			sids.append(self.text(number, "My face is really swollen and I can't breathe well")[1])
+		# the second one's assignment never ran (its job was lost): only the first was shared
+		frappe.db.delete("ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": sids[1]})
+		frappe.db.delete("DocShare", {"share_doctype": "Win-Back SMS Reply", "share_name": sids[1]})
+		self.assertTrue(frappe.has_permission("Win-Back SMS Reply", "read", doc=sids[0], user=PHYSICIAN))
+		frappe.set_user("Guest")
+		try:
+			self.assertEqual(routing.assign_waiting_replies(), 1)
+		finally:
+			frappe.set_user("Administrator")
+		for sid in sids:
+			self.assertIn(PHYSICIAN, self.todo_users(sid))
+			self.assertTrue(frappe.has_permission("Win-Back SMS Reply", "read", doc=sid, user=PHYSICIAN))
+
+	def test_a_reply_that_cannot_be_assigned_holds_up_no_other_and_logs_no_words(self):
+		from winback_app.replies import routing
+
+		start = now_datetime()
+		sids = []
+		for body in ("Do you do Saturday visits?", "Can my husband come too?"):
+			_p, _lapse, _a, number = self.patient_with_lapse()
+			sids.append(self.text(number, body)[1])
+		frappe.db.delete("ToDo", {"reference_type": "Win-Back SMS Reply", "reference_name": ("in", sids)})
+		frappe.db.set_value("Win-Back SMS Reply", sids[0], "routed_to", "left-the-clinic@example.com")
+		self.assertEqual(routing.assign_waiting_replies(), 1)
+		self.assertEqual(self.todo_users(sids[1]), {AGENT})
+		self.assertFalse(self.todo_users(sids[0]), "it stays waiting for the next run")
+		logs = frappe.get_all(
+			"Error Log", filters={"creation": (">=", start)}, fields=["error", "reference_name"]
+		)
+		self.assertEqual([log.reference_name for log in logs], [sids[0]])
+		self.assertNotIn("Saturday", logs[0].error)
+		self.assertNotIn("husband", logs[0].error)
+
 	def test_clinical_goes_to_clinical_staff_with_a_person_will_reply(self):
 		_p, _lapse, _a, number = self.patient_with_lapse()
 		response, sid = self.text(number, "Yes, my tooth really hurts when I chew")

@@ -18,6 +18,7 @@ from frappe import _
 from frappe.query_builder import DocType
 
 from winback_app.engine import routing
+from winback_app.infra.errors import log_error
 from winback_app.staff import front_desk_users, reply_readers
 
 Reply = DocType("Win-Back SMS Reply")
@@ -82,24 +83,32 @@ def assign_waiting_replies() -> int:
 	from winback_app.infra.isolation import read_committed
 
 	total = 0
-	with read_committed():  # no gap locks: texts arriving meanwhile insert their reply rows unhindered
-		for _pass in range(PASSES):
-			assigned = assign_batch()
-			if not assigned:
-				break
-			total += assigned
-			if not frappe.flags.in_test:
-				frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
+	failed: set[str] = set()  # tried once in this run: the next run tries again
+	try:
+		with read_committed():  # no gap locks: texts arriving meanwhile insert their reply rows unhindered
+			for _pass in range(PASSES):
+				assigned = assign_batch(failed=failed)
+				if not assigned:
+					break
+				total += assigned
+				if not frappe.flags.in_test:
+					frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
+	except Exception as exc:
+		# Never through frappe's job handler: its Error Log keeps the frame's locals (the texts, names and
+		# numbers of the batch). Class and code path only; the five-minute task tries again.
+		frappe.db.rollback()
+		log_error("Win-back: replies could not be assigned", exc, doctype="Win-Back SMS Reply")
 	return total
 
 
-def assign_batch(limit: int = BATCH) -> int:
-	"""One pass: every reply that needs a person, is not handled and has no ToDo yet, gets its ToDo.
+def assign_batch(limit: int = BATCH, failed: set[str] | None = None) -> int:
+	"""One pass: every reply that needs a person, is not handled and has no ToDo yet, gets its ToDo. Returns
+	how many did.
 
 	Rows are taken with SKIP LOCKED, so two of these jobs running at once never assign the same reply twice.
+	failed: replies that could not be assigned earlier in this run (skipped now; added to when one fails).
 	"""
-	from frappe.desk.form.assign_to import add
-
+	failed = failed if failed is not None else set()
 	waiting = (
 		frappe.qb.from_(Reply)
 		.select(
@@ -121,6 +130,7 @@ def assign_batch(limit: int = BATCH) -> int:
 				.where(ToDo.reference_name == Reply.name)
 			).negate()
 		)
+		.where(Reply.name.notin(sorted(failed) or [""]))
 		.orderby(Reply.received_on)
 		.limit(limit)
 		.for_update(skip_locked=True)
@@ -128,36 +138,75 @@ def assign_batch(limit: int = BATCH) -> int:
 	)
 	if not waiting:
 		return 0
-	desk: list[str] | None = None
-	may_read: dict[str, bool] = {}
+	people = People()
+	assigned = 0
 	for reply in waiting:
-		users = [u for u in (reply.routed_to or "").split() if u]
-		if not users:
-			desk = desk if desk is not None else front_desk_users()
-			users = desk
-		for user in users:
-			if user not in may_read:
-				may_read[user] = bool(frappe.has_permission("Win-Back SMS Reply", "read", user=user))
-			if not may_read[user]:
-				# Routed by role (a physician, accounts): they read this reply, and only this one.
-				frappe.share.add_docshare(
-					"Win-Back SMS Reply", reply.name, user, read=1, flags={"ignore_share_permission": True}
-				)
-		who = reply.patient_name or reply.patient or reply.from_number
-		message = (
-			_("Urgent: text from {0} needs an answer now: {1}")
-			if reply.urgent
-			else _("Text from {0} needs an answer: {1}")
-		)
-		add(
-			{
-				"assign_to": users,
-				"doctype": "Win-Back SMS Reply",
-				"name": reply.name,
-				"description": message.format(who, (reply.body or "")[:200]),
-				"date": frappe.utils.today(),
-				"priority": "High",
-			},
-			ignore_permissions=True,
-		)
-	return len(waiting)
+		frappe.db.savepoint("winback_assign_reply")
+		try:
+			assign_one(reply, people)
+			assigned += 1
+		except Exception as exc:
+			# One reply that cannot be assigned (a routed user deleted meanwhile, say) never holds up the others;
+			# it stays waiting, and the next run tries again.
+			frappe.db.rollback(save_point="winback_assign_reply")
+			failed.add(reply.name)
+			log_error(
+				"Win-back: a reply could not be assigned", exc, doctype="Win-Back SMS Reply", name=reply.name
+			)
+	return assigned
+
+
+class People:
+	"""What one pass needs to know about staff, read once: the front desk, and who reads replies by role."""
+
+	def __init__(self):
+		self._desk: list[str] | None = None
+		self._reads: dict[str, bool] = {}
+
+	def desk(self) -> list[str]:
+		if self._desk is None:
+			self._desk = front_desk_users()
+		return self._desk
+
+	def reads_replies(self, user: str) -> bool:
+		if user not in self._reads:
+			self._reads[user] = reads_replies(user)
+		return self._reads[user]
+
+
+def assign_one(reply, people: People) -> None:
+	"""The reply's ToDo for its routed people (the front desk for a reply recorded before it was routed)."""
+	from frappe.desk.form.assign_to import add
+
+	users = [u for u in (reply.routed_to or "").split() if u] or people.desk()
+	for user in users:
+		if not people.reads_replies(user):
+			# Routed by role (a physician, accounts): they read this reply, and only this one.
+			frappe.share.add_docshare(
+				"Win-Back SMS Reply", reply.name, user, read=1, flags={"ignore_share_permission": True}
+			)
+	who = reply.patient_name or reply.patient or reply.from_number
+	message = (
+		_("Urgent: text from {0} needs an answer now: {1}")
+		if reply.urgent
+		else _("Text from {0} needs an answer: {1}")
+	)
+	add(
+		{
+			"assign_to": users,
+			"doctype": "Win-Back SMS Reply",
+			"name": reply.name,
+			"description": message.format(who, (reply.body or "")[:200]),
+			"date": frappe.utils.today(),
+			"priority": "High",
+		},
+		ignore_permissions=True,
+	)
+
+
+def reads_replies(user: str) -> bool:
+	"""Whether the user's roles read every reply. (frappe.has_permission without a document says yes as soon as
+	one reply is shared with them, so it cannot tell a clinician who was shared one reply from an agent.)"""
+	from frappe.permissions import get_role_permissions
+
+	return bool(get_role_permissions(frappe.get_meta("Win-Back SMS Reply"), user=user).get("read"))
