@@ -7,7 +7,11 @@ It configures Twilio credentials on the site (fake SID/token, public address htt
 patients with lapses to reply to (fictional (NXX) 555-01xx numbers), starts gunicorn on a free loopback port,
 and fires signed form posts the way Twilio does from several client threads. Printed: requests/second,
 p50/p95/p99 latency, status codes, and rows written per request; then it removes what it wrote.
-Bodies are a realistic mix: questions (pause + assign a person), "yes" (booking link), "later", STOP.
+Bodies are a realistic mix: questions (pause + assign a person), "yes" (booking link), "later", STOP; with
+--mix replies (the default) also a question the practice's answers cover, a clinical text, a bill and a complaint
+(triage, routing by category, the FAQ matcher). The shipped example answers are enabled for the run (opening
+hours, address, phone, parking), so every question is matched against them; --mix classic sends only the first
+five bodies, as the earlier runs did.
 """
 
 from __future__ import annotations
@@ -25,6 +29,16 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 BODIES = ("Do you take Delta Dental?", "Yes please", "maybe later", "Can I come Saturday?", "STOP")
+# Issue 14: triage, routing by category and answers to common questions in the mix.
+REPLY_BODIES = (
+	*BODIES,
+	"What are your hours?",
+	"Yes, my tooth really hurts when I chew",
+	"I was charged twice for my last cleaning",
+	"Is parking available?",
+	"Your front desk was rude to me",
+)
+ANSWER_TITLE = "Bench: "  # the example answers this run enables, removed afterwards
 TOKEN = "bench-auth-token"
 SID = "AC" + "b" * 32
 BASE = "https://bench.invalid"  # settings accept only an https public address
@@ -52,9 +66,29 @@ def prepare(site: str, patients: int) -> list[str]:
 			"twilio_auth_token": TOKEN,
 			"twilio_messaging_service_sid": "MG" + "c" * 32,
 			"public_base_url": BASE,
+			"practice_phone": settings.practice_phone or "(202) 555-0100",
+			"practice_hours": settings.get("practice_hours") or "Mon-Fri 8am-5pm",
 		}
 	)
 	settings.save(ignore_permissions=True)
+	from winback_app.engine.faq import example_answers
+
+	for example in example_answers(
+		practice_name=settings.practice_name,
+		practice_phone=settings.practice_phone,
+		practice_address=settings.practice_address or "1 Main St, Springfield",
+		hours=settings.practice_hours,
+		parking="Free parking behind the building.",
+	):
+		frappe.get_doc(
+			{
+				"doctype": "Win-Back Answer",
+				"title": ANSWER_TITLE + example.title,
+				"question": example.question,
+				"answer": example.answer,
+				"enabled": 1,
+			}
+		).insert(ignore_permissions=True)
 	from frappe.utils import now_datetime
 
 	from winback_app.contacts.phones import sync_stale
@@ -121,7 +155,18 @@ def cleanup(site: str, numbers: list[str]) -> dict:
 		{"reference_type": "Win-Back SMS Reply", "reference_name": ("in", replies or [""])},
 		pluck="name",
 	)
-	counts = {"replies": len(replies), "communications": len(comms), "todos": len(todos)}
+	counts = {
+		"replies": len(replies),
+		"communications": len(comms),
+		"todos": len(todos),
+		"answered from the FAQ": frappe.db.count(
+			"Win-Back SMS Reply", {"name": ("in", replies or [""]), "category": "FAQ"}
+		),
+		"urgent or clinical": frappe.db.count(
+			"Win-Back SMS Reply",
+			{"name": ("in", replies or [""]), "category": ("in", ("Urgent", "Clinical"))},
+		),
+	}
 	for doctype, field, values in (
 		("ToDo", "name", todos),
 		("Notification Log", "document_name", replies),
@@ -134,6 +179,11 @@ def cleanup(site: str, numbers: list[str]) -> dict:
 	):
 		if values:
 			frappe.db.delete(doctype, {field: ("in", values)})
+	# after the replies that name them as a suggestion
+	frappe.db.delete("Win-Back Answer", {"title": ("like", ANSWER_TITLE + "%")})
+	from winback_app.replies.faq_answers import clear_cache
+
+	clear_cache()
 	frappe.db.commit()
 	frappe.destroy()
 	return counts
@@ -184,7 +234,9 @@ def start_worker(site: str) -> subprocess.Popen:
 	)
 
 
-def signed_requests(site: str, numbers: list[str], count: int, offset: int) -> list[tuple[str, bytes, dict]]:
+def signed_requests(
+	site: str, numbers: list[str], count: int, offset: int, bodies: tuple[str, ...] = REPLY_BODIES
+) -> list[tuple[str, bytes, dict]]:
 	"""Twilio-shaped signed form posts, prepared before the clock starts so the client costs the server little."""
 	from twilio.request_validator import RequestValidator
 
@@ -196,7 +248,7 @@ def signed_requests(site: str, numbers: list[str], count: int, offset: int) -> l
 			"MessageSid": f"SMBENCH{i:08d}{stamp}",
 			"From": numbers[i % len(numbers)],
 			"To": "+12025550100",
-			"Body": BODIES[i % len(BODIES)],
+			"Body": bodies[i % len(bodies)],
 			"NumMedia": "0",
 		}
 		headers = {
@@ -319,19 +371,23 @@ def main():
 	)
 	parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
 	parser.add_argument("--profile", action="store_true", help="profile the requests in process instead")
+	parser.add_argument(
+		"--mix", choices=("replies", "classic"), default="replies", help="classic: the first five bodies only"
+	)
 	args = parser.parse_args()
+	bodies = REPLY_BODIES if args.mix == "replies" else BODIES
 
 	numbers = prepare(args.site, max(100, args.requests // 5))
 	if args.profile:
 		ping = [("/api/method/ping", None, {"X-Frappe-Site-Name": args.site})] * args.requests
 		try:
 			profile(args.site, ping, top=25)
-			profile(args.site, signed_requests(args.site, numbers, args.requests, 0))
+			profile(args.site, signed_requests(args.site, numbers, args.requests, 0, bodies))
 		finally:
 			cleanup(args.site, numbers)
 		return
-	warm = signed_requests(args.site, numbers, min(50, args.requests), 10_000_000)
-	timed = signed_requests(args.site, numbers, args.requests, 0)
+	warm = signed_requests(args.site, numbers, min(50, args.requests), 10_000_000, bodies)
+	timed = signed_requests(args.site, numbers, args.requests, 0, bodies)
 	ping = [("/api/method/ping", None, {"X-Frappe-Site-Name": args.site})] * args.requests
 	server, port = start_gunicorn(args.site, args.workers, args.threads)
 	worker = start_worker(args.site)
@@ -354,8 +410,8 @@ def main():
 		else f"{args.workers} workers x {args.threads} threads"
 	)
 	print(
-		f"inbound webhook, {args.requests} requests each, {args.clients} client threads, gunicorn {shape} --preload,"
-		f" {os.cpu_count()} cores, one short-queue worker running"
+		f"inbound webhook, {args.requests} requests each ({args.mix} mix: {len(bodies)} bodies), {args.clients} client"
+		f" threads, gunicorn {shape} --preload, {os.cpu_count()} cores, one short-queue worker running"
 	)
 	report("frappe's /api/method/ping (floor)", floor)
 	report("signed inbound webhook (ours)", ours, goal=True)
