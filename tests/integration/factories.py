@@ -450,6 +450,27 @@ def desk_user(email: str, role: str = "Win-Back Agent") -> str:
 	return email
 
 
+def mute_notification_emails(users) -> None:
+	"""No notification e-mails for these users (committed, like desk_user): a test that assigns them a reply
+	would otherwise make the host send the e-mail at once and commit the test's records (EmailQueue.send).
+	For users a role route reaches, Administrator included (healthcare's setup gives it the clinical roles)."""
+	changed = False
+	for user in users:
+		if frappe.db.exists("Notification Settings", user):
+			settings = frappe.get_doc("Notification Settings", user)
+		else:
+			settings = frappe.get_doc({"doctype": "Notification Settings", "name": user, "user": user})
+		if settings.is_new() or settings.enable_email_notifications or settings.enable_email_assignment:
+			settings.enable_email_notifications = 0
+			settings.enable_email_assignment = 0
+			settings.insert(ignore_permissions=True) if settings.is_new() else settings.save(
+				ignore_permissions=True
+			)
+			changed = True
+	if changed:
+		frappe.db.commit()  # a reference record, like desk_user()
+
+
 def reset_settings(**values):
 	"""Win-Back Settings as every test expects them, plus the test's own values."""
 	doc = frappe.get_single("Win-Back Settings")

@@ -30,6 +30,9 @@ class TestRepliesInTheDesk(WinBackTestCase):
 		super().setUp()
 		f.reference_records()
 		f.desk_user(AGENT)
+		from winback_app.staff import users_with
+
+		f.mute_notification_emails(set(users_with("Physician")) | set(users_with("Nursing User")))
 		self.patients, self.answers = [], []
 		update_password("Administrator", PASSWORD)
 		frappe.db.commit()
