@@ -127,8 +127,40 @@ def default_company() -> str | None:
 
 
 def book(token: str, practitioner: str, start: datetime, service_unit: str | None = None) -> str:
-	"""Create the Patient Appointment for this slot, or raise BookingProblem. Returns the appointment name."""
-	lapse = lapse_for_token(token)
+	"""The booking page's booking: the lapse behind the link, then book_for_lapse(). Returns the appointment name."""
+	return book_for_lapse(lapse_for_token(token), practitioner, start, service_unit, by_text=False)
+
+
+def lapse_by_name(name: str | None) -> BookingLapse:
+	"""The open lapse a text conversation is about, as lapse_for_token() gives it for a link."""
+	unusable = BookingProblem("link", _("This booking can no longer be made by text."))
+	if not name:
+		raise unusable
+	row = frappe.db.get_value(
+		"Patient Lapse",
+		name,
+		["name", "patient", "status", "practitioner", "department", "company"],
+		as_dict=True,
+	)
+	if not row or row.status not in lc.BOOKABLE:
+		raise unusable
+	first_name = display_first_name(frappe.db.get_value("Patient", row.patient, "first_name"))
+	return BookingLapse(row.name, row.patient, first_name, row.practitioner, row.department, row.company)
+
+
+def book_for_lapse(
+	lapse: BookingLapse,
+	practitioner: str,
+	start: datetime,
+	service_unit: str | None = None,
+	*,
+	by_text: bool,
+) -> str:
+	"""Create the Patient Appointment for this slot, or raise BookingProblem. Returns the appointment name.
+
+	The one booking path for the page and for texts: the same locks, the same re-check against the current free
+	times, the same Patient Appointment, the same Booked transition (the appointment's own hooks) and the same
+	front-desk alert, so the page and a text can never disagree about a time."""
 	if practitioner not in reader.practitioners_for(lapse.practitioner, lapse.department):
 		raise BookingProblem("taken", _("That time is no longer available."))
 	# Bookings of one practitioner (and one room) are serialized: the second of two simultaneous requests
@@ -184,7 +216,9 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 				"appointment_time": match.start.time(),
 				"duration": match.minutes,
 				"company": lapse.company or default_company(),
-				"notes": _("Booked online from a win-back message."),
+				"notes": _("Booked by text from a win-back conversation.")
+				if by_text
+				else _("Booked online from a win-back message."),
 			}
 		).insert(ignore_permissions=True)
 	except Exception as exc:
@@ -192,11 +226,11 @@ def book(token: str, practitioner: str, start: datetime, service_unit: str | Non
 			"Win-back booking refused by clinic settings", exc, doctype="Patient Lapse", name=lapse.name
 		)
 		raise BookingProblem("clinic", _("We couldn't book this online.")) from None
-	tell_front_desk(lapse, appointment)
+	tell_front_desk(lapse, appointment, by_text=by_text)
 	return appointment.name
 
 
-def tell_front_desk(lapse: BookingLapse, appointment) -> None:
+def tell_front_desk(lapse: BookingLapse, appointment, *, by_text: bool = False) -> None:
 	from frappe.desk.doctype.notification_log.notification_log import enqueue_create_notification
 
 	from winback_app.staff import front_desk_users
@@ -209,7 +243,11 @@ def tell_front_desk(lapse: BookingLapse, appointment) -> None:
 				"type": "Alert",
 				"document_type": "Patient Appointment",
 				"document_name": appointment.name,
-				"subject": _("Online booking from a win-back link: {0} on {1} at {2}").format(
+				"subject": (
+					_("Booked by text in a win-back conversation: {0} on {1} at {2}")
+					if by_text
+					else _("Online booking from a win-back link: {0} on {1} at {2}")
+				).format(
 					frappe.db.get_value("Patient", lapse.patient, "patient_name"),
 					appointment.appointment_date,
 					appointment.appointment_time,
