@@ -32,6 +32,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import pass_eval_context
 from jinja2.visitor import NodeTransformer
 
+from winback_app.engine.sms import GSM7_BASIC, GSM7_EXTENDED, SmsSize, sms_size  # noqa: F401 (re-exported)
+
 # Variables every template may use, with a sample value used to test-render on save.
 CONTEXT_VARIABLES: dict[str, str] = {
 	"first_name": "Alex",
@@ -79,13 +81,6 @@ CLINICAL_TERMS = (
 	"surgery",
 	"infection",
 )
-
-# GSM 03.38 basic character set and its extension table (extension characters cost two septets).
-GSM7_BASIC = set(
-	"@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-	"¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 # Bounds of one render. A real message renders in well under a millisecond and repeats nothing.
 SMS_MAX_CHARS = 1600  # Twilio refuses longer bodies (it splits them into at most 10 segments)
@@ -386,13 +381,6 @@ _env.finalize = _finalize
 _TERM_RE = re.compile("|".join(re.escape(t) for t in CLINICAL_TERMS), re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class SmsSize:
-	encoding: str  # "GSM-7" or "UCS-2"
-	characters: int  # septets for GSM-7, UTF-16 code units for UCS-2
-	segments: int
-
-
 @dataclass
 class TemplateCheck:
 	"""The outcome of checking one template. errors block saving; warnings are shown to the manager."""
@@ -405,17 +393,6 @@ class TemplateCheck:
 	@property
 	def ok(self) -> bool:
 		return not self.errors
-
-
-def sms_size(text: str) -> SmsSize:
-	"""How many SMS segments a text costs, as carriers count them (GSM-7 unless any character forces UCS-2)."""
-	if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in text):
-		septets = sum(2 if ch in GSM7_EXTENDED else 1 for ch in text)
-		segments = 1 if septets <= 160 else -(-septets // 153)
-		return SmsSize("GSM-7", septets, max(segments, 1) if text else 0)
-	units = len(text.encode("utf-16-le")) // 2
-	segments = 1 if units <= 70 else -(-units // 67)
-	return SmsSize("UCS-2", units, segments)
 
 
 def variables_used(template: str) -> set[str]:
