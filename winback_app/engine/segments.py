@@ -84,7 +84,9 @@ class SegmentCheck:
 	warnings: list[str] = field(default_factory=list)
 
 
-def validate_segment(spec: SegmentSpec) -> SegmentCheck:
+def validate_segment(spec: SegmentSpec, context: dict | None = None) -> SegmentCheck:
+	"""Everything wrong with a campaign before it is saved. context: the sample values every template is test-
+	rendered with, built by the sender's own context builder (the engine's samples when None)."""
 	out = SegmentCheck()
 	if spec.rule_kind not in RULE_KINDS:
 		out.errors.append(f"Unknown rule: {spec.rule_kind}.")
@@ -124,12 +126,15 @@ def validate_segment(spec: SegmentSpec) -> SegmentCheck:
 			(
 				"message",
 				check_template(
-					touch.template, channel=touch.channel, allow_clinical=spec.allow_clinical_detail
+					touch.template,
+					channel=touch.channel,
+					allow_clinical=spec.allow_clinical_detail,
+					context=context,
 				),
 			)
 		]
 		if touch.channel == "Email" and touch.email_subject:
-			checks.append(("subject", check_template(touch.email_subject, channel="Email")))
+			checks.append(("subject", check_template(touch.email_subject, channel="Email", context=context)))
 		for part, result in checks:
 			out.errors.extend(f"{label} {part}: {e}" for e in result.errors)
 			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)
@@ -140,6 +145,7 @@ def validate_segment(spec: SegmentSpec) -> SegmentCheck:
 			spec.nurture_template or DEFAULT_NURTURE_TEMPLATE,
 			channel="SMS",
 			allow_clinical=spec.allow_clinical_detail,
+			context=context,
 		)
 		out.errors.extend(f"Nurture message: {e}" for e in result.errors)
 		out.warnings.extend(f"Nurture message: {w}" for w in result.warnings)

@@ -32,6 +32,8 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import pass_eval_context
 from jinja2.visitor import NodeTransformer
 
+from winback_app.engine.booking_talk import question_details
+from winback_app.engine.slots import PARTS
 from winback_app.engine.sms import GSM7_BASIC, GSM7_EXTENDED, SmsSize, sms_size  # noqa: F401 (re-exported)
 
 # Variables every template may use, with a sample value used to test-render on save.
@@ -389,6 +391,8 @@ class TemplateCheck:
 	warnings: list[str] = field(default_factory=list)
 	rendered: str = ""
 	sms_size: SmsSize | None = None
+	# The question a text asks, as replies to it are read (engine.booking_talk: "parts", "next", "day" or None).
+	question: str | None = None
 
 	@property
 	def ok(self) -> bool:
@@ -449,12 +453,19 @@ def _compiled(template: str):
 	return compiled
 
 
-def check_template(template: str, *, channel: str, allow_clinical: bool = False) -> TemplateCheck:
+def check_template(
+	template: str, *, channel: str, allow_clinical: bool = False, context: dict | None = None
+) -> TemplateCheck:
 	"""Check a Cadence Touch template before it is saved.
 
 	channel is "SMS", "Email" or "Call Task". Errors: malformed Jinja, unknown variables, clinical detail in
 	an SMS (unless allowed), an SMS with no booking link, a render that breaks a bound (longer than 1,600
-	characters for an SMS, too slow, too repetitive). Warnings: more than one SMS segment, UCS-2.
+	characters for an SMS, too slow, too repetitive), an SMS that numbers the parts of the day otherwise than
+	replies are read (1 mornings, 2 afternoons, 3 evenings). Warnings: more than one SMS segment, UCS-2, an
+	offer of 1/2/3 that leaves a part of the day out, an "A" that does not say it is the next available time,
+	both offers in one text.
+	context: the values to test-render with, as the sender builds them (sending.render.sample_context); the
+	sample values of ALL_VARIABLES when none is given.
 	"""
 	result = TemplateCheck()
 	if not (template or "").strip():
@@ -493,7 +504,9 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 			)
 
 	try:
-		result.rendered = render(template, ALL_VARIABLES, max_chars=max_chars_for(channel))
+		result.rendered = render(
+			template, {**ALL_VARIABLES, **(context or {})}, max_chars=max_chars_for(channel)
+		)
 	except TemplateProblem as exc:
 		result.errors.append(f"{exc} It cannot be sent.")
 		return result
@@ -506,6 +519,7 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 			result.errors.append(
 				"A text message must include {{ booking_link }} so the patient can book in one tap."
 			)
+		_check_question(result)
 		size = sms_size(result.rendered)
 		result.sms_size = size
 		if size.encoding == "UCS-2":
@@ -519,3 +533,41 @@ def check_template(template: str, *, channel: str, allow_clinical: bool = False)
 				"(one segment is 160)."
 			)
 	return result
+
+
+_PART_WORDS = {"morning": "mornings", "afternoon": "afternoons", "evening": "evenings"}
+
+
+def _check_question(result: TemplateCheck) -> None:
+	"""The offers a text makes, as a patient's reply to it will be read (engine.booking_talk.read)."""
+	found = question_details(result.rendered)
+	result.question = found.kind
+	if found.parts:
+		wrong = [(digit, part) for digit, part in found.parts if PARTS[digit - 1] != part]
+		if wrong:
+			result.errors.append(
+				"Replies to this text are read as 1 for mornings, 2 for afternoons and 3 for evenings, but it offers "
+				+ ", ".join(f"{digit} for {_PART_WORDS[part]}" for digit, part in wrong)
+				+ ". Number the parts of the day that way."
+			)
+		else:
+			offered = {part for _digit, part in found.parts}
+			missing = [(index, part) for index, part in enumerate(PARTS, start=1) if part not in offered]
+			if missing:
+				result.warnings.append(
+					"This text offers a part of the day by number but leaves out "
+					+ " and ".join(f"{index} for {_PART_WORDS[part]}" for index, part in missing)
+					+ ": a patient who replies "
+					+ " or ".join(str(index) for index, _part in missing)
+					+ " will still be offered those times."
+				)
+	if found.letter and not found.says_next:
+		result.warnings.append(
+			'This text offers "A" without saying what it is: a reply of A is read as the next available time, so '
+			'say so (for example "Reply A for the next available time").'
+		)
+	if found.letter and found.parts:
+		result.warnings.append(
+			'This text offers both "A" and 1, 2 or 3: replies are read against the "A" offer, so a 1, 2 or 3 goes '
+			"to a person. Offer one of them."
+		)

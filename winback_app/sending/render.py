@@ -1,17 +1,53 @@
-"""The words of one message: the documented template context (the booking link comes from booking/links.py)."""
+"""The words of one message: the documented template context, built from the lapse's own evidence.
+
+Every documented variable (engine.templates.ALL_VARIABLES) is filled here, and only here: the dispatcher, the
+automatic answers and the save-time check of a campaign all call context(). The facts behind the clinical
+variables (the practitioner's name, the appointment type, the procedure, the order, the therapy plan, the
+diagnosis) are read from the host records the lapse names as its evidence, in a fixed number of queries for a
+whole dispatcher chunk (load_facts); a lapse whose facts were not loaded reads its own when first rendered.
+A variable is empty only when the records do not hold the fact. The booking link comes from booking/links.py.
+This module never decides who is contacted or when.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+import frappe
 from frappe import _
-from frappe.utils import format_date
+from frappe.query_builder import DocType
+from frappe.utils import format_date, getdate
 
 from winback_app.booking.links import booking_url
 from winback_app.engine.untrusted import display_first_name
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
+FACTS = "_facts"  # the key under which a lapse dict carries its loaded facts
+FACT_KEYS = (
+	"practitioner_name",
+	"procedure_name",
+	"appointment_type",
+	"service_request",
+	"diagnosis",
+	"therapy_plan",
+)
+
+Practitioner = DocType("Healthcare Practitioner")
+Appointment = DocType("Patient Appointment")
+Procedure = DocType("Clinical Procedure")
+Encounter = DocType("Patient Encounter")
+EncounterDiagnosis = DocType("Patient Encounter Diagnosis")
+ServiceRequest = DocType("Service Request")
+TherapyPlan = DocType("Therapy Plan")
+TherapyPlanDetail = DocType("Therapy Plan Detail")
+TherapySession = DocType("Therapy Session")
 
 
 def context(lapse: dict, patient: dict, settings, token: str) -> dict:
+	"""Every documented variable for this lapse and patient (empty only where the records hold no such fact)."""
+	if FACTS not in lapse and lapse.get("name"):
+		load_facts([lapse])
+	facts = lapse.get(FACTS) or {}
 	last_visit = lapse.get("last_visit_date")
 	return {
 		"first_name": display_first_name(patient.get("first_name")) or _("there"),
@@ -19,15 +55,278 @@ def context(lapse: dict, patient: dict, settings, token: str) -> dict:
 		"practice_phone": settings.practice_phone or "",
 		"booking_link": booking_url(token, settings),
 		"opt_out_text": _(OPT_OUT_TEXT),
-		"last_visit_month": format_date(last_visit, "MMMM yyyy") if last_visit else "",
-		"practitioner_name": lapse.get("practitioner_name") or "",
-		# Clinical variables: filled where we know them; SMS templates may use them only when a manager allows.
-		"procedure_name": "",
-		"appointment_type": "",
-		"department": lapse.get("department") or "",
-		"service_request": lapse.get("evidence_name")
-		if lapse.get("evidence_doctype") == "Service Request"
-		else "",
-		"diagnosis": "",
-		"therapy_plan": lapse.get("evidence_name") if lapse.get("evidence_doctype") == "Therapy Plan" else "",
+		"last_visit_month": format_date(getdate(last_visit), "MMMM yyyy") if last_visit else "",
+		"practitioner_name": facts.get("practitioner_name") or "",
+		# Clinical variables: SMS templates may use them only where a manager allowed clinical detail.
+		"procedure_name": facts.get("procedure_name") or "",
+		"appointment_type": facts.get("appointment_type") or "",
+		"department": lapse.get("department") or facts.get("department") or "",
+		"service_request": facts.get("service_request") or "",
+		"diagnosis": facts.get("diagnosis") or "",
+		"therapy_plan": facts.get("therapy_plan") or "",
 	}
+
+
+# A lapse and patient whose records hold every fact: the save-time check renders a manager's template through
+# context() with these, so what is checked (size, segments) is what the real builder makes.
+SAMPLE_LAPSE = {
+	"name": "",
+	"last_visit_date": "2026-03-12",
+	"department": "Periodontics",
+	FACTS: {
+		"practitioner_name": "Maria Rivera",
+		"procedure_name": "Periodic Exam",
+		"appointment_type": "Hygiene Visit",
+		"service_request": "Crown Prep",
+		"diagnosis": "Gingivitis",
+		"therapy_plan": "Physiotherapy Plan",
+	},
+}
+SAMPLE_PATIENT = {"first_name": "Alex"}
+SAMPLE_TOKEN = "Xy7Qk2Lm9Np4Rs6TuV8wZa"
+
+
+def sample_context(settings) -> dict:
+	"""The context of the save-time check: the real builder, with a sample patient's facts."""
+	values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, settings, SAMPLE_TOKEN)
+	values["practice_name"] = values["practice_name"] or "Bright Smile Dental"
+	values["practice_phone"] = values["practice_phone"] or "(555) 010-0100"
+	return values
+
+
+def load_facts(lapses: list[dict]) -> None:
+	"""Read the facts of these lapses' evidence and put them on each lapse dict (under FACTS).
+
+	A fixed number of queries whatever the number of lapses: one per kind of evidence record, one for the
+	appointments those records came from, one for diagnoses and therapy types, one for practitioners' names.
+	"""
+	todo = [lapse for lapse in lapses if FACTS not in lapse and lapse.get("name")]
+	if not todo:
+		return
+	by_doctype: dict[str, set[str]] = defaultdict(set)
+	for lapse in todo:
+		if lapse.get("evidence_doctype") and lapse.get("evidence_name"):
+			by_doctype[lapse["evidence_doctype"]].add(lapse["evidence_name"])
+	evidence: dict[tuple[str, str], dict] = {}
+	for doctype, names in by_doctype.items():
+		reader = _EVIDENCE_READERS.get(doctype)
+		if reader:
+			for name, row in reader(sorted(names)).items():
+				evidence[(doctype, name)] = row
+	_add_appointment_types(evidence)
+	names = _practitioner_names(
+		{lapse.get("practitioner") for lapse in todo} | {row.get("practitioner") for row in evidence.values()}
+	)
+	for lapse in todo:
+		row = evidence.get((lapse.get("evidence_doctype"), lapse.get("evidence_name"))) or {}
+		practitioner = lapse.get("practitioner") or row.get("practitioner")
+		facts = {key: row.get(key) or "" for key in FACT_KEYS}
+		facts["practitioner_name"] = names.get(practitioner, "")
+		facts["department"] = row.get("department") or ""
+		lapse[FACTS] = facts
+
+
+def _practitioner_names(ids: set) -> dict[str, str]:
+	ids = sorted(i for i in ids if i)
+	if not ids:
+		return {}
+	rows = (
+		frappe.qb.from_(Practitioner)
+		.select(
+			Practitioner.name, Practitioner.practitioner_name, Practitioner.first_name, Practitioner.last_name
+		)
+		.where(Practitioner.name.isin(ids))
+		.run(as_dict=True)
+	)
+	return {
+		r.name: (r.practitioner_name or " ".join(p for p in (r.first_name, r.last_name) if p) or "").strip()
+		for r in rows
+	}
+
+
+def _appointments(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(Appointment)
+		.select(
+			Appointment.name,
+			Appointment.appointment_type,
+			Appointment.procedure_template,
+			Appointment.practitioner,
+			Appointment.department,
+			Appointment.therapy_plan,
+		)
+		.where(Appointment.name.isin(names))
+		.run(as_dict=True)
+	)
+	return {
+		r.name: {
+			"appointment_type": r.appointment_type,
+			"procedure_name": r.procedure_template,
+			"practitioner": r.practitioner,
+			"department": r.department,
+			"_therapy_plan_id": r.therapy_plan,
+		}
+		for r in rows
+	}
+
+
+def _procedures(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(Procedure)
+		.select(
+			Procedure.name,
+			Procedure.procedure_template,
+			Procedure.practitioner,
+			Procedure.medical_department,
+			Procedure.appointment,
+		)
+		.where(Procedure.name.isin(names))
+		.run(as_dict=True)
+	)
+	return {
+		r.name: {
+			"procedure_name": r.procedure_template,
+			"practitioner": r.practitioner,
+			"department": r.medical_department,
+			"_appointment": r.appointment,
+		}
+		for r in rows
+	}
+
+
+def _encounters(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(Encounter)
+		.select(
+			Encounter.name,
+			Encounter.appointment_type,
+			Encounter.practitioner,
+			Encounter.medical_department,
+			Encounter.appointment,
+		)
+		.where(Encounter.name.isin(names))
+		.run(as_dict=True)
+	)
+	diagnoses: dict[str, list[str]] = defaultdict(list)
+	for parent, diagnosis in (
+		frappe.qb.from_(EncounterDiagnosis)
+		.select(EncounterDiagnosis.parent, EncounterDiagnosis.diagnosis)
+		.where(EncounterDiagnosis.parenttype == "Patient Encounter")
+		.where(EncounterDiagnosis.parent.isin(names))
+		.orderby(EncounterDiagnosis.idx)
+		.run()
+	):
+		if diagnosis:
+			diagnoses[parent].append(diagnosis)
+	return {
+		r.name: {
+			"appointment_type": r.appointment_type,
+			"practitioner": r.practitioner,
+			"department": r.medical_department,
+			"diagnosis": ", ".join(diagnoses.get(r.name, [])),
+			"_appointment": r.appointment,
+		}
+		for r in rows
+	}
+
+
+def _service_requests(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(ServiceRequest)
+		.select(
+			ServiceRequest.name,
+			ServiceRequest.template_dt,
+			ServiceRequest.template_dn,
+			ServiceRequest.order_description,
+			ServiceRequest.practitioner,
+			ServiceRequest.medical_department,
+		)
+		.where(ServiceRequest.name.isin(names))
+		.run(as_dict=True)
+	)
+	out = {}
+	for r in rows:
+		ordered = r.template_dn or (r.order_description or "").strip()
+		out[r.name] = {
+			"service_request": ordered,
+			"procedure_name": r.template_dn if r.template_dt == "Clinical Procedure Template" else "",
+			"practitioner": r.practitioner,
+			"department": r.medical_department,
+		}
+	return out
+
+
+def _therapy_plans(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(TherapyPlan)
+		.select(TherapyPlan.name, TherapyPlan.therapy_plan_template, TherapyPlan.title)
+		.where(TherapyPlan.name.isin(names))
+		.run(as_dict=True)
+	)
+	types: dict[str, list[str]] = defaultdict(list)
+	for parent, therapy_type in (
+		frappe.qb.from_(TherapyPlanDetail)
+		.select(TherapyPlanDetail.parent, TherapyPlanDetail.therapy_type)
+		.where(TherapyPlanDetail.parenttype == "Therapy Plan")
+		.where(TherapyPlanDetail.parent.isin(names))
+		.orderby(TherapyPlanDetail.idx)
+		.run()
+	):
+		if therapy_type and therapy_type not in types[parent]:
+			types[parent].append(therapy_type)
+	return {
+		r.name: {"therapy_plan": r.therapy_plan_template or ", ".join(types.get(r.name, [])) or ""}
+		for r in rows
+	}
+
+
+def _therapy_sessions(names: list[str]) -> dict[str, dict]:
+	rows = (
+		frappe.qb.from_(TherapySession)
+		.select(
+			TherapySession.name,
+			TherapySession.therapy_type,
+			TherapySession.practitioner,
+			TherapySession.department,
+			TherapySession.appointment,
+			TherapySession.therapy_plan,
+		)
+		.where(TherapySession.name.isin(names))
+		.run(as_dict=True)
+	)
+	return {
+		r.name: {
+			"procedure_name": r.therapy_type,
+			"practitioner": r.practitioner,
+			"department": r.department,
+			"_appointment": r.appointment,
+			"_therapy_plan_id": r.therapy_plan,
+		}
+		for r in rows
+	}
+
+
+_EVIDENCE_READERS = {
+	"Patient Appointment": _appointments,
+	"Clinical Procedure": _procedures,
+	"Patient Encounter": _encounters,
+	"Service Request": _service_requests,
+	"Therapy Plan": _therapy_plans,
+	"Therapy Session": _therapy_sessions,
+}
+
+
+def _add_appointment_types(evidence: dict[tuple[str, str], dict]) -> None:
+	"""A procedure or encounter made from an appointment takes that appointment's type (and what it lacks);
+	an appointment made for a therapy plan names the plan. One query for all of them."""
+	linked = sorted({row["_appointment"] for row in evidence.values() if row.get("_appointment")})
+	appointments = _appointments(linked) if linked else {}
+	plans = sorted({row["_therapy_plan_id"] for row in evidence.values() if row.get("_therapy_plan_id")})
+	plan_names = _therapy_plans(plans) if plans else {}
+	for row in evidence.values():
+		source = appointments.get(row.get("_appointment")) or {}
+		for key in ("appointment_type", "procedure_name", "practitioner", "department"):
+			if not row.get(key) and source.get(key):
+				row[key] = source[key]
+		if row.get("_therapy_plan_id") and not row.get("therapy_plan"):
+			row["therapy_plan"] = (plan_names.get(row["_therapy_plan_id"]) or {}).get("therapy_plan") or ""

@@ -52,8 +52,13 @@ class CampaignSegment(Document):
 		for index, touch in enumerate(self.touches, start=1):
 			touch.idx = index
 		# Templates are test-rendered here under the same bounds as at send time (engine/templates: a loop, a
-		# text over 1,600 characters or a slow render is refused). Messages may quote the template: escaped.
-		check = validate_segment(segment_spec(self))
+		# text over 1,600 characters or a slow render is refused), with the values the sender's own context
+		# builder makes (this practice's name and phone, a sample patient's facts). Messages may quote the
+		# template: escaped.
+		from winback_app.sending.render import sample_context
+		from winback_app.settings import get_settings
+
+		check = validate_segment(segment_spec(self), context=sample_context(get_settings()))
 		if check.errors:
 			frappe.throw(
 				"<br>".join(escape_html(e) for e in check.errors),
