@@ -3,6 +3,11 @@
 Runs every five minutes. Only appointments inside that short window are ever looked at, so a first run after
 install (or after the scheduler was down) cannot flood patients about old appointments; each appointment
 opens at most one lapse (the lapse's evidence is the appointment, checked before inserting).
+
+A patient who is in the building is not texted: nobody whose appointment of that day was checked in or closed, or
+who has a visit that day (an encounter, a procedure, a therapy session: a patient in the chair whose appointment
+nobody marked Checked In still has an encounter). Each run also closes the rescue lapses of patients who arrived
+late after all (lapses.outcomes.close_late_arrivals), so the follow-up does not go to someone who came.
 """
 
 from __future__ import annotations
@@ -53,17 +58,25 @@ def rescue_missed_appointments(now=None) -> dict:
 		.orderby(Appointment.appointment_datetime)
 		.run()
 	)
-	if not rows:
-		return {"created": 0}
+	from winback_app.lapses.outcomes import arrived_on, close_late_arrivals
+
 	today = getdate(now)
+	late = close_late_arrivals(today)
+	if not rows:
+		return {"created": 0, "late_arrivals": late}
+	here = arrived_on({(r[0], getdate(r[2])) for r in rows}, settings)
 	by_patient: dict[str, Candidate] = {}
 	for patient, name, start, practitioner, department, company in rows:
+		if (patient, getdate(start)) in here:
+			continue
 		by_patient.setdefault(
 			patient,
 			Candidate(
 				patient, getdate(start), "Patient Appointment", name, practitioner, department, company
 			),
 		)
+	if not by_patient:
+		return {"created": 0, "arrived": len(here), "late_arrivals": late}
 	from winback_app.detection import reader
 
 	patients = reader.patient_facts(today, only=list(by_patient), future_from=now)
@@ -81,4 +94,9 @@ def rescue_missed_appointments(now=None) -> dict:
 		send_window(),
 		now=now,
 	)
-	return {"created": len(names), "excluded": detection.reason_counts()}
+	return {
+		"created": len(names),
+		"excluded": detection.reason_counts(),
+		"arrived": len({p for p, _d in here}),
+		"late_arrivals": late,
+	}

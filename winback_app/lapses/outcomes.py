@@ -5,18 +5,22 @@ Bookings are caught twice: at once by the Patient Appointment after_insert hook 
 our booking page) and by poll(), which also catches appointments written without doc events. Visits must be
 polled: the host writes Closed with db.set_value and submits encounters in ways no hook of ours sees.
 Everything here is a handful of set-based statements; every status change goes through lapses.lifecycle.
+
+Only a lapse still in a win-back, or one whose cadence ended (Exhausted) within the attribution window (Win-Back
+Settings, 90 days by default), is credited with a booking or a visit: a booking years after an old cadence gave
+up is not that cadence's doing, and counting it would inflate every report.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from pypika.terms import ExistsCriterion
+from pypika.terms import ExistsCriterion, Interval
 
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Date, IfNull, Min
-from frappe.utils import add_days, getdate, now_datetime
+from frappe.utils import add_days, cint, getdate, now_datetime
 
 from winback_app.detection.reader import visit_sources
 from winback_app.engine import lifecycle as lc
@@ -26,6 +30,12 @@ from winback_app.settings import get_settings
 Lapse = DocType("Patient Lapse")
 Appointment = DocType("Patient Appointment")
 Attempt = DocType("Win-Back Contact Attempt")
+Segment = DocType("Campaign Segment")
+
+# An appointment in one of these states was kept (the patient is, or was, in the building).
+ARRIVED = ("Checked In", "Checked Out", "Closed")
+MISSED_APPOINTMENT = "Missed Appointment"
+LATE_ARRIVAL = "Arrived late: the missed appointment was kept"
 
 # How long after joining a lapse is still watched for a visit.
 WATCH_DAYS = 365
@@ -33,8 +43,22 @@ WATCH_DAYS = 365
 EXHAUST_AFTER_DAYS = 21
 
 
+def attribution_days(settings=None) -> int:
+	return cint((settings or get_settings()).get("attribution_days")) or 90
+
+
+def credited(moment) -> object:
+	"""The condition a lapse must meet to be credited with a booking or visit at `moment` (a column or value):
+	still in a win-back, or Exhausted no longer than the attribution window before it."""
+	ended = IfNull(Lapse.closed_on, Lapse.detected_on)
+	return Lapse.status.isin(lc.IN_PROGRESS) | (
+		(Lapse.status == lc.EXHAUSTED) & (moment <= ended + Interval(days=attribution_days()))
+	)
+
+
 def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
-	"""Every open lapse of this patient becomes Booked with this appointment; their remaining touches stop."""
+	"""Every open lapse of this patient, and any cadence of theirs that ended within the attribution window,
+	becomes Booked with this appointment; their remaining touches stop."""
 	when = when or now_datetime()
 	lapses = (
 		frappe.qb.from_(Lapse)
@@ -42,6 +66,7 @@ def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
 		.where(Lapse.patient == patient)
 		.where(Lapse.status.isin(lc.BOOKABLE))
 		.where(Lapse.detected_on <= when)
+		.where(credited(when))
 		.run(pluck=True)
 	)
 	return lifecycle.book(lapses, appointment, when)
@@ -50,7 +75,69 @@ def mark_booked(patient: str, appointment: str, when=None) -> list[str]:
 def poll_outcomes(today: date | None = None) -> dict:
 	"""The hourly job (tasks.poll_outcomes): bookings, visits and finished cadences no hook reported."""
 	today = getdate(today) if today else getdate()
-	return {"booked": poll_bookings(), "reactivated": poll_visits(today), "exhausted": poll_exhausted(today)}
+	booked = poll_bookings()
+	late = close_late_arrivals(today)  # before visits: a late arrival's visit is not a return
+	return {
+		"booked": booked,
+		"late_arrivals": late,
+		"reactivated": poll_visits(today),
+		"exhausted": poll_exhausted(today),
+	}
+
+
+def arrived_on(pairs: set[tuple[str, date]], settings=None) -> set[tuple[str, date]]:
+	"""Which (patient, day) pairs have a sign the patient was there that day: an appointment checked in or
+	closed, or a real visit (encounter, procedure, therapy session) of that day. One query per source."""
+	if not pairs:
+		return set()
+	patients = sorted({p for p, _d in pairs})
+	days = sorted({d for _p, d in pairs})
+	seen: set[tuple[str, date]] = set()
+	for patient, day in (
+		frappe.qb.from_(Appointment)
+		.select(Appointment.patient, Appointment.appointment_date)
+		.where(Appointment.patient.isin(patients))
+		.where(Appointment.appointment_date.isin(days))
+		.where(Appointment.status.isin(ARRIVED))
+		.run()
+	):
+		seen.add((patient, getdate(day)))
+	for src in visit_sources(settings or get_settings()):
+		query = (
+			frappe.qb.from_(src.table)
+			.select(src.table.patient, src.date)
+			.where(src.table.patient.isin(patients))
+			.where(src.date.isin(days))
+		)
+		for condition in src.conditions:
+			query = query.where(condition)
+		for patient, day in query.run():
+			seen.add((patient, getdate(day)))
+	return seen & pairs
+
+
+def close_late_arrivals(today: date) -> int:
+	"""A missed-appointment lapse whose patient turned up after all (the appointment checked in or closed, or a
+	visit that day) is Closed, its remaining touches cancelled: a late arrival is neither a win-back nor a
+	reactivation. Looks at the last two days of missed appointments only."""
+	rows = (
+		frappe.qb.from_(Lapse)
+		.join(Segment)
+		.on(Segment.name == Lapse.segment)
+		.join(Appointment)
+		.on(Appointment.name == Lapse.evidence_name)
+		.select(Lapse.name, Lapse.patient, Appointment.appointment_date)
+		.where(Segment.rule_kind == MISSED_APPOINTMENT)
+		.where(Lapse.evidence_doctype == "Patient Appointment")
+		.where(Lapse.status.isin(lc.IN_PROGRESS))
+		.where(Appointment.appointment_date >= add_days(today, -1))
+		.run()
+	)
+	if not rows:
+		return 0
+	arrived = arrived_on({(patient, getdate(day)) for _n, patient, day in rows})
+	late = [name for name, patient, day in rows if (patient, getdate(day)) in arrived]
+	return len(lifecycle.close(late, LATE_ARRIVAL)) if late else 0
 
 
 def poll_bookings() -> int:
@@ -66,6 +153,7 @@ def poll_bookings() -> int:
 		)
 		.select(Lapse.name, Min(Appointment.name), Min(Appointment.creation))
 		.where(Lapse.status.isin(lc.BOOKABLE))
+		.where(credited(Appointment.creation))
 		.where(Appointment.status != "Cancelled")
 		.where(Appointment.name != Lapse.evidence_name)
 		.groupby(Lapse.name)
@@ -92,6 +180,7 @@ def poll_visits(today: date) -> int:
 			)
 			.select(Lapse.name, Min(src.date))
 			.where(Lapse.status.isin(lc.REACTIVATABLE))
+			.where(credited(src.date) | (Lapse.status == lc.BOOKED))
 			.where(Lapse.detected_on >= since)
 			.groupby(Lapse.name)
 		)
