@@ -3,15 +3,19 @@
 The token is made once per lapse, on first use (in bulk for a claimed chunk, or one at a time for an automatic
 answer), and the same link goes out in every message of the cadence. Only its hash finds the lapse
 (booking/service.lapse_for_token); the token itself is kept encrypted with the site key so later messages can
-repeat it. Links use the https public address (settings.link_base_url), never the host a worker happens to see.
+repeat it. A link that has expired, or expires within a day, is never sent again: the next message or answer
+gets a new token with a new expiry (the old link stays dead). Links use the https public address
+(settings.link_base_url), never the host a worker happens to see.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rq.timeouts import BaseTimeoutException
 
 import frappe
-from frappe.utils import add_days, now_datetime
+from frappe.utils import add_days, get_datetime, now_datetime
 from frappe.utils.password import decrypt, encrypt
 
 from winback_app.engine.tokens import new_token, token_hash
@@ -20,6 +24,9 @@ from winback_app.infra.errors import log_error
 from winback_app.settings import link_base_url
 
 BOOKING_PATH = "/book/"  # www/book.py, routed in hooks.py
+# A link that expires sooner than this after it is sent could be dead by the time the patient taps it.
+RENEW_BEFORE = timedelta(days=1)
+CHECKED = "_link_fresh"  # set on a lapse dict whose stored link ensure_tokens() found fresh
 
 
 def booking_url(token: str, settings) -> str:
@@ -32,8 +39,14 @@ def ensure_tokens(lapses: list[dict], settings) -> None:
 
 	The claim commits before any message is sent, so a link that goes out is always a link that works.
 	"""
+	have = [lapse for lapse in lapses if lapse.get("booking_token_encrypted") and not lapse.get("_token")]
+	stale = expiring([lapse["name"] for lapse in have])
+	for lapse in have:
+		lapse[CHECKED] = lapse["name"] not in stale  # booking_token() need not ask again in this chunk
 	missing = [
-		lapse for lapse in lapses if not lapse.get("booking_token_encrypted") and not lapse.get("_token")
+		lapse
+		for lapse in lapses
+		if not lapse.get("_token") and (not lapse.get("booking_token_encrypted") or lapse["name"] in stale)
 	]
 	if not missing:
 		return
@@ -58,7 +71,7 @@ def booking_token(lapse: dict, settings) -> str:
 	"""
 	if lapse.get("_token"):  # made earlier in this chunk for another touch of the same lapse
 		return lapse["_token"]
-	if lapse.get("booking_token_encrypted"):
+	if lapse.get("booking_token_encrypted") and (lapse.get(CHECKED) or not expiring([lapse["name"]])):
 		try:
 			return decrypt(lapse["booking_token_encrypted"])
 		except BaseTimeoutException:
@@ -87,3 +100,18 @@ def booking_token(lapse: dict, settings) -> str:
 	lapse["booking_token_encrypted"] = encrypted
 	lapse["_token"] = token
 	return token
+
+
+def expiring(lapses: list[str]) -> set[str]:
+	"""The lapses among these whose link has expired or expires within RENEW_BEFORE (one query)."""
+	if not lapses:
+		return set()
+	Lapse = frappe.qb.DocType("Patient Lapse")
+	soon = now_datetime() + RENEW_BEFORE
+	rows = (
+		frappe.qb.from_(Lapse)
+		.select(Lapse.name, Lapse.booking_token_expires)
+		.where(Lapse.name.isin(lapses))
+		.run()
+	)
+	return {name for name, expires in rows if not expires or get_datetime(expires) < soon}

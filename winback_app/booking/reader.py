@@ -26,19 +26,38 @@ NOT_BOOKED = ("Cancelled",)
 
 
 def practitioners_for(practitioner: str | None, department: str | None) -> list[str]:
-	"""The lapse's last practitioner if active and scheduled; otherwise the department's active practitioners."""
-	if practitioner and frappe.db.get_value("Healthcare Practitioner", practitioner, "status") == "Active":
+	"""Who a lapse's link offers times with: its last practitioner when they are active and have a schedule;
+	else the active, scheduled practitioners of its department; else every active, scheduled practitioner of
+	the clinic (a new patient, or a lapse whose records name neither), so a link always leads to times."""
+	bookable = online_bookable()
+	if practitioner and practitioner in bookable:
 		return [practitioner]
-	if not department:
-		return []
-	return (
+	if department:
+		same = [name for name, dept in bookable.items() if dept == department]
+		if same:
+			return same
+	return list(bookable)
+
+
+def online_bookable() -> dict[str, str | None]:
+	"""{practitioner: department} of every active practitioner with an enabled schedule, by name (one query)."""
+	rows = (
 		frappe.qb.from_(Practitioner)
-		.select(Practitioner.name)
-		.where(Practitioner.department == department)
+		.join(UnitSchedule)
+		.on(
+			(UnitSchedule.parent == Practitioner.name)
+			& (UnitSchedule.parenttype == "Healthcare Practitioner")
+		)
+		.join(Schedule)
+		.on(Schedule.name == UnitSchedule.schedule)
+		.select(Practitioner.name, Practitioner.department)
+		.distinct()
 		.where(Practitioner.status == "Active")
+		.where(Schedule.disabled == 0)
 		.orderby(Practitioner.name)
-		.run(pluck=True)
+		.run()
 	)
+	return dict(rows)
 
 
 def schedule_blocks(practitioners: list[str], minutes: int) -> list[ScheduleBlock]:
