@@ -384,3 +384,65 @@ class TestPatientFormState(DetectionCase):
 			frappe.db.get_value("Win-Back Patient Phone", {"patient": p, "source": "Mobile"}, "phone")
 		)
 		self.assertEqual(state(p)["texts"], "Opted Out")
+
+
+class TestKeyRanges(DetectionCase):
+	def test_deciding_in_key_ranges_decides_what_one_pass_decides(self):
+		from winback_app.detection.run import EVENT_RULES, decide, decide_ranges
+		from winback_app.segments import enabled_segment_specs
+		from winback_app.settings import get_settings
+
+		f.segment("T Range Recall", "Recall Window", min_days=180, max_days=270, reentry_cooldown_days=90)
+		f.segment("T Range Dormant", "Recall Window", priority=60, min_days=270, max_days=900)
+		f.segment("T Range Treatment", "Unfinished Treatment", min_days=30, max_days=180)
+		f.segment("T Range New", "New Patient Never Booked", min_days=7, max_days=90)
+		placed = []
+		for i in range(6):
+			p = f.patient()
+			f.past_appointment(p, 200 + 60 * i)
+			placed.append(p)
+		f.future_appointment(placed[0])
+		f.service_request(placed[1], 60)
+		fresh = f.patient()
+		frappe.db.set_value("Patient", fresh, "creation", now_datetime() - timedelta(days=10))
+		placed.append(fresh)
+
+		segments = [s for s in enabled_segment_specs() if s.rule_kind not in EVENT_RULES]
+		settings, today = get_settings(), getdate()
+
+		def decided(detection):
+			return (
+				sorted((e.patient, e.segment, e.holdout, e.candidate, e.reason) for e in detection.entries),
+				sorted((x.patient, x.segment, x.reason) for x in detection.exclusions),
+			)
+
+		everyone = frappe.db.count("Patient")
+		whole, whole_patients, _ = decide(segments, today, settings, size=everyone + 1)
+		self.assertTrue({e.patient for e in whole.entries} >= set(placed[1:]))
+		self.assertIn(placed[0], {x.patient for x in whole.exclusions})
+		for size in {max(1, everyone // 7), max(1, everyone // 2), 3}:
+			if everyone // size > 400:  # a large shared site: keep the test's ranges to a few hundred
+				continue
+			ranged, ranged_patients, _ = decide(segments, today, settings, size=size)
+			self.assertEqual(decided(ranged), decided(whole), f"ranges of {size}")
+			self.assertEqual(ranged_patients.keys(), whole_patients.keys())
+
+		# the same number of queries for every range (the first also reads the site-wide lists once)
+		counted = [0]
+		original = frappe.db.sql
+
+		def sql(*args, **kwargs):
+			counted[0] += 1
+			return original(*args, **kwargs)
+
+		frappe.db.sql = sql
+		try:
+			per_range = []
+			for _part in decide_ranges(segments, today, settings, size=max(1, everyone // 5)):
+				per_range.append(counted[0])
+				counted[0] = 0
+		finally:
+			frappe.db.sql = original
+		self.assertGreaterEqual(len(per_range), 5)
+		self.assertEqual(len(set(per_range[1:])), 1, per_range)
+		self.assertEqual(per_range[0] - per_range[1], 3, "site-wide opt-outs, unsubscribes and staff: once")

@@ -1,4 +1,10 @@
-"""Read the host's facts for detection, set-based: a fixed number of queries whatever the number of patients.
+"""Read the host's facts for detection, set-based: a fixed number of queries per key range of patients.
+
+Detection reads and decides patients in key ranges (KeyRange: patient names after one name and up to another,
+taken from the Patient table in name order, PATIENT_RANGE at a time, never by OFFSET): every query below is
+limited to the range's patients, so memory stays flat however many patients a site has, and the number of
+queries per range is fixed. A few small site-wide lists (opted-out numbers, unsubscribed emails, staff users)
+are read once per run (SiteFacts).
 
 Visit evidence comes from four sources (shared/HOST.md explains why appointment status alone lies): submitted
 Patient Encounters, completed Clinical Procedures, submitted Therapy Sessions and appointments Closed or
@@ -41,6 +47,82 @@ User = DocType("User")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
 SEP = "|"
+PATIENT_RANGE = 5000  # patients read and decided together
+
+
+@dataclass(frozen=True)
+class KeyRange:
+	"""Patients whose name sorts after `after` (exclusive) and up to `upto` (inclusive), in the database's
+	collation; None leaves that side open. Every reader query limits its patient column with it."""
+
+	after: str | None = None
+	upto: str | None = None
+
+	def limit(self, query, column):
+		if self.after is not None:
+			query = query.where(column > self.after)
+		if self.upto is not None:
+			query = query.where(column <= self.upto)
+		return query
+
+
+EVERYONE = KeyRange()
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+	"""The site-wide lists every patient's facts are checked against, read once per run."""
+
+	blocked_numbers: frozenset
+	unsubscribed: frozenset
+	staff: frozenset
+
+
+def site_facts() -> SiteFacts:
+	blocked_numbers = frappe.qb.from_(OptOut).select(OptOut.name).where(OptOut.active == 1).run(pluck=True)
+	unsubscribed = (
+		frappe.qb.from_(Unsubscribe)
+		.select(Unsubscribe.email)
+		.where(Unsubscribe.global_unsubscribe == 1)
+		.run(pluck=True)
+	)
+	# Staff are System Users. A patient owned by anyone else was created by a guest or a website user: the host's
+	# public registration web form inserts as the session user (frappe's web_form.accept), "Guest" when anonymous.
+	staff = frappe.qb.from_(User).select(User.name).where(User.user_type == "System User").run(pluck=True)
+	return SiteFacts(
+		frozenset(blocked_numbers), frozenset((e or "").lower() for e in unsubscribed), frozenset(staff)
+	)
+
+
+PATIENT_COLUMNS = (
+	Patient.name,
+	Patient.patient_name,
+	Patient.status,
+	# as text: date.fromisoformat is ~20x cheaper than the driver's per-row date conversion
+	Cast(Patient.dob, "CHAR"),
+	Patient.email,
+	Patient.winback_do_not_contact,
+	Patient.winback_sms_consent,
+	Patient.winback_time_zone,
+	Patient.owner,
+)
+
+
+def patient_ranges(size: int = PATIENT_RANGE):
+	"""(KeyRange, Patient rows) in name order, `size` patients at a time: one keyset query per range (name >
+	the last name seen, ORDER BY name, LIMIT size), never OFFSET. The last range is open above, so a patient
+	inserted during the run is either in a range's rows or in no range's facts (and then not decided)."""
+	after = None
+	while True:
+		query = frappe.qb.from_(Patient).select(*PATIENT_COLUMNS).orderby(Patient.name).limit(size)
+		if after is not None:
+			query = query.where(Patient.name > after)
+		rows = query.run()
+		upto = rows[-1][0] if len(rows) == size else None
+		yield KeyRange(after, upto), rows
+		if upto is None:
+			return
+		after = upto
 
 
 @dataclass(frozen=True)
@@ -124,7 +206,10 @@ def visit_sources(settings) -> list[VisitSource]:
 
 
 def last_visits(
-	sources: Iterable[VisitSource], filters: tuple[tuple[str, str], ...] = (), since: date | None = None
+	sources: Iterable[VisitSource],
+	filters: tuple[tuple[str, str], ...] = (),
+	since: date | None = None,
+	key_range: KeyRange = EVERYONE,
 ) -> dict[str, Candidate]:
 	"""The latest visit per patient across the sources, optionally only visits matching "Only for" filters.
 
@@ -154,6 +239,7 @@ def last_visits(
 			)
 		)
 		query = frappe.qb.from_(t).select(t.patient, detail).where(t.patient.isnotnull()).groupby(t.patient)
+		query = key_range.limit(query, t.patient)
 		for condition in src.conditions:
 			query = query.where(condition)
 		for doctype, values in wanted.items():
@@ -183,19 +269,29 @@ def last_visits(
 
 
 def patient_facts(
-	today: date, only: list[str] | None = None, future_from: datetime | None = None
+	today: date,
+	only: list[str] | None = None,
+	future_from: datetime | None = None,
+	*,
+	key_range: KeyRange = EVERYONE,
+	rows: list | None = None,
+	site: SiteFacts | None = None,
 ) -> dict[str, PatientFacts]:
-	"""Patients with what the exclusions need: seven set-based queries in all.
+	"""Patients with what the exclusions need: four queries per range (Patient rows, future appointments, open
+	lapses, mobiles) and the site-wide lists (SiteFacts, read here unless given).
 
-	only limits every query to some patients (the rescue trigger looks at a handful); future_from counts an
+	only limits every query to some patients (the rescue trigger looks at a handful); key_range to a range of
+	them, whose Patient rows the caller may have read already (patient_ranges); future_from counts an
 	appointment as "future" from that instant instead of from today (a missed appointment is today's too).
 	"""
 
 	def limit(query, column):
+		query = key_range.limit(query, column)
 		return query.where(column.isin(only)) if only is not None else query
 
 	if only is not None and not only:
 		return {}
+	site = site or site_facts()
 	# Filter on the date only and check the status here: with the status IN (...) in SQL, MariaDB picks the
 	# status index and walks every past "Closed" row; the date index reads just the few future ones.
 	future_q = frappe.qb.from_(Appointment).select(Appointment.patient, Appointment.status)
@@ -210,16 +306,6 @@ def patient_facts(
 			Lapse.patient,
 		).run(pluck=True)
 	)
-	blocked_numbers = set(
-		frappe.qb.from_(OptOut).select(OptOut.name).where(OptOut.active == 1).run(pluck=True)
-	)
-	unsubscribed = {
-		(e or "").lower()
-		for e in frappe.qb.from_(Unsubscribe)
-		.select(Unsubscribe.email)
-		.where(Unsubscribe.global_unsubscribe == 1)
-		.run(pluck=True)
-	}
 	mobiles = dict(
 		limit(
 			frappe.qb.from_(PatientPhone)
@@ -229,26 +315,9 @@ def patient_facts(
 			PatientPhone.patient,
 		).run()
 	)
-	# Staff are System Users. A patient owned by anyone else was created by a guest or a website user: the host's
-	# public registration web form inserts as the session user (frappe's web_form.accept), "Guest" when anonymous.
-	staff = set(
-		frappe.qb.from_(User).select(User.name).where(User.user_type == "System User").run(pluck=True)
-	)
-	rows = limit(
-		frappe.qb.from_(Patient).select(
-			Patient.name,
-			Patient.patient_name,
-			Patient.status,
-			# as text: date.fromisoformat is ~20x cheaper than the driver's per-row date conversion
-			Cast(Patient.dob, "CHAR"),
-			Patient.email,
-			Patient.winback_do_not_contact,
-			Patient.winback_sms_consent,
-			Patient.winback_time_zone,
-			Patient.owner,
-		),
-		Patient.name,
-	).run()
+	if rows is None:
+		rows = limit(frappe.qb.from_(Patient).select(*PATIENT_COLUMNS), Patient.name).run()
+	blocked_numbers, unsubscribed, staff = site.blocked_numbers, site.unsubscribed, site.staff
 	facts = {}
 	for name, patient_name, status, dob, email, dnc, consent, tz, owner in rows:
 		mobile = mobiles.get(name)
@@ -272,27 +341,30 @@ def patient_facts(
 	return facts
 
 
-def cooldowns(segments: list[SegmentSpec], today: date) -> set[tuple[str, str]]:
+def cooldowns(
+	segments: list[SegmentSpec], today: date, key_range: KeyRange = EVERYONE
+) -> set[tuple[str, str]]:
 	"""(patient, campaign) pairs whose last lapse in that campaign ended within its re-entry cooldown."""
 	out: set[tuple[str, str]] = set()
 	for seg in segments:
 		if not seg.reentry_cooldown_days:
 			continue
 		since = frappe.utils.add_days(today, -seg.reentry_cooldown_days)
-		out.update(
-			(p, seg.name)
-			for p in frappe.qb.from_(Lapse)
+		query = (
+			frappe.qb.from_(Lapse)
 			.select(Lapse.patient)
 			.distinct()
 			.where(Lapse.segment == seg.name)
 			.where(Lapse.status.notin(lc.IN_PROGRESS))
 			.where(IfNull(Lapse.closed_on, Lapse.detected_on) >= since)
-			.run(pluck=True)
 		)
+		out.update((p, seg.name) for p in key_range.limit(query, Lapse.patient).run(pluck=True))
 	return out
 
 
-def unfinished_treatment(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+def unfinished_treatment(
+	today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE
+) -> dict[str, Candidate]:
 	"""Accepted (submitted, active) Service Requests ordered inside the window and never scheduled."""
 	query = (
 		frappe.qb.from_(ServiceRequest)
@@ -325,12 +397,14 @@ def unfinished_treatment(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
 	):
 		if seg.filter_values(doctype):
 			query = query.where(column.isin(list(seg.filter_values(doctype))))
-	return _unpack(query.run(), "Service Request")
+	return _unpack(key_range.limit(query, ServiceRequest.patient).run(), "Service Request")
 
 
-def unfinished_therapy_plans(last: dict[str, Candidate]) -> dict[str, Candidate]:
+def unfinished_therapy_plans(
+	last: dict[str, Candidate], key_range: KeyRange = EVERYONE
+) -> dict[str, Candidate]:
 	"""Patients with a therapy plan not completed: the event date is their last visit (or the plan start)."""
-	rows = (
+	query = (
 		frappe.qb.from_(TherapyPlan)
 		.select(
 			TherapyPlan.patient,
@@ -348,8 +422,8 @@ def unfinished_therapy_plans(last: dict[str, Candidate]) -> dict[str, Candidate]
 		)
 		.where(TherapyPlan.status.isin(("Not Started", "In Progress")))
 		.groupby(TherapyPlan.patient)
-		.run()
 	)
+	rows = key_range.limit(query, TherapyPlan.patient).run()
 	out = {}
 	for patient, candidate in _unpack(rows, "Therapy Plan").items():
 		visit = last.get(patient)
@@ -367,7 +441,7 @@ def unfinished_therapy_plans(last: dict[str, Candidate]) -> dict[str, Candidate]
 	return out
 
 
-def never_booked(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+def never_booked(today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE) -> dict[str, Candidate]:
 	"""Patients registered inside the window who have no appointment of any status."""
 	booked = frappe.qb.from_(Appointment).select(Appointment.name).where(Appointment.patient == Patient.name)
 	since_max = frappe.utils.add_days(today, -seg.max_days) if seg.max_days else None
@@ -379,10 +453,13 @@ def never_booked(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
 	)
 	if since_max:
 		query = query.where(Patient.creation >= since_max)
+	query = key_range.limit(query, Patient.name)
 	return {p: Candidate(p, getdate(created), "Patient", p) for p, created in query.run()}
 
 
-def lapsed_memberships(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
+def lapsed_memberships(
+	today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE
+) -> dict[str, Candidate]:
 	"""Patients whose customer's ERPNext Subscription was cancelled or went unpaid inside the window."""
 	ended = IfNull(Subscription.cancelation_date, Subscription.current_invoice_end)
 	query = (
@@ -399,7 +476,7 @@ def lapsed_memberships(today: date, seg: SegmentSpec) -> dict[str, Candidate]:
 	)
 	if seg.max_days:
 		query = query.where(ended > frappe.utils.add_days(today, -seg.max_days))
-	return _unpack(query.run(), "Subscription")
+	return _unpack(key_range.limit(query, Patient.name).run(), "Subscription")
 
 
 def _unpack(rows, doctype: str) -> dict[str, Candidate]:

@@ -1,13 +1,17 @@
 """Detection, end to end: read facts (set-based), let the engine decide, write lapses in bulk.
 
 detect_lapses() is what winback_app.tasks.detect_lapses runs; preview() runs the same reading and deciding for one
-campaign and writes nothing. The number of queries depends on the number of campaigns, never on the number
-of patients.
+campaign and writes nothing. Patients are read, decided and written in key ranges (reader.patient_ranges:
+reader.PATIENT_RANGE patients at a time, by name): the number of queries per range depends on the number of
+campaigns, never on the number of patients, and memory stays flat as a site grows. The engine decides each
+patient on that patient's facts alone, so deciding range by range decides exactly what one pass over everyone
+would.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import date
 
 import frappe
@@ -28,11 +32,11 @@ def cycle_of(day: date) -> str:
 
 
 def gather(
-	segments: list[SegmentSpec], today: date, settings
+	segments: list[SegmentSpec], today: date, settings, key_range: reader.KeyRange = reader.EVERYONE
 ) -> tuple[dict[str, dict[str, Candidate]], dict[str, Candidate]]:
 	"""Per campaign, the patients its rule found (with evidence); and each patient's last visit overall."""
 	sources = reader.visit_sources(settings)
-	last_any = reader.last_visits(sources)
+	last_any = reader.last_visits(sources, key_range=key_range)
 	by_filters: dict[tuple, dict[str, Candidate]] = {(): last_any}
 	candidates: dict[str, dict[str, Candidate]] = {}
 	for seg in segments:
@@ -43,30 +47,45 @@ def gather(
 				continue
 			key = tuple(sorted(seg.filters))
 			if key not in by_filters:
-				by_filters[key] = reader.last_visits(sources, seg.filters)
+				by_filters[key] = reader.last_visits(sources, seg.filters, key_range=key_range)
 			candidates[seg.name] = by_filters[key]
 		elif kind == "Unfinished Treatment":
-			candidates[seg.name] = reader.unfinished_treatment(today, seg)
+			candidates[seg.name] = reader.unfinished_treatment(today, seg, key_range)
 		elif kind == "Unfinished Therapy Plan":
-			candidates[seg.name] = reader.unfinished_therapy_plans(last_any)
+			candidates[seg.name] = reader.unfinished_therapy_plans(last_any, key_range)
 		elif kind == "New Patient Never Booked":
-			candidates[seg.name] = reader.never_booked(today, seg)
+			candidates[seg.name] = reader.never_booked(today, seg, key_range)
 		elif kind == "Lapsed Membership":
-			candidates[seg.name] = reader.lapsed_memberships(today, seg)
+			candidates[seg.name] = reader.lapsed_memberships(today, seg, key_range)
 		else:
 			candidates[seg.name] = {}
 	return candidates, last_any
 
 
-def decide(
-	segments: list[SegmentSpec], today: date, settings
-) -> tuple[Detection, dict, dict[str, Candidate]]:
-	candidates, last_any = gather(segments, today, settings)
-	patients = reader.patient_facts(today)
+def decide_ranges(
+	segments: list[SegmentSpec], today: date, settings, size: int = reader.PATIENT_RANGE
+) -> Iterator[tuple[Detection, dict, dict[str, Candidate]]]:
+	"""(decisions, patients' facts, last visits) per key range of `size` patients, in name order."""
+	site = reader.site_facts()
 	policy = detection_policy(settings)
-	detection = arbitrate(
-		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy
-	)
+	cycle = cycle_of(today)
+	for key_range, rows in reader.patient_ranges(size):
+		candidates, last_any = gather(segments, today, settings, key_range)
+		patients = reader.patient_facts(today, key_range=key_range, rows=rows, site=site)
+		cooldowns = reader.cooldowns(segments, today, key_range)
+		yield arbitrate(segments, candidates, patients, cooldowns, today, cycle, policy), patients, last_any
+
+
+def decide(
+	segments: list[SegmentSpec], today: date, settings, size: int = reader.PATIENT_RANGE
+) -> tuple[Detection, dict, dict[str, Candidate]]:
+	"""Every range's decisions together (tests and benchmarks compare them whole; the jobs stream)."""
+	detection, patients, last_any = Detection(), {}, {}
+	for part, range_patients, range_last in decide_ranges(segments, today, settings, size):
+		detection.entries.extend(part.entries)
+		detection.exclusions.extend(part.exclusions)
+		patients.update(range_patients)
+		last_any.update(range_last)
 	return detection, patients, last_any
 
 
@@ -79,25 +98,17 @@ def detect_lapses(today: date | None = None, publish_progress: bool = False) -> 
 		return {"campaigns": 0, "created": 0, "holdout": 0, "excluded": {}}
 	progress(publish_progress, 5, "Reading phone numbers")
 	phones.sync_stale()
-	progress(publish_progress, 30, "Reading visits")
-	detection, patients, last_any = decide(segments, today, settings)
-	progress(publish_progress, 70, "Opening lapses")
-	entries = [with_last_visit(e, last_any) for e in detection.entries]
-	names = writer.insert_lapses(
-		entries,
-		patients,
-		{s.name: s for s in segments},
-		cycle_of(today),
-		clinic_time_zone(),
-		send_window(),
-	)
+	progress(publish_progress, 30, "Reading visits and opening lapses")
+	by_name, zone, window = {s.name: s for s in segments}, clinic_time_zone(), send_window()
+	created, holdout, excluded = 0, 0, {}
+	for detection, patients, last_any in decide_ranges(segments, today, settings):
+		entries = [with_last_visit(e, last_any) for e in detection.entries]
+		created += len(writer.insert_lapses(entries, patients, by_name, cycle_of(today), zone, window))
+		holdout += sum(1 for e in entries if e.holdout)
+		for reason, n in detection.reason_counts().items():
+			excluded[reason] = excluded.get(reason, 0) + n
 	progress(publish_progress, 100, "Done")
-	return {
-		"campaigns": len(segments),
-		"created": len(names),
-		"holdout": sum(1 for e in entries if e.holdout),
-		"excluded": detection.reason_counts(),
-	}
+	return {"campaigns": len(segments), "created": created, "holdout": holdout, "excluded": excluded}
 
 
 def preview(segment_name: str, today: date | None = None, sample: int = 20) -> dict:
@@ -122,26 +133,36 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 			"event_driven": True,
 		}
 	phones.sync_stale()
-	detection, patients, _last = decide([*segments, target], today, settings)
-	joining = [e for e in detection.entries if e.segment == target.name]
-	excluded = [x for x in detection.exclusions if x.segment == target.name]
+	joining, holdout, excluded, joining_sample, excluded_sample = 0, 0, {}, [], []
+	for detection, patients, _last in decide_ranges([*segments, target], today, settings):
+		for e in detection.entries:
+			if e.segment != target.name:
+				continue
+			joining += 1
+			holdout += e.holdout
+			if len(joining_sample) < sample:
+				joining_sample.append(
+					{
+						"patient": e.patient,
+						"patient_name": patients[e.patient].patient_name,
+						"reason": e.reason,
+						"holdout": e.holdout,
+					}
+				)
+		for x in detection.exclusions:
+			if x.segment != target.name:
+				continue
+			excluded[x.reason] = excluded.get(x.reason, 0) + 1
+			if len(excluded_sample) < sample:
+				excluded_sample.append(
+					{"patient": x.patient, "patient_name": patients[x.patient].patient_name, "reason": x.reason}
+				)
 	return {
-		"joining": len(joining),
-		"holdout": sum(1 for e in joining if e.holdout),
-		"sample": [
-			{
-				"patient": e.patient,
-				"patient_name": patients[e.patient].patient_name,
-				"reason": e.reason,
-				"holdout": e.holdout,
-			}
-			for e in joining[:sample]
-		],
-		"excluded": detection.reason_counts(target.name),
-		"excluded_sample": [
-			{"patient": x.patient, "patient_name": patients[x.patient].patient_name, "reason": x.reason}
-			for x in excluded[:sample]
-		],
+		"joining": joining,
+		"holdout": holdout,
+		"sample": joining_sample,
+		"excluded": excluded,
+		"excluded_sample": excluded_sample,
 	}
 
 
