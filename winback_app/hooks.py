@@ -25,6 +25,8 @@ require_type_annotated_api_methods = True
 #   POST /api/method/winback_app.api.sms.inbound     api/sms.py -> replies/handler.py (Twilio: texts in, signed)
 #   POST /api/method/winback_app.api.sms.status      api/sms.py -> sending/delivery.py (Twilio: reports, signed)
 #   frappe's signed email-unsubscribe link           integrations/frappe/email_unsubscribe.py (doc event below)
+#   GET  /request                                    www/request.py (the request-an-appointment form)
+#   POST /api/method/winback_app.api.lead_request.submit  api/lead_request.py -> leads/intake.py (creates a Lead)
 # Every other whitelisted method needs a signed-in user with a Win-Back role (winback_app/infra/access.py).
 
 # One-tap booking links: /book/<token> renders www/book.html.
@@ -51,6 +53,10 @@ doc_events = {
 	"Email Unsubscribe": {
 		"after_insert": "winback_app.integrations.frappe.email_unsubscribe.after_insert",
 	},
+	# New-patient leads (winback_app/leads): a Lead or a missed call is taken at once, its first text sent
+	# right after the commit.
+	"Lead": {"after_insert": "winback_app.integrations.erpnext.lead.after_insert"},
+	"Call Log": {"on_change": "winback_app.integrations.erpnext.call_log.on_change"},
 }
 
 # Scheduler entry points are tiny wrappers in tasks.py, each calling the function of the same name in its package
@@ -65,6 +71,8 @@ scheduler_events = {
 			"winback_app.tasks.assign_waiting_replies",
 		],
 		"*/15 * * * *": ["winback_app.tasks.remind_unanswered_replies"],
+		# New-patient leads within a minute: the safety net of the document events, and the rest of their life.
+		"* * * * *": ["winback_app.tasks.handle_leads"],
 	},
 	"hourly_long": ["winback_app.tasks.poll_outcomes", "winback_app.tasks.release_waiting_lapses"],
 }

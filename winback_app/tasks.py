@@ -8,6 +8,7 @@ tasks.release_waiting_lapses      -> lapses/waiting.py release_waiting_lapses
 tasks.dispatch_due                -> sending/run.py dispatch_due (queues run_dispatch)
 tasks.assign_waiting_replies      -> replies/routing.py assign_waiting_replies
 tasks.remind_unanswered_replies   -> replies/reminders.py remind_unanswered_replies
+tasks.handle_leads                -> leads/run.py handle_leads
 
 The dotted paths tasks.* are public: frappe names each Scheduled Job Type after them.
 """
@@ -76,3 +77,10 @@ def remind_unanswered_replies() -> dict:
 	from winback_app.replies import reminders
 
 	return reminders.remind_unanswered_replies()
+
+
+def handle_leads() -> dict:
+	"""Every minute: new-patient leads the document events missed, confirmations, outcomes, due texts."""
+	from winback_app.leads import run
+
+	return run.handle_leads()

@@ -1,0 +1,401 @@
+"""New-patient leads on a real site: the form's lead at 23:00, an imported one, missed calls, confirmations,
+walk-ins, follow-ups and rest, and the form's spam protection.
+
+Sending commits (the claim is committed before any provider call, as in production), so these tests remove what
+they made in tearDown instead of relying on the rollback alone.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import frappe
+from frappe.utils import get_datetime, now_datetime
+
+from winback_app.engine import leads as rules
+from winback_app.leads import intake, request_form, run
+
+from . import factories as f
+from .base import WinBackTestCase
+from .test_booking import fresh_address, request_from
+
+TUESDAY_23 = "2026-12-08 23:00:00"
+WEDNESDAY_9 = "2026-12-09 09:00:00"
+
+
+def number() -> str:
+	"""A fictional (NXX) 555-01xx number no patient and no lead of the site has."""
+	taken = set(frappe.get_all("Win-Back Lead", pluck="phone")) | set(
+		frappe.get_all("Win-Back Patient Phone", pluck="phone")
+	)
+	for _ in range(500):
+		raw = f.mobile()
+		e164 = "+1" + "".join(c for c in raw if c.isdigit())
+		if e164 not in taken:
+			return raw
+	raise AssertionError("no free fictional number left")
+
+
+def e164(raw: str) -> str:
+	return "+1" + "".join(c for c in raw if c.isdigit())
+
+
+class LeadCase(WinBackTestCase):
+	def setUp(self):
+		super().setUp()
+		f.reference_records()
+		f.reset_settings(default_time_zone=frappe.utils.get_system_timezone())
+		frappe.db.commit()
+		self.made_leads: list[str] = []
+		self.made_calls: list[str] = []
+		self.made_patients: list[str] = []
+		# The minute job is site-wide: whatever it makes for other committed records during a test goes too.
+		self.leads_before = set(frappe.get_all("Win-Back Lead", pluck="name"))
+		self.addCleanup(setattr, frappe.local, "request", None)
+
+	def tearDown(self):
+		frappe.db.rollback()
+		remove_leads(self.made_leads, self.made_calls, self.made_patients, self.leads_before)
+		f.reset_settings()
+		frappe.db.commit()
+		super().tearDown()
+
+	def form_request(self, **values) -> str:
+		req = request_form.Request(
+			first_name=values.get("first_name", "Robin"),
+			last_name=values.get("last_name", "Quimby"),
+			phone=e164(values.get("mobile") or number()),
+			email=values.get("email", f"wb-{frappe.generate_hash(length=8)}@example.com"),
+			preferred_times=values.get("preferred_times", "Friday morning"),
+			consent=values.get("consent", True),
+		)
+		lead = request_form.create_lead(req)
+		self.made_leads.append(lead)
+		return lead
+
+	def erpnext_lead(self, **values) -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Lead",
+				"first_name": values.get("first_name", "Casey"),
+				"last_name": "Novak",
+				"mobile_no": values.get("mobile") or number(),
+				"email_id": values.get("email", f"wb-{frappe.generate_hash(length=8)}@example.com"),
+			}
+		).insert(ignore_permissions=True)
+		self.made_leads.append(doc.name)
+		return doc.name
+
+	def missed_call(self, raw: str, status: str = "No Answer") -> str:
+		doc = frappe.get_doc(
+			{
+				"doctype": "Call Log",
+				"id": f"_T-call-{frappe.generate_hash(length=10)}",
+				"from": raw,
+				"to": "(202) 555-0100",
+				"type": "Incoming",
+				"status": status,
+				"start_time": now_datetime(),
+			}
+		).insert(ignore_permissions=True)
+		self.made_calls.append(doc.name)
+		return doc.name
+
+	def texts_of(self, wl: str) -> list[dict]:
+		return frappe.get_all(
+			"Win-Back Lead Text",
+			{"lead_record": wl},
+			["name", "step", "status", "due_at", "sent_at", "body", "channel", "to_address", "communication"],
+			order_by="due_at asc",
+		)
+
+	def win_back_lead(self, lead: str) -> frappe._dict:
+		return frappe.db.get_value("Win-Back Lead", {"lead": lead}, "*", as_dict=True)
+
+
+class TestAnsweredWithinTheRules(LeadCase):
+	def test_a_form_lead_at_23_is_answered_at_once(self):
+		"""They wrote first: the answer goes at once, day or night, and says who we are and how to stop."""
+		with self.freeze_time(TUESDAY_23):
+			lead = self.form_request(first_name="Robin")
+			wl = self.win_back_lead(lead)
+			self.assertEqual(wl.source, rules.REQUEST_FORM)
+			self.assertEqual(wl.sms_consent, "Granted")
+			self.assertIn("may text me", wl.consent_wording)
+			self.assertEqual(wl.preferred_times, "Friday morning")
+			first, *follow_ups = self.texts_of(wl.name)
+			self.assertEqual(first.step, rules.FIRST)
+			self.assertEqual(first.status, "Sent")
+			self.assertEqual(get_datetime(first.sent_at), get_datetime(TUESDAY_23))
+			self.assertIn("Hi Robin", first.body)
+			self.assertIn("Bright Smile Dental", first.body)
+			self.assertIn("STOP", first.body)
+			self.assertTrue(frappe.db.exists("Communication", first.communication))
+			# The follow-ups wait for the window (9:00-19:00 on weekdays), a day and three days later.
+			self.assertEqual([t.status for t in follow_ups], ["Scheduled", "Scheduled"])
+			self.assertEqual(get_datetime(follow_ups[0].due_at), get_datetime("2026-12-10 09:00:00"))
+			self.assertEqual(get_datetime(follow_ups[1].due_at), get_datetime("2026-12-14 09:00:00"))
+			wl = self.win_back_lead(lead)
+			self.assertEqual(wl.status, rules.ANSWERED)
+			self.assertEqual(get_datetime(wl.answered_on), get_datetime(TUESDAY_23))
+
+	def test_an_imported_lead_at_23_waits_for_the_window(self):
+		"""Nobody wrote: the first text goes when the window opens, not at night, and then exactly once."""
+		with self.freeze_time(TUESDAY_23):
+			lead = self.erpnext_lead()
+			wl = self.win_back_lead(lead)
+			self.assertEqual(wl.source, rules.LEAD)
+			first = self.texts_of(wl.name)[0]
+			self.assertEqual(first.status, "Scheduled")
+			self.assertEqual(get_datetime(first.due_at), get_datetime(WEDNESDAY_9))
+			run.handle_leads()
+			self.assertEqual(self.texts_of(wl.name)[0].status, "Scheduled")
+		with self.freeze_time(WEDNESDAY_9):
+			run.handle_leads()
+			run.handle_leads()
+			first = self.texts_of(wl.name)[0]
+			self.assertEqual(first.status, "Sent")
+			self.assertEqual(get_datetime(first.sent_at), get_datetime(WEDNESDAY_9))
+			self.assertEqual(
+				frappe.db.count(
+					"Communication", {"reference_doctype": "Win-Back Lead", "reference_name": wl.name}
+				),
+				1,
+			)
+
+	def test_a_lead_who_is_already_a_patient_is_not_a_new_patient(self):
+		raw = number()
+		self.made_patients.append(f.patient(mobile=raw))
+		frappe.db.commit()
+		lead = self.erpnext_lead(mobile=raw)
+		self.assertIsNone(self.win_back_lead(lead))
+
+	def test_an_opted_out_number_gets_email_instead(self):
+		from winback_app.contacts.optouts import block_number
+
+		raw = number()
+		block_number(e164(raw), "Opted Out", source="Staff", words="test")
+		with self.freeze_time(WEDNESDAY_9):
+			lead = self.erpnext_lead(mobile=raw)
+			first = self.texts_of(self.win_back_lead(lead).name)[0]
+		self.assertEqual(first.channel, "Email")
+		frappe.db.delete("Win-Back SMS Opt-Out", {"name": e164(raw)})
+
+
+class TestMissedCalls(LeadCase):
+	def test_one_text_back_per_number_per_day(self):
+		raw = number()
+		with self.freeze_time("2026-12-08 12:00:00"):
+			self.missed_call(raw)
+			self.missed_call(raw, status="Busy")
+			self.missed_call(raw)
+			run.handle_leads()
+		with self.freeze_time("2026-12-08 18:00:00"):
+			self.missed_call(raw, status="Failed")
+			run.handle_leads()
+		wl = frappe.get_all(
+			"Win-Back Lead", {"phone": e164(raw)}, ["name", "source", "status", "wrote_first"]
+		)
+		self.assertEqual(len(wl), 1)
+		self.assertEqual(wl[0].source, rules.MISSED_CALL)
+		self.assertEqual(wl[0].status, rules.ANSWERED)
+		sent = [t for t in self.texts_of(wl[0].name) if t.step == rules.FIRST]
+		self.assertEqual([t.status for t in sent], ["Sent"])
+		self.assertIn("Sorry we missed your call", sent[0].body)
+		# The next day, another missed call gets its own text-back, at once (they called first).
+		with self.freeze_time("2026-12-09 07:30:00"):
+			self.missed_call(raw)
+		sent = [t for t in self.texts_of(wl[0].name) if t.step == rules.FIRST]
+		self.assertEqual([t.status for t in sent], ["Sent", "Sent"])
+
+	def test_an_answered_call_or_a_patient_with_a_visit_booked_gets_nothing(self):
+		raw = number()
+		self.missed_call(raw, status="Completed")
+		patient_number = number()
+		patient = f.patient(mobile=patient_number)
+		self.made_patients.append(patient)
+		f.future_appointment(patient, 5)
+		frappe.db.commit()
+		self.missed_call(patient_number)
+		run.handle_leads()
+		self.assertFalse(
+			frappe.get_all("Win-Back Lead", {"phone": ("in", [e164(raw), e164(patient_number)])})
+		)
+
+
+class TestFollowUpsAndRest(LeadCase):
+	def test_two_follow_ups_in_the_window_then_rest(self):
+		with self.freeze_time(TUESDAY_23):
+			lead = self.form_request()
+		wl = self.win_back_lead(lead).name
+		for moment in ("2026-12-10 09:00:00", "2026-12-12 09:00:00", "2026-12-14 09:00:00"):
+			with self.freeze_time(moment):
+				run.handle_leads()
+		texts = self.texts_of(wl)
+		self.assertEqual([t.step for t in texts], [rules.FIRST, rules.FOLLOW_UP_1, rules.FOLLOW_UP_2])
+		self.assertEqual([t.status for t in texts], ["Sent", "Sent", "Sent"])
+		self.assertEqual(get_datetime(texts[1].sent_at), get_datetime("2026-12-10 09:00:00"))
+		# Saturday 12th is not a sending day: the second follow-up left on Monday.
+		self.assertEqual(get_datetime(texts[2].sent_at), get_datetime("2026-12-14 09:00:00"))
+		self.assertEqual(self.win_back_lead(lead).status, rules.ANSWERED)
+		with self.freeze_time("2026-12-17 10:00:00"):
+			run.handle_leads()
+		self.assertEqual(self.win_back_lead(lead).status, rules.RESTING)
+
+
+class TestConfirmation(LeadCase):
+	def test_a_first_appointment_not_confirmed_48_hours_before_gets_reply_c(self):
+		with self.freeze_time("2026-12-08 10:00:00"):
+			patient = f.patient(first_name="Avery")
+			self.made_patients.append(patient)
+			appointment = f.past_appointment(
+				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
+			)
+			frappe.db.commit()
+			run.handle_leads()
+			wl = frappe.db.get_value(
+				"Win-Back Lead", {"appointment": appointment}, ["name", "source", "status"], as_dict=True
+			)
+			self.assertEqual(wl.source, rules.UNCONFIRMED)
+			[text] = self.texts_of(wl.name)
+			self.assertEqual(text.step, rules.CONFIRM)
+			self.assertEqual(text.status, "Sent")
+			self.assertIn("Reply C to confirm", text.body)
+			self.assertIn("Avery", text.body)
+			run.handle_leads()  # asked once
+			self.assertEqual(frappe.db.count("Win-Back Lead", {"appointment": appointment}), 1)
+
+	def test_a_returning_patient_is_not_asked(self):
+		with self.freeze_time("2026-12-08 10:00:00"):
+			patient = f.patient()
+			self.made_patients.append(patient)
+			f.past_appointment(patient, 200)
+			appointment = f.past_appointment(
+				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
+			)
+			frappe.db.commit()
+			run.handle_leads()
+		self.assertFalse(frappe.db.exists("Win-Back Lead", {"appointment": appointment}))
+
+
+class TestNewPatients(LeadCase):
+	def test_a_walk_in_with_a_visit_is_not_a_new_patient(self):
+		walk_in = f.patient()
+		f.past_encounter(walk_in, 1)
+		fresh = f.patient()
+		self.made_patients += [walk_in, fresh]
+		frappe.db.commit()
+		with self.freeze_time(now_datetime() + timedelta(hours=1)):
+			intake.new_staff_patients(now_datetime())
+		self.assertFalse(frappe.db.exists("Win-Back Lead", {"patient": walk_in}))
+		self.assertEqual(
+			frappe.db.get_value("Win-Back Lead", {"patient": fresh}, "source"), rules.NEW_PATIENT
+		)
+
+
+class TestTheFormRefusesBots(LeadCase):
+	def form(self, **values) -> dict:
+		base = {
+			"first_name": "Jamie",
+			"mobile": number(),
+			"email": "",
+			"preferred_times": "Friday morning",
+			"text_consent": "1",
+			"started": request_form.stamp(time.time() - 30),
+		}
+		base.update(values)
+		return base
+
+	def post(self, form: dict, address: str):
+		from winback_app.api.lead_request import submit
+
+		frappe.local.request = request_from(address)
+		frappe.local.form_dict = frappe._dict(form)
+		return submit(**form)
+
+	def leads_with(self, raw: str) -> list[str]:
+		names = frappe.get_all("Lead", {"mobile_no": e164(raw)}, pluck="name")
+		self.made_leads += names
+		return names
+
+	def reset(self, address: str) -> None:
+		from winback_app.booking import limits
+
+		limits.reset(request_form.SEND_PER_VISITOR, address)
+		limits.reset(request_form.PAGE_PER_VISITOR, address)
+
+	def test_a_bot_is_thanked_and_nothing_is_made(self):
+		address = fresh_address()
+		self.reset(address)
+		filled = self.form(**{request_form.HONEYPOT: "http://spam.example"})
+		fast = self.form(started=request_form.stamp())
+		forged = self.form(started=f"{int(time.time()) - 60}.{'0' * 32}")
+		for form in (filled, fast, forged):
+			answer = self.post(form, address)
+			self.assertEqual(answer.status_code, 303)
+			self.assertTrue(answer.headers["Location"].endswith("sent=1"))
+			self.assertEqual(self.leads_with(form["mobile"]), [])
+
+	def test_a_person_is_recorded_and_a_visitor_is_rate_limited(self):
+		address = fresh_address()
+		self.reset(address)
+		forms = [self.form() for _ in range(request_form.SEND_PER_VISITOR.requests + 2)]
+		answers = [self.post(form, address) for form in forms]
+		limit = request_form.SEND_PER_VISITOR.requests
+		self.assertEqual([a.status_code for a in answers], [303] * limit + [429, 429])
+		self.assertIn("Too many tries just now", answers[-1].get_data(as_text=True))
+		for form in forms[:limit]:
+			self.assertEqual(len(self.leads_with(form["mobile"])), 1)
+		for form in forms[limit:]:
+			self.assertEqual(self.leads_with(form["mobile"]), [])
+
+	def test_what_a_stranger_types_is_stored_inert(self):
+		address = fresh_address()
+		self.reset(address)
+		form = self.form(
+			first_name="<img src=x onerror=alert(1)>Jo",
+			preferred_times='<script>alert(1)</script> =HYPERLINK("x")',
+		)
+		self.post(form, address)
+		[lead] = self.leads_with(form["mobile"])
+		wl = self.win_back_lead(lead)
+		self.assertNotIn("<", wl.first_name + wl.preferred_times)
+		self.assertEqual(frappe.db.get_value("Lead", lead, "first_name"), "img src x onerror alert Jo")
+		self.assertTrue(wl.preferred_times.startswith("&lt;script&gt;"))
+
+
+def remove_leads(leads: list[str], calls: list[str], patients: list[str], before: set[str]) -> None:
+	"""Everything a test's leads made, committed or not: Win-Back Leads, their texts, Communications, ToDos, the
+	ERPNext Leads (with their Contacts), Call Logs and patients."""
+	phones = [p for p in frappe.get_all("Win-Back Lead", {"lead": ("in", leads or [""])}, pluck="phone") if p]
+	wls = set(frappe.get_all("Win-Back Lead", {"lead": ("in", leads or [""])}, pluck="name"))
+	wls |= set(frappe.get_all("Win-Back Lead", {"call_log": ("in", calls or [""])}, pluck="name"))
+	wls |= set(frappe.get_all("Win-Back Lead", {"patient": ("in", patients or [""])}, pluck="name"))
+	if calls:
+		phones += [
+			p
+			for p in frappe.get_all("Win-Back Lead", {"name": ("in", list(wls) or [""])}, pluck="phone")
+			if p
+		]
+	wls |= set(frappe.get_all("Win-Back Lead", {"phone": ("in", phones or [""])}, pluck="name"))
+	wls |= set(frappe.get_all("Win-Back Lead", pluck="name")) - before
+	wls = sorted(wls)
+	if wls:
+		comms = frappe.get_all(
+			"Communication",
+			{"reference_doctype": "Win-Back Lead", "reference_name": ("in", wls)},
+			pluck="name",
+		)
+		frappe.db.delete("Communication Link", {"parent": ("in", comms or [""])})
+		frappe.db.delete("Communication", {"name": ("in", comms or [""])})
+		frappe.db.delete("ToDo", {"reference_type": "Win-Back Lead", "reference_name": ("in", wls)})
+		frappe.db.delete("Win-Back Lead Text", {"lead_record": ("in", wls)})
+		frappe.db.delete("Win-Back Lead", {"name": ("in", wls)})
+	for lead in leads:
+		if frappe.db.exists("Lead", lead):
+			frappe.delete_doc("Lead", lead, force=True, ignore_permissions=True)
+	for call in calls:
+		frappe.db.delete("Call Log", {"name": call})
+	f.remove_committed_patients(patients)
+	frappe.db.commit()

@@ -1,0 +1,19 @@
+"""Call Log doc_events (wired in hooks.py): a missed incoming call gets one "sorry we missed your call" text."""
+
+from winback_app.engine.leads import is_missed_call
+from winback_app.infra.errors import log_error
+
+
+def on_change(doc, method=None):
+	"""A Call Log is inserted Ringing and updated to No Answer by the telephony integration, or inserted missed."""
+	if not is_missed_call(doc.type, doc.status):
+		return
+	from winback_app.leads import intake, run
+
+	try:
+		lead = intake.take_call_log(doc.name)
+	except Exception as exc:
+		log_error("Win-back: a missed call could not be taken", exc, doctype="Call Log", name=doc.name)
+		return
+	if lead:
+		run.enqueue_send(lead)

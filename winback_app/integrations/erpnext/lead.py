@@ -1,0 +1,18 @@
+"""Lead doc_events (wired in hooks.py): a new ERPNext Lead becomes a new-patient lead (winback_app/leads)."""
+
+from winback_app.infra.errors import log_error
+
+
+def after_insert(doc, method=None):
+	"""Take the lead in this transaction and send its first text right after the commit. The request form passes
+	what it knows beyond the Lead (consent, preferred times) in doc.flags.winback_arrival."""
+	from winback_app.leads import intake, run
+
+	try:
+		lead = intake.take_lead(doc.name, doc.flags.get("winback_arrival"))
+	except Exception as exc:
+		# Never stop the clinic from recording a lead; the minute job takes it later.
+		log_error("Win-back: a new Lead could not be taken", exc, doctype="Lead", name=doc.name)
+		return
+	if lead:
+		run.enqueue_send(lead)
