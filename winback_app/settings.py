@@ -59,8 +59,25 @@ def detection_policy(settings=None):
 	s = settings or get_settings()
 	return Policy(
 		minimum_age=cint(s.minimum_age),
-		require_sms_consent=s.sms_consent_policy == "Only patients who granted consent",
+		require_sms_consent=require_consent(s),
 		unknown_age=s.get("unknown_age_policy") or UNKNOWN_AGE_EMAIL_ONLY,
+	)
+
+
+EVERYONE_NOT_OPTED_OUT = "Everyone not opted out"
+ONLY_WITH_CONSENT = "Only patients who granted consent"
+
+
+def require_consent(settings=None) -> bool:
+	"""True unless the manager chose "Everyone not opted out": a policy nobody chose yet never assumes consent
+	(and no campaign can be enabled until one is chosen, see consent_policy_chosen)."""
+	return ((settings or get_settings()).sms_consent_policy or "") != EVERYONE_NOT_OPTED_OUT
+
+
+def consent_policy_chosen(settings=None) -> bool:
+	return ((settings or get_settings()).sms_consent_policy or "") in (
+		EVERYONE_NOT_OPTED_OUT,
+		ONLY_WITH_CONSENT,
 	)
 
 

@@ -12,6 +12,7 @@ from winback_app.engine.detection import (
 	HIGHER_PRIORITY,
 	MINOR,
 	NO_CHANNEL,
+	NO_CONSENT,
 	OPEN_LAPSE,
 	OPTED_OUT,
 	Candidate,
@@ -181,9 +182,11 @@ def test_opted_out_outranked_by_minor():
 		# Revoked consent: cannot text, and with no email there is no channel left.
 		({"sms_consent": "Revoked", "email": None}, Policy(), NO_CHANNEL),
 		({"sms_consent": "Revoked"}, Policy(), None),
-		({"sms_consent": "Unknown", "email": None}, Policy(require_sms_consent=True), NO_CHANNEL),
+		({"sms_consent": "Unknown", "email": None}, Policy(require_sms_consent=True), NO_CONSENT),
 		({"sms_consent": "Granted", "email": None}, Policy(require_sms_consent=True), None),
-		({"sms_consent": "Unknown"}, Policy(require_sms_consent=True), None),  # falls back to email
+		# email follows the practice's consent choice: no consent, no email either
+		({"sms_consent": "Unknown"}, Policy(require_sms_consent=True), NO_CONSENT),
+		({"sms_consent": "Unknown", "mobile": None, "email": None}, Policy(require_sms_consent=True), NO_CHANNEL),
 		({"sms_consent": "Unknown", "email": None}, Policy(require_sms_consent=False), None),
 	],
 )

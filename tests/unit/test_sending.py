@@ -197,7 +197,8 @@ FELL_BACK = Decision(SEND, "Email")
 			dict(require_consent=True, sms_consent="Unknown", email=None),
 			Decision(SKIP, reason="No text consent on file"),
 		),
-		(dict(require_consent=True, sms_consent="Unknown"), FELL_BACK),
+		# "only patients who granted consent" holds for email too: no email in the text's place
+		(dict(require_consent=True, sms_consent="Unknown"), Decision(SKIP, reason="No consent on file")),
 		(
 			dict(require_consent=True, sms_consent="Unknown", fall_back_to_email=False),
 			Decision(SKIP, reason="No text consent on file"),
@@ -222,9 +223,11 @@ def test_sms_checks_and_fallback(changes, expected):
 		(dict(email_unsubscribed=True), Decision(SKIP, reason="Unsubscribed from email")),
 		# text-only problems do not touch email
 		(dict(mobile=None, number_block="Opted Out", sms_consent="Revoked"), Decision(SEND, "Email")),
-		(dict(require_consent=True, sms_consent="Unknown"), Decision(SEND, "Email")),
+		# the practice's consent choice holds for email as for texts
+		(dict(require_consent=True, sms_consent="Unknown"), Decision(SKIP, reason="No consent on file")),
+		(dict(require_consent=True, sms_consent="Granted"), Decision(SEND, "Email")),
 	],
-	ids=["ok", "no-email", "empty-email", "unsubscribed", "sms-blocks", "no-consent"],
+	ids=["ok", "no-email", "empty-email", "unsubscribed", "sms-blocks", "no-consent", "consent"],
 )
 def test_email_checks(changes, expected):
 	assert run(facts(channel="Email", **changes)) == expected

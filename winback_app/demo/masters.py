@@ -80,6 +80,10 @@ def clinic() -> dict:
 		settings.practice_name = company
 	if not settings.practice_phone:
 		settings.practice_phone = "(303) 555-0100"
+	if not settings.sms_consent_policy:
+		# A clinic chooses this at first configuration; the demo's fictional patients mostly have consent
+		# Unknown, and nothing leaves the site in Outbox mode.
+		settings.sms_consent_policy = "Everyone not opted out"
 	settings.save(ignore_permissions=True)
 	return {"company": company, "practitioners": practitioners}
 

@@ -21,6 +21,7 @@ OPEN_LAPSE = "Already in an open win-back"
 DO_NOT_CONTACT = "Marked do not contact"
 NO_CHANNEL = "No valid mobile number or email"
 OPTED_OUT = "Opted out of texts and email"
+NO_CONSENT = "No consent on file (the practice messages only patients who granted it)"
 COOLDOWN = "Left this campaign recently (re-entry cooldown)"
 DISABLED = "Patient record is disabled"
 MINOR = "Younger than the minimum age"
@@ -137,7 +138,10 @@ def can_text(p: PatientFacts, policy: Policy) -> bool:
 	return not policy.require_sms_consent or p.sms_consent == "Granted"
 
 
-def can_email(p: PatientFacts) -> bool:
+def can_email(p: PatientFacts, policy: Policy | None = None) -> bool:
+	"""Email follows the practice's consent choice: "only patients who granted consent" holds for email too."""
+	if policy is not None and policy.require_sms_consent and p.sms_consent != "Granted":
+		return False
 	return bool(p.email) and not p.email_blocked
 
 
@@ -156,8 +160,10 @@ def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | Non
 		return MINOR
 	if policy.minimum_age and age is None and policy.unknown_age == UNKNOWN_AGE_NOT_CONTACTED:
 		return AGE_UNKNOWN
-	if not can_text(p, policy) and not can_email(p):
+	if not can_text(p, policy) and not can_email(p, policy):
 		number_usable = p.mobile and not p.sms_blocked and p.sms_consent != "Revoked"
+		if policy.require_sms_consent and p.sms_consent != "Granted" and (number_usable or can_email(p)):
+			return NO_CONSENT
 		if number_usable and policy.age_unknown_blocks_texts(p.dob):
 			return AGE_UNKNOWN_NO_EMAIL  # the number itself could be texted: the missing birth date stops it
 		if (p.mobile and p.sms_blocked) or (p.email and p.email_blocked):

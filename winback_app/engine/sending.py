@@ -117,6 +117,9 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 	if channel == "Email":
 		if not f.email:
 			return Decision(SKIP, reason="No email address")
+		if f.require_consent and f.sms_consent != "Granted":
+			# The practice chose "only patients who granted consent": that holds for email too.
+			return Decision(SKIP, reason="No consent on file")
 		if f.email_unsubscribed:
 			return Decision(SKIP, reason="Unsubscribed from email")
 

@@ -7,6 +7,7 @@ from frappe.utils import escape_html
 
 from winback_app.engine.segments import validate_segment
 from winback_app.segments import segment_spec
+from winback_app.settings import consent_policy_chosen
 
 
 class CampaignSegment(Document):
@@ -48,6 +49,14 @@ class CampaignSegment(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		if self.enabled and not consent_policy_chosen():
+			frappe.throw(
+				_(
+					'Choose who may get texts and emails first: Win-Back Settings > Sending > "Texts and emails go '
+					'to". The form explains both choices.'
+				),
+				title=_("Consent policy not chosen"),
+			)
 		self.touches.sort(key=lambda t: t.day_offset)
 		for index, touch in enumerate(self.touches, start=1):
 			touch.idx = index

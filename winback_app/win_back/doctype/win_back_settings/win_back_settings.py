@@ -55,7 +55,7 @@ class WinBackSettings(Document):
 		send_on_tuesday: DF.Check
 		send_on_wednesday: DF.Check
 		sending_mode: DF.Literal["Outbox", "Twilio", "SMS Settings Gateway"]
-		sms_consent_policy: DF.Literal["Everyone not opted out", "Only patients who granted consent"]
+		sms_consent_policy: DF.Literal["", "Only patients who granted consent", "Everyone not opted out"]
 		snooze_days: DF.Int
 		twilio_account_sid: DF.Data | None
 		twilio_auth_token: DF.Password | None
