@@ -21,6 +21,12 @@ VALUES = dict(
 	link="https://clinic.example/book/Xy7Qk2Lm9Np4Rs6T",
 	times="Thu 19 Nov 9:00 AM",
 	part="morning",
+	# booking by text
+	options="1) Thu Dec 10, 2:30 PM, Dr. Lee 2) Fri Dec 11, 9:00 AM, Dr. Patel 3) Mon Dec 14, 4:00 PM, Dr. Lee",
+	numbers="1, 2 or 3",
+	when="on Thu Dec 10 in the afternoon",
+	time="Tue Dec 8 at 9:00 AM with Dr. Lee",
+	place="Bright Smile Dental, 1 Main St",
 )
 
 

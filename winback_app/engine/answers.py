@@ -38,9 +38,26 @@ NO_SLOTS = "no_slots"
 MORNING = "morning"
 AFTERNOON = "afternoon"
 EVENING = "evening"
+# Booking by text (engine.booking_talk composes these with the options, the day and time, the practice).
+BOOK_OPTIONS = "book_options"
+BOOK_OPTIONS_WHEN = "book_options_when"
+BOOK_NEAREST = "book_nearest"
+BOOK_NEAREST_WHEN = "book_nearest_when"
+BOOK_CONFIRM_NEXT = "book_confirm_next"
+BOOK_CONFIRM = "book_confirm"
+BOOK_CONFIRM_NEAREST = "book_confirm_nearest"
+BOOK_CONFIRM_NEAREST_WHEN = "book_confirm_nearest_when"
+BOOKED_CALENDAR = "booked_calendar"
+BOOKED = "booked"
+BOOKED_SHORT = "booked_short"
+BOOK_NO_TIMES = "book_no_times"
 
 # key -> {language: template}. Named placeholders: {practice}, {phone}, {hours}, {date}, {link}, {times},
-# {part}. Keep each English template on one SMS (160 GSM-7 characters with typical values) where possible.
+# {part}; booking by text adds {options} (the numbered times), {numbers} ("1, 2 or 3"), {when} (the wish in
+# words), {time} (one time, with the practitioner) and {place} (the practice and its address). Keep each
+# English template on one SMS (160 GSM-7 characters with typical values) where possible; the Spanish booking
+# texts avoid á, í, ó and ú where a natural wording allows, so the options stay GSM-7 (two segments hold 306
+# characters, 134 in UCS-2).
 TEXTS: dict[str, dict[str, str]] = {
 	URGENT: {
 		ENGLISH: "{practice}: we got your message. Please call us now at {phone}. If this is an emergency, call "
@@ -111,6 +128,58 @@ TEXTS: dict[str, dict[str, str]] = {
 	MORNING: {ENGLISH: "morning", SPANISH: "mañana"},
 	AFTERNOON: {ENGLISH: "afternoon", SPANISH: "tarde"},
 	EVENING: {ENGLISH: "evening", SPANISH: "noche"},
+	BOOK_OPTIONS: {
+		ENGLISH: "Here are free times: {options} Reply {numbers}, or tell us another day.",
+		SPANISH: "Horas libres: {options} Responda {numbers}, o indique otra fecha.",
+	},
+	BOOK_OPTIONS_WHEN: {
+		ENGLISH: "Here are free times {when}: {options} Reply {numbers}, or tell us another day.",
+		SPANISH: "Horas libres {when}: {options} Responda {numbers}, o indique otra fecha.",
+	},
+	BOOK_NEAREST: {
+		ENGLISH: "Nothing is free then. The nearest times: {options} Reply {numbers}, or tell us another day.",
+		SPANISH: "Para entonces no hay horas libres. Otras opciones: {options} Responda {numbers}, o indique otra "
+		"fecha.",
+	},
+	BOOK_NEAREST_WHEN: {
+		ENGLISH: "Nothing is free {when}. The nearest times: {options} Reply {numbers}, or tell us another day.",
+		SPANISH: "No hay horas libres {when}. Otras opciones: {options} Responda {numbers}, o indique otra fecha.",
+	},
+	BOOK_CONFIRM_NEXT: {
+		ENGLISH: "The next available time is {time}. Reply YES to book it, or tell us another day.",
+		SPANISH: "La próxima hora libre es {time}. Responda SÍ para reservarla, o indique otra fecha.",
+	},
+	BOOK_CONFIRM: {
+		ENGLISH: "{time} is free. Reply YES to book it, or tell us another day.",
+		SPANISH: "Hay una hora libre: {time}. Responda SÍ para reservarla, o indique otra fecha.",
+	},
+	BOOK_CONFIRM_NEAREST: {
+		ENGLISH: "Nothing is free then. The nearest time is {time}. Reply YES to book it, or tell us another day.",
+		SPANISH: "Para entonces no hay horas libres. La más cercana es {time}. Responda SÍ para reservarla, o "
+		"indique otra fecha.",
+	},
+	BOOK_CONFIRM_NEAREST_WHEN: {
+		ENGLISH: "Nothing is free {when}. The nearest time is {time}. Reply YES to book it, or tell us another "
+		"day.",
+		SPANISH: "No hay horas libres {when}. La más cercana es {time}. Responda SÍ para reservarla, o indique "
+		"otra fecha.",
+	},
+	BOOKED_CALENDAR: {
+		ENGLISH: "You're booked: {time} at {place}. Add to calendar: {link} Questions? Call {phone}.",
+		SPANISH: "Cita reservada: {time} en {place}. Agregar al calendario: {link} ¿Preguntas? Llame al {phone}.",
+	},
+	BOOKED: {
+		ENGLISH: "You're booked: {time} at {place}. Questions? Call {phone}.",
+		SPANISH: "Cita reservada: {time} en {place}. ¿Preguntas? Llame al {phone}.",
+	},
+	BOOKED_SHORT: {
+		ENGLISH: "You're booked: {time} at {place}.",
+		SPANISH: "Cita reservada: {time} en {place}.",
+	},
+	BOOK_NO_TIMES: {
+		ENGLISH: "No times are free online just now. Call us at {phone} or see all times here: {link}",
+		SPANISH: "Ahora no hay horas libres en línea. Llámenos al {phone} o vea todas las horas aquí: {link}",
+	},
 }
 
 _MONTHS = {
