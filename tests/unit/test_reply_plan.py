@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from winback_app.engine import answers, reply_plan
+from winback_app.engine import booking_talk as bt
 from winback_app.engine import replies as r
 from winback_app.engine.faq import FaqEntry, example_answers, phrasings
 from winback_app.engine.replies import understand
@@ -99,10 +100,18 @@ def test_not_now_snoozes_without_ending_the_cadence():
 	assert p.answer == answers.SNOOZED_UNTIL
 
 
-def test_a_day_that_works_is_a_booking():
+def test_a_day_that_works_is_a_booking_that_gets_times_for_that_day():
+	"""Book by text (issue 15): a day that works, even as a first reply, gets concrete times for it."""
 	u, p = plan("next week works")
+	assert u.category == r.BOOKING and p.answer is None
+	assert p.offer == bt.Wish(first_day=date(2026, 11, 23), last_day=date(2026, 11, 29))
+	assert p.pause and p.waits_on_patient and not p.offers_choices and not p.needs_person and p.book is None
+
+
+def test_a_plain_yes_still_gets_the_link_and_the_parts_question():
+	u, p = plan("Yes please")
 	assert u.category == r.BOOKING and p.answer == reply_plan.ANSWER_BOOKING_LINK
-	assert p.pause and p.waits_on_patient and p.offers_choices and not p.needs_person
+	assert p.pause and p.waits_on_patient and p.offers_choices and not p.needs_person and p.offer is None
 
 
 def test_a_choice_gets_times_and_waits_on_the_patient():

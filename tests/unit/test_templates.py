@@ -248,3 +248,56 @@ NESTED = "{% set a = [1,2,3,4,5,6,7,8,9,0] %}" + "".join(
 def test_nested_lists_are_weighed_before_they_are_printed(tail):
 	with pytest.raises(TemplateTooLarge):
 		render(NESTED + tail, ALL_VARIABLES)
+
+
+# --- Offers a text makes (engine.booking_talk.question_in): the checks know how replies to them are read.
+LINK = " {{ booking_link }}"
+
+
+@pytest.mark.parametrize(
+	"template,question",
+	[
+		("Reply 1 for mornings, 2 for afternoons or 3 for evenings, or book:" + LINK, "parts"),
+		("Reply A for the next available time, or tell us what day works best:" + LINK, "next"),
+		("Reply with a day that works and we will send options, or book:" + LINK, "day"),
+		("Hi {{ first_name }}, book here:" + LINK, None),
+	],
+)
+def test_the_check_says_which_question_a_text_asks(template, question):
+	check = check_template(template, channel="SMS")
+	assert check.ok and check.question == question
+	assert not [w for w in check.warnings if "offers" in w]
+
+
+def test_parts_numbered_otherwise_than_replies_are_read_is_an_error():
+	check = check_template("Reply 1 for afternoons, 2 for mornings or 3 for evenings:" + LINK, channel="SMS")
+	assert not check.ok
+	assert check.errors == [
+		"Replies to this text are read as 1 for mornings, 2 for afternoons and 3 for evenings, but it offers 1 for "
+		"afternoons, 2 for mornings. Number the parts of the day that way."
+	]
+
+
+def test_parts_offered_with_one_left_out_is_a_warning():
+	check = check_template("Reply 1 for mornings or 2 for afternoons:" + LINK, channel="SMS")
+	assert check.ok and check.question == "parts"
+	assert any("leaves out 3 for evenings" in w for w in check.warnings)
+
+
+def test_a_letter_that_does_not_say_what_it_is_is_a_warning():
+	check = check_template("Reply A to book:" + LINK, channel="SMS")
+	assert check.ok and check.question == "next"
+	assert any('offers "A" without saying what it is' in w for w in check.warnings)
+
+
+def test_both_offers_in_one_text_is_a_warning():
+	check = check_template(
+		"Reply 1 for mornings, 2 for afternoons, 3 for evenings, or A for the next available time:" + LINK,
+		channel="SMS",
+	)
+	assert check.ok and any('both "A" and 1, 2 or 3' in w for w in check.warnings)
+
+
+def test_a_spanish_offer_is_checked_too():
+	check = check_template("Responda 1 para la tarde, 2 para la mañana:" + LINK, channel="SMS")
+	assert not check.ok and "offers 1 for afternoons, 2 for mornings" in check.errors[0]

@@ -16,7 +16,16 @@ The order of reading is the safety contract:
    the FAQ matcher.
 3. Keywords: START, HELP, wrong number, a numbered choice, leaving (with the reason), a day that works
    (Booking, with the day), "not now" (with the date it names), a booking request or a plain "yes".
-4. Anything else is a Question (it asks something: an enabled answer may match it, clearly -> FAQ, or nearly
+4. Booking by text (engine.booking_talk): when our last text asked a question (a Pending: a part of the day,
+   "A" for the next available time, a day, numbered times, a yes to one time), the reply is read against it:
+   digits, letters, days, times and "none of those" are Booking, with Understanding.reading saying what was
+   picked or wished for; a booking reply that cannot be read with confidence is Booking for a person. After a
+   booking by text, "can't make it", "reschedule" or "cancel" is Other for a person (the appointment is the
+   Frappe side's to link), never a new booking or a snooze, and "thanks" / "see you then" is a Booking
+   thank-you that needs nobody (reading ACK). Without a pending question, a booking text ("Thursday afternoon
+   works", "yes") carries the reading too. A question that clearly matches an enabled answer is still answered
+   (FAQ), pending question or not, unless it picks one of the offered times.
+5. Anything else is a Question (it asks something: an enabled answer may match it, clearly -> FAQ, or nearly
    -> a person with the suggestion) or Other (a person reads it). Sarcasm ("yeah right 🙄") is never a yes.
 
 Tables of keywords and compiled patterns live at module level so a reply costs a few dozen regex scans and,
@@ -32,6 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from winback_app.engine import booking_talk as bt
 from winback_app.engine.faq import FaqEntry, FaqIndex, as_index
 from winback_app.engine.language import detect as detect_language
 from winback_app.engine.snooze import day_hint, snooze_until
@@ -144,6 +154,9 @@ class Understanding:
 	faq_answer: str | None = None
 	language: str = "en"  # "es" or "en"
 	matched: str = ""  # the words that decided, for the audit trail
+	# Booking by text: the reply read against the pending question (engine.booking_talk), when one was pending
+	# or the text is a booking text; None otherwise.
+	reading: bt.Reading | None = None
 
 
 # --- Keyword tables. Whole-message tables compare against the message's "core": its words, lower case, accents
@@ -581,15 +594,18 @@ def understand(
 	today: date | None = None,
 	tz: str | None = None,
 	now: datetime | None = None,
+	pending: bt.Pending | None = None,
 ) -> Understanding:
 	"""Everything the inbox needs to know about one inbound text. Never raises.
 
-	offered_choices: how many numbered times the patient was offered (1..n read as a CHOICE).
+	offered_choices: how many numbered times the patient was offered (1..n read as a CHOICE); the older way
+	of saying what `pending` says (a caller passing pending passes no offered_choices).
 	opted_out: the number is opted out ("yes" then means START).
 	faq: the enabled answers (a FaqIndex, built once per settings version, or a list of FaqEntry).
 	today: the patient's date, to resolve "next month" or "after the 15th"; else now (an aware datetime)
 	is read in tz (an IANA zone, UTC when None). With neither, no date is resolved (the caller's default
-	snooze applies). This function never reads the clock.
+	snooze applies) and no booking reading is made. This function never reads the clock.
+	pending: the question our last text to this patient asked (engine.booking_talk), if any.
 	"""
 	text, flat = normalize(body)
 	language = detect_language(body)
@@ -603,7 +619,14 @@ def understand(
 	# reaches a person (flags set), but never an automatic answer.
 	stop = _stop(text, flat, core, body)
 	if stop:
-		return _with_finding(Understanding(OPT_OUT, stop, matched=stop.matched, language=language), finding)
+		opted = _with_finding(Understanding(OPT_OUT, stop, matched=stop.matched, language=language), finding)
+		if pending is not None and pending.kind == bt.BOOKED:
+			# "CANCEL" after booking: an opt-out (the carrier treats it as one too), and a person sees the
+			# appointment it may have meant.
+			reading = _booking_reading(body, pending, today, tz, now)
+			if reading is not None and reading.kind == bt.CHANGE:
+				return replace(opted, to_person=True, reading=reading)
+		return opted
 	if finding:
 		return _with_finding(
 			Understanding(
@@ -629,9 +652,12 @@ def understand(
 			language=language,
 		)
 
-	today = _local_today(today, tz, now)
 	sarcasm = _sarcasm(text, flat)
-	if kind in (BOOK, CHOICE, LATER) and sarcasm:
+	reading = None
+	if pending is not None or kind in (BOOK, CHOICE):
+		reading = _booking_reading(body, pending, today, tz, now)
+	today = _local_today(today, tz, now)
+	if sarcasm and (kind in (BOOK, CHOICE, LATER) or reading is not None and reading.about_booking):
 		return Understanding(
 			OTHER_CATEGORY,
 			Intent(QUESTION, matched=sarcasm),
@@ -639,6 +665,10 @@ def understand(
 			matched=sarcasm,
 			language=language,
 		)
+	if reading is not None:
+		booking = _booking(reading, pending, text, words, body, faq, language)
+		if booking is not None:
+			return booking
 	if kind in (BOOK, CHOICE):
 		hint = day_hint(flat, today) if today and kind == BOOK else None
 		return Understanding(
@@ -648,6 +678,7 @@ def understand(
 			day_hint=hint.on if hint else None,
 			matched=intent.matched,
 			language=language,
+			reading=reading,
 		)
 	if kind == LATER:
 		named = snooze_until(flat, today) if today else None
@@ -685,6 +716,99 @@ def understand(
 		matched=intent.matched or sarcasm or (callback.group(0) if callback else ""),
 		language=language,
 	)
+
+
+def _booking_reading(
+	body: object, pending: bt.Pending | None, today: date | None, tz: str | None, now: datetime | None
+) -> bt.Reading | None:
+	"""The reply read against the pending question, in the patient's calendar (None without a date)."""
+	local = _local_now(tz, now)
+	today = today if today is not None else (local.date() if local else None)
+	if today is None:
+		return None
+	return bt.read(
+		body if isinstance(body, str) else str(body or ""), pending, today, local.time() if local else None
+	)
+
+
+def _booking(
+	reading: bt.Reading,
+	pending: bt.Pending | None,
+	text: str,
+	words: list[str],
+	body: object,
+	faq: FaqIndex | Sequence[FaqEntry] | None,
+	language: str,
+) -> Understanding | None:
+	"""The Understanding of a booking reply, or None when the usual reading applies (see the module docstring)."""
+	if pending is not None and pending.kind == bt.BOOKED:
+		if reading.kind == bt.CHANGE:
+			return Understanding(
+				OTHER_CATEGORY,
+				Intent(QUESTION, matched=reading.matched),
+				to_person=True,
+				matched=reading.matched,
+				language=language,
+				reading=reading,
+			)
+		if reading.kind == bt.ACK:
+			return Understanding(
+				BOOKING,
+				Intent(BOOK, matched=reading.matched),
+				matched=reading.matched,
+				language=language,
+				reading=reading,
+			)
+		if reading.about_booking:
+			return _booking_for_person(reading, language)
+		return None
+	if reading.kind in (bt.PICK, bt.WANT, bt.OTHER_TIMES):
+		asks = "?" in text or "\u00bf" in text or words[0] in _INTERROGATIVE
+		if asks and reading.kind != bt.PICK:
+			index = as_index(faq)
+			found = index.match(body) if index else None
+			if found and found.clear:
+				return Understanding(
+					FAQ,
+					Intent(QUESTION, matched=found.id),
+					faq_id=found.id,
+					faq_score=found.score,
+					faq_answer=found.answer,
+					matched=found.id,
+					language=language,
+					reading=reading,
+				)
+		if reading.kind == bt.PICK and reading.option is not None:
+			intent = Intent(CHOICE, choice=_label_number(reading.option.label), matched=reading.matched)
+		else:
+			intent = Intent(BOOK, matched=reading.matched)
+		return Understanding(
+			BOOKING,
+			intent,
+			day_hint=reading.wish.first_day,
+			matched=reading.matched,
+			language=language,
+			reading=reading,
+		)
+	if pending is not None and reading.kind == bt.UNCLEAR and reading.about_booking:
+		return _booking_for_person(reading, language)
+	return None
+
+
+def _booking_for_person(reading: bt.Reading, language: str) -> Understanding:
+	"""A booking reply that cannot be acted on with confidence: Booking, for a person."""
+	return Understanding(
+		BOOKING,
+		Intent(QUESTION, matched=reading.matched),
+		to_person=True,
+		matched=reading.matched,
+		language=language,
+		reading=reading,
+	)
+
+
+def _label_number(label: str) -> int | None:
+	return int(label) if label.isdigit() else None
 
 
 def _with_finding(understanding: Understanding, finding: Finding | None) -> Understanding:
@@ -794,11 +918,18 @@ def _wants_booking_too(core: str, flat: str) -> bool:
 def _local_today(today: date | None, tz: str | None, now: datetime | None) -> date | None:
 	if today is not None or now is None:
 		return today
+	return _local_now(tz, now).date()
+
+
+def _local_now(tz: str | None, now: datetime | None) -> datetime | None:
+	"""now (aware; naive is UTC) in the patient's zone (UTC when unknown)."""
+	if now is None:
+		return None
 	try:
 		zone = ZoneInfo(tz) if tz else timezone.utc
 	except (ZoneInfoNotFoundError, ValueError):
 		zone = timezone.utc
-	return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone).date()
+	return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(zone)
 
 
 def _core(words: list[str]) -> str:

@@ -16,14 +16,24 @@ The order is the safety contract:
 5. A booking waits on the patient (released by lapses/waiting.py if nothing is booked); a "not now" pauses
    the lapse until the date named or the campaign's days, then the cadence resumes with a nurture touch
    (engine/nurture.py): neither is a reply that ends the cadence for a person to pick up.
+6. Booking by text (engine.booking_talk), for the one patient on a number that is not opted out, with an open
+   lapse: an offered time picked under a live OPTIONS/CONFIRM question is booked (`book`, always one of
+   pending.options; if it was taken meanwhile the Frappe side offers `if_taken` instead); a wish, "none of
+   those" or "yes" under a pending question gets concrete times (`offer`, one CONFIRM time when the wish is
+   "earliest"), at most MAX_ROUNDS times, then a person; a booking reply that cannot be read, a pick that is
+   not on offer, and "can't make it" after booking reach a person; "thanks" after booking needs nothing.
+   Without a pending question, a booking text that names a day or time ("Thursday afternoon works", "next
+   available") gets concrete times; a plain "yes" keeps the link and "reply 1, 2 or 3" (its answer asks the
+   PARTS question, so the next "1" offers morning times).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from winback_app.engine import answers
+from winback_app.engine import booking_talk as bt
 from winback_app.engine import replies as r
 
 # Automatic answers: engine.answers keys, turned into words in the patient's language by the Frappe side.
@@ -67,6 +77,19 @@ class Plan:
 	# The reply stops the touches marked "skip if replied" (the lapse's replied_on). A "not now" and an FAQ
 	# answer do not: the cadence goes on (after the pause, for a "not now").
 	counts_as_reply: bool = True
+	# Booking by text. book: book this option (one of pending.options); the booking service re-checks it, and
+	# when it was taken meanwhile, times for if_taken are offered instead. offer: compute and send options for
+	# this wish (offer_count of them: 1, a CONFIRM, when the wish is "earliest"), leaving out offer_exclude
+	# (the starts already offered, for "none of those"). answer is None for both: the Frappe side writes the
+	# options, the confirmation, or "nothing free" (engine.booking_talk's texts).
+	book: bt.Offered | None = None
+	if_taken: bt.Wish | None = None
+	offer: bt.Wish | None = None
+	offer_exclude: tuple = ()
+	offer_count: int = 3
+	appointment_change: bool = (
+		False  # "can't make it" about the appointment booked by text: link it for a person
+	)
 
 
 def plan(
@@ -76,14 +99,22 @@ def plan(
 	has_lapse: bool,
 	number_opted_out: bool,
 	has_hours: bool = False,
+	pending: bt.Pending | None = None,
 ) -> Plan:
 	"""The effects of one understood text (see the module docstring for the order).
 
 	matched_patients: patients on the sender's number; has_lapse: the one patient has an open lapse;
 	number_opted_out: the number said STOP before; has_hours: the practice's opening hours are set (HELP
-	names them)."""
+	names them); pending: the question our last text asked (the one given to understand())."""
 	category = u.category
 	alone = matched_patients == 1
+	reading = u.reading
+	changes = (
+		pending is not None
+		and pending.kind == bt.BOOKED
+		and reading is not None
+		and reading.kind == bt.CHANGE
+	)
 	person = {
 		"needs_person": True,
 		"urgent": u.urgent,
@@ -97,6 +128,7 @@ def plan(
 			answer=None if number_opted_out else ANSWER_OPTED_OUT,
 			needs_person=u.to_person,
 			urgent=u.urgent,
+			appointment_change=changes,
 		)
 	if category == r.OPT_IN:
 		return Plan(category, opt_in=True, answer=ANSWER_RESUBSCRIBED if number_opted_out else None)
@@ -124,9 +156,17 @@ def plan(
 	if not alone:
 		# Unknown sender or a family number: never guess whose lapse this is.
 		return Plan(category, answer=ANSWER_THANKS, **person)
+	if category == r.BOOKING and reading is not None and reading.kind == bt.ACK:
+		# "Thanks, see you then" after booking: nothing to answer, nobody needs to act.
+		return Plan(category, counts_as_reply=False)
+	if changes:
+		# "Can't make it" after booking by text: a person, with the appointment; the app never cancels.
+		return Plan(category, answer=ANSWER_THANKS, appointment_change=True, pause=has_lapse, **person)
 	if category in (r.BOOKING, r.NOT_NOW) and not has_lapse:
 		# A known patient with no open lapse: no link to give and nothing to pause. A person answers.
 		return Plan(category, answer=ANSWER_THANKS, **person)
+	if category == r.BOOKING and (pending is not None or _names_a_wish(reading)):
+		return _by_text(u, pending, person)
 	if category == r.BOOKING:
 		if u.choice:
 			return Plan(category, answer=ANSWER_SLOTS, pause=True, waits_on_patient=True)
@@ -153,6 +193,52 @@ def plan(
 		)
 	# A question, a "call me", a thank-you, sarcasm, anything unclear: a person, with a near answer suggested.
 	return Plan(category, answer=ANSWER_THANKS, pause=has_lapse, **person)
+
+
+def _by_text(u: r.Understanding, pending: bt.Pending | None, person: dict) -> Plan:
+	"""A booking reply of the one patient, with an open lapse, in a booking conversation (see rule 6)."""
+	category = u.category
+	reading = u.reading
+	to_person = Plan(category, answer=ANSWER_THANKS, pause=True, **person)
+	if reading is None or reading.kind not in (bt.PICK, bt.WANT, bt.OTHER_TIMES) or u.to_person:
+		return to_person
+	if reading.kind == bt.PICK:
+		option = _offered(reading.option, pending)
+		if option is None:
+			return to_person
+		return Plan(category, book=option, if_taken=pending.wish)
+	if pending is not None and (pending.kind == bt.BOOKED or pending.rounds >= bt.MAX_ROUNDS):
+		return to_person
+	wish = reading.wish
+	exclude: tuple = ()
+	if reading.kind == bt.OTHER_TIMES and pending is not None:
+		if not wish.has_days_or_times():
+			wish = replace(pending.wish, earliest=wish.earliest or pending.wish.earliest)
+		exclude = tuple(o.start for o in pending.options)
+	if pending is None and wish.is_empty():
+		# A plain "yes" with no question pending: the link, and "reply 1, 2 or 3" (the PARTS question).
+		return Plan(
+			category, answer=ANSWER_BOOKING_LINK, pause=True, waits_on_patient=True, offers_choices=True
+		)
+	return Plan(
+		category,
+		offer=wish,
+		offer_exclude=exclude,
+		offer_count=1 if wish.earliest else 3,
+		pause=True,
+		waits_on_patient=True,
+	)
+
+
+def _offered(option: bt.Offered | None, pending: bt.Pending | None) -> bt.Offered | None:
+	"""The pending option a pick names: only under a live OPTIONS or CONFIRM question, only one it holds."""
+	if option is None or pending is None or pending.expired or pending.kind not in (bt.OPTIONS, bt.CONFIRM):
+		return None
+	return next((offered for offered in pending.options if offered == option), None)
+
+
+def _names_a_wish(reading: bt.Reading | None) -> bool:
+	return reading is not None and reading.kind == bt.WANT and not reading.wish.is_empty()
 
 
 def _help(has_hours: bool) -> str:
