@@ -7,6 +7,7 @@ from frappe.utils import cint, flt
 
 from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE
 from winback_app.engine.segments import SegmentSpec, TouchSpec
+from winback_app.engine.window import parse_time
 
 
 def segment_spec(doc) -> SegmentSpec:
@@ -30,6 +31,7 @@ def segment_spec(doc) -> SegmentSpec:
 				email_subject=t.email_subject or "",
 				skip_if_replied=bool(cint(t.skip_if_replied)),
 				name=t.name or "",
+				send_at=parse_time(t.send_at) if t.get("send_at") not in (None, "") else None,
 			)
 			for t in doc.get("touches") or ()
 		),

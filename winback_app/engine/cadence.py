@@ -1,7 +1,8 @@
 """Cadence planning: one contact attempt per Cadence Touch, each due inside the patient's send window.
 
-Day 1 is the day the patient joins; day N is N-1 days later at the same instant, then moved forward into
-the window (quiet hours, clinic days, the patient's time zone, DST-correct). This module never performs I/O.
+Day 1 is the day the patient joins; day N is N-1 days later at the same instant (or at the step's own time of
+day, "send at", on the patient's clock: the rescue's "next morning" text), then moved forward into the window
+(quiet hours, clinic days, the patient's time zone, DST-correct). This module never performs I/O.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def plan(
 	local_start = start.astimezone(zone(time_zone))
 	for touch in sorted(touches, key=lambda t: t.day_offset):
 		nominal = local_start + timedelta(days=max(touch.day_offset, 1) - 1)
+		if touch.send_at is not None:
+			nominal = nominal.replace(
+				hour=touch.send_at.hour, minute=touch.send_at.minute, second=0, microsecond=0
+			)
 		due = window.next_open(max(nominal, floor), time_zone)
 		planned.append(PlannedAttempt(touch, due))
 		floor = due

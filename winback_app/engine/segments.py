@@ -7,6 +7,7 @@ This module never performs I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 
 from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE, is_nurture_touch
 from winback_app.engine.templates import check_template
@@ -35,6 +36,7 @@ class TouchSpec:
 	email_subject: str = ""
 	skip_if_replied: bool = True
 	name: str = ""
+	send_at: time | None = None  # the patient's time of day for this step (None: the time they joined)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def validate_segment(spec: SegmentSpec, context: dict | None = None) -> SegmentC
 			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)
 	if spec.nurture_after_snooze:
 		if spec.nurture_days < 0:
-			out.errors.append("The pause after a \"not now\" cannot be negative days.")
+			out.errors.append('The pause after a "not now" cannot be negative days.')
 		result = check_template(
 			spec.nurture_template or DEFAULT_NURTURE_TEMPLATE,
 			channel="SMS",

@@ -36,6 +36,9 @@ Segment = DocType("Campaign Segment")
 ARRIVED = ("Checked In", "Checked Out", "Closed")
 MISSED_APPOINTMENT = "Missed Appointment"
 LATE_ARRIVAL = "Arrived late: the missed appointment was kept"
+LAPSED_MEMBERSHIP = "Lapsed Membership"
+RENEWED = "Membership renewed"
+LIVE_SUBSCRIPTION = ("Active", "Trialling")
 
 # How long after joining a lapse is still watched for a visit.
 WATCH_DAYS = 365
@@ -77,9 +80,11 @@ def poll_outcomes(today: date | None = None) -> dict:
 	today = getdate(today) if today else getdate()
 	booked = poll_bookings()
 	late = close_late_arrivals(today)  # before visits: a late arrival's visit is not a return
+	renewed = close_renewed_memberships()
 	return {
 		"booked": booked,
 		"late_arrivals": late,
+		"renewed": renewed,
 		"reactivated": poll_visits(today),
 		"exhausted": poll_exhausted(today),
 	}
@@ -211,3 +216,32 @@ def poll_exhausted(today: date) -> int:
 		.run(pluck=True)
 	)
 	return len(lifecycle.exhaust(lapses, "Cadence finished without a booking"))
+
+
+def close_renewed_memberships() -> int:
+	"""A lapsed-membership lapse whose patient is a member again (an active or trialling Subscription of their
+	customer) is Closed: a member who renewed is not told their membership lapsed. Set-based, one read."""
+	Subscription = DocType("Subscription")
+	Patient = DocType("Patient")
+	live = (
+		frappe.qb.from_(Subscription)
+		.select(Subscription.name)
+		.where(Subscription.party_type == "Customer")
+		.where(Subscription.party == Patient.customer)
+		.where(Subscription.status.isin(LIVE_SUBSCRIPTION))
+		.where(Subscription.name != Lapse.evidence_name)
+	)
+	lapses = (
+		frappe.qb.from_(Lapse)
+		.join(Segment)
+		.on(Segment.name == Lapse.segment)
+		.join(Patient)
+		.on(Patient.name == Lapse.patient)
+		.select(Lapse.name)
+		.where(Segment.rule_kind == LAPSED_MEMBERSHIP)
+		.where(Lapse.status.isin(lc.IN_PROGRESS))
+		.where(Patient.customer.isnotnull())
+		.where(ExistsCriterion(live))
+		.run(pluck=True)
+	)
+	return len(lifecycle.close(lapses, RENEWED)) if lapses else 0
