@@ -171,7 +171,15 @@ def test_the_same_wish_under_the_other_questions_and_with_none(kind):
 
 @pytest.mark.parametrize(
 	"text,part",
-	[("1", "morning"), ("2", "afternoon"), ("3", "evening"), ("2 please", "afternoon"), ("#3", "evening")],
+	[
+		("1", "morning"),
+		("2", "afternoon"),
+		("3", "evening"),
+		("2 please", "afternoon"),
+		("#3", "evening"),
+		("two", "afternoon"),
+		("tres", "evening"),
+	],
 )
 def test_digits_under_parts_are_parts_of_the_day(text, part):
 	assert reading(text, PARTS) == bt.Reading(
@@ -274,6 +282,8 @@ def test_something_else_is_not_a_booking_answer(text):
 # --- Picks under numbered options.
 PICKS = [
 	("2", "2"),
+	("two", "2"),
+	("dos", "2"),
 	("#2", "2"),
 	("option 2", "2"),
 	("2.", "2"),

@@ -299,6 +299,7 @@ _LETTER_A = re.compile(
 	r"^(?:(?:ok|okay|yes|si|sure|yeah) )?(?:(?:i ll take|ill take|i choose|i pick|i want|i d like|id like|take|quiero"
 	r"|elijo|prefiero|option|opcion|letter|letra|choice) )?a(?: (?:please|pls|por favor|thanks|gracias|thx))?$"
 )
+_NUMBER_WORDS = _pairs("one:1 two:2 three:3 uno:1 dos:2 tres:3")
 _ORDINALS = _pairs(
 	"first:1 1st:1 second:2 2nd:2 third:3 3rd:3 fourth:4 4th:4 fifth:5 5th:5 middle:2 primera:1 primero:1"
 	" segunda:2 segundo:2 tercera:3 tercero:3 cuarta:4 cuarto:4 quinta:5 quinto:5"
@@ -432,6 +433,11 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
 			r"\b(?:the |la |el )?(?P<word>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|middle|primera|primero|segunda|segundo|tercera|tercero|cuarta|cuarto|quinta|quinto)(?: (?:one|option|time|slot|choice|opcion))?\b",
 		),
 		("last", r"\b(?:the |la |el )?(?:last|ultima|ultimo|final)(?: (?:one|option|time|slot|opcion))?\b"),
+		(
+			"number word",
+			r"^(?:(?:yes|ok|okay|si|sure) )?(?:(?:option|number|opcion|numero|la|el) )?(?P<word>one|two|three|uno|dos|tres)\b"
+			r"(?! (?:of|more|thing|pm|am|oclock|weeks?|days?|months?|semanas?|dias?|meses))",
+		),
 		("number", r"\b(?P<n>[0-9]{1,2})\b"),
 	)
 )
@@ -463,7 +469,21 @@ def _form(body: object) -> tuple[str, bool]:
 	text = re.sub(r"(?<=\d)\.(?=\d{2}\b)", ":", text)  # 9.30
 	text = re.sub(r"(?<=\d)h(?=\d{2}\b)", ":", text)  # 9h30
 	text = re.sub(r"\bo\s?clock\b", "oclock", text)
+	# An hour in words after "at" / "a las": "a las dos y media" -> "a las 2:30", "at ten" -> "at 10".
+	text = _HOUR_WORDS.sub(lambda found: found.group("lead") + " " + str(_HOURS[found.group("hour")]), text)
+	text = re.sub(r"\b(\d{1,2}) y media\b", r"\1:30", text)
+	text = re.sub(r"\b(\d{1,2}) y cuarto\b", r"\1:15", text)
 	return text, question
+
+
+_HOURS = {
+	**_pairs("one:1 two:2 three:3 four:4 five:5 six:6 seven:7 eight:8 nine:9 ten:10 eleven:11 twelve:12"),
+	**_pairs("una:1 dos:2 tres:3 cuatro:4 cinco:5 seis:6 siete:7 ocho:8 nueve:9 diez:10 once:11 doce:12"),
+}
+_HOUR_WORDS = re.compile(
+	r"\b(?P<lead>at|around|about|after|before|by|a las?|como a las?|despues de las?|antes de las?|desde las?"
+	r"|hasta las?) (?P<hour>" + "|".join(_HOURS) + r")\b"
+)
 
 
 _CLAUSE = re.compile(r"[,;!?\n()]+|\.(?!\d)|\s[-\u2013\u2014]\s|\s(?:but|pero|though|although|however)\s")
@@ -715,6 +735,8 @@ def _rule(name: str, found: re.Match, scan: Scan, today: date, now: time | None)
 		scan.parts.add(MORNING)
 	elif name in ("hash", "option", "number"):
 		scan.numbers.append(int(groups["n"]))
+	elif name == "number word":
+		scan.numbers.append(_NUMBER_WORDS[groups["word"]])
 	elif name == "ordinal":
 		scan.ordinals.append(_ORDINALS[groups["word"]])
 	elif name == "last":

@@ -20,9 +20,10 @@ How a reply is read (decided here, once; everything is in the patient's calendar
   "next week" (Monday to Sunday), "early/late next week", "weekend", "weekdays", "the 14th"/"el 14" (the next
   14th), "Dec 14", "14 de diciembre", "12/14" (month/day, the US way; day/month only when the first number
   cannot be a month), "12/14/2026" (a date already past is unclear). "Tuesday the 14th" must agree.
-- Parts of the day: "mornings", "am", "early", "before work" -> morning; "afternoons", "lunchtime" (12:00-14:00),
-  "after lunch" -> afternoon; "evenings", "after work" (17:00 on), "tonight" -> evening; "pm" is any time after
-  noon; two neighbouring parts ("mornings or afternoons") become one span; "morning or evening" is unclear.
+- Parts of the day: "mornings", "am", "early", "before work", "first thing" -> morning; "afternoons" -> afternoon,
+  "lunchtime" 12:00-14:00, "after lunch" 13:00 on; "evenings", "after work" (17:00 on), "tonight" -> evening;
+  "pm" is any time after noon; "early/late afternoon" narrow the part; two neighbouring parts ("mornings or
+  afternoons") become one span; "morning or evening" is unclear. "Good morning" is a greeting, not a wish.
 - Times: "9am", "9:30", "2 pm", "14:30", "at 3", "around 10", "3ish", "noon", "after 5", "before 10", "before
   noon", "between 2 and 4". A time without am/pm: 1-6 is afternoon (PM), 7-11 morning (AM), 12 noon, unless a
   part of the day in the same reply says otherwise ("tomorrow evening at 7" is 19:00). "at 3" matches a start
@@ -34,7 +35,7 @@ How a reply is read (decided here, once; everything is in the patient's calendar
   never picks by its day or time alone. "none of those", "other times", "no", "ninguna", "otro día" ->
   OTHER_TIMES (with any new constraints). Once the offer has expired, a pick is a WANT: the same constraints
   (pending.wish) or the picked day/time, so fresh times are offered; CONFIRM is treated like OPTIONS here.
-- Under PARTS: 1/2/3 (and "two") are morning/afternoon/evening; under NEXT: "A" is the next available time;
+- Under PARTS: 1/2/3 ("two", "#2") are morning/afternoon/evening; under NEXT: "A" is the next available time;
   "next available", "asap", "earliest", "lo antes posible" mean it under any question. A digit or "A" where it
   was not offered is UNCLEAR.
 - Negation: a day or time in a clause that says "not", "can't", "busy", "no puedo"... is dropped; when only
@@ -42,9 +43,19 @@ How a reply is read (decided here, once; everything is in the patient's calendar
 - Small typos in day and part words are corrected (rapidfuzz's OSA distance: one edit in words of 6-7
   letters, two in longer ones, never between two known words): "afternon", "tomorow", "wendesday".
 - A reply that also names family ("and my son"), insurance or a practitioner we did not offer, or carries more
-  than a couple of words we cannot place, is UNCLEAR: a person reads it. A reply that puts things off ("not now",
-  "text me next month") or is not about booking at all is UNCLEAR with about_booking False, so
+  than a couple of words we cannot place (one, for a pick), is UNCLEAR: a person reads it; a pick is also never
+  made from a reply that hedges ("maybe 2", "ok, let me check", "yes but later"). A reply that puts things off
+  ("not now", "text me next month") or is not about booking at all is UNCLEAR with about_booking False, so
   engine.replies reads it the usual way (a "not now", a question, an FAQ).
+- Under BOOKED: "can't make it", "reschedule", "cancel", "running late", "no puedo ir" -> CHANGE (a person, never
+  an automatic change); "thanks", "see you then" (a day or time only if it is the booked one) -> ACK.
+The words (engine.booking_grammar) are read into facts first; this module weighs them against the question.
+
+The texts: a time reads "Tue Dec 8, 9:00 AM" and, in Spanish, "mar 8 dic, 9:00 a. m." (weekday and month
+abbreviated the RAE way, lower case, "a. m."/"p. m."). The Spanish sentences avoid á, í, ó and ú where a natural
+wording allows ("indique otra fecha"), so three options stay GSM-7 (306 characters for two segments instead of
+134); "sáb" and a "SÍ" question are UCS-2 and are cut to fit: the practice name first, then the practitioners'
+names, then the description of the wish, then the last option (options_message().shown says which were sent).
 
 Why not dateparser: it is not among the host's pinned packages (frappe, erpnext and healthcare do not bring it; it
 would add regex, tzlocal and its language data to the bench), it parses one absolute datetime where a reply here
@@ -589,7 +600,8 @@ def _rank(slot: FreeSlot, wish: Wish) -> tuple:
 
 
 def _spread(candidates: list[FreeSlot], wish: Wish, n: int) -> list[FreeSlot]:
-	ranked = sorted(candidates, key=lambda s: _rank(s, wish))
+	ranks = {id(s): _rank(s, wish) for s in candidates}
+	ranked = sorted(candidates, key=lambda s: ranks[id(s)])
 	by_day: dict[date, list[FreeSlot]] = {}
 	for slot in ranked:
 		by_day.setdefault(slot.start.date(), []).append(slot)
@@ -604,15 +616,18 @@ def _spread(candidates: list[FreeSlot], wish: Wish, n: int) -> list[FreeSlot]:
 		if len(chosen) >= n:
 			break
 		best = day_slots[0]
-		key = _rank(best, wish)[:3]
+		key = ranks[id(best)][:3]
 		near = [
 			s
 			for s in day_slots
-			if _rank(s, wish)[:3] == key and abs(s.start - best.start) <= timedelta(hours=1)
+			if ranks[id(s)][:3] == key and abs(s.start - best.start) <= timedelta(hours=1)
 		]
 		fresh = [s for s in near if s.practitioner not in used]
 		take(fresh[0] if fresh else best)
-	# More times on the days already chosen, at least two hours apart, a practitioner not offered yet first.
+	if len(chosen) >= n:
+		return sorted(chosen, key=lambda s: (s.start, s.practitioner))
+	# Fewer days than options: more times on those days, at least two hours apart, a practitioner not offered
+	# yet first.
 	for slot in sorted(ranked, key=lambda s: s.practitioner in used):
 		if len(chosen) >= n:
 			break
