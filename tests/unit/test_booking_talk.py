@@ -273,10 +273,40 @@ def test_putting_it_off_is_not_a_booking_answer(text, kind):
 	assert got.kind == UNCLEAR and not got.about_booking, got
 
 
-@pytest.mark.parametrize("text", ["what are your hours?", "where are you located", "hello?", "🙂"])
+@pytest.mark.parametrize(
+	"text",
+	[
+		"what are your hours?",
+		"where are you located",
+		"hello?",
+		"🙂",
+		"Are you open today?",
+		"What time do you close today?",
+		"Yes but how much does it cost?",
+		"ok thanks",
+		"Okay thanks!",
+		"ok thanks I'll think about it",
+		"I'll let my wife know",
+		"After the 15th, I get paid then",
+		"Yes but not until January",
+		"I'm traveling until December 10th",
+		"too busy, after the 20th",
+		"Do you see kids?",
+		"Is Dr. Patel still there?",
+		"¿Aceptan Medicaid?",
+		"Can I reschedule my appointment?",
+	],
+)
 def test_something_else_is_not_a_booking_answer(text):
+	"""Questions about the practice, thanks, dates to wait for, family: read the usual way (FAQ, Not Now, a
+	person), never swallowed by the pending question."""
 	got = reading(text, PARTS)
-	assert got.kind == UNCLEAR and not got.about_booking
+	assert got.kind == UNCLEAR and not got.about_booking, got
+
+
+def test_a_question_about_the_practice_with_a_choice_is_a_booking_for_a_person():
+	got = reading("1 please. Also what's your address?", OPTIONS)
+	assert got.kind == UNCLEAR and got.about_booking
 
 
 # --- Picks under numbered options.
@@ -333,6 +363,9 @@ def test_an_offered_time_is_picked(text, label):
 		"2 but later",
 		"the fourth one",
 		"2 I think but let me check with my boss first",
+		"the afternoon one",  # Thursday 2:30 and Friday 4:00 both are
+		"1 please. Also what's your address?",  # the question would be lost
+		"Can you do 2 instead of 3?",
 	],
 )
 def test_no_single_clear_pick_goes_to_a_person(text):
@@ -401,6 +434,9 @@ def test_no_to_one_time_asks_for_others_and_another_day_is_a_wish():
 	assert reading("no", CONFIRM).kind == OTHER_TIMES
 	assert reading("Wednesday instead", CONFIRM) == bt.Reading(WANT, wish=on(WED), matched="wednesday")
 	assert reading("2", CONFIRM).kind == UNCLEAR
+	assert reading("yes?", CONFIRM).kind == UNCLEAR
+	assert reading("Yes, is there parking?", CONFIRM).kind == UNCLEAR
+	assert reading("not that day", CONFIRM).kind == OTHER_TIMES
 	assert reading("ok, I'll think about it", CONFIRM).kind == UNCLEAR
 	assert reading("yes but can it be later?", CONFIRM).kind == UNCLEAR
 

@@ -175,6 +175,13 @@ def test_unclear_under_a_question_goes_to_a_person_as_a_booking():
 def test_not_now_under_a_question_is_still_a_pause():
 	u, p = turn("not now, maybe next month", bt.Pending(bt.PARTS))
 	assert u.category == r.NOT_NOW and p.snooze and p.snooze_until == date(2027, 1, 1)
+	u, p = turn("After the 15th, I get paid then", bt.Pending(bt.PARTS))
+	assert u.category == r.NOT_NOW and p.snooze_until == date(2026, 12, 16) and p.offer is None
+
+
+def test_a_thank_you_under_a_question_is_not_a_yes():
+	u, p = turn("ok thank you", bt.Pending(bt.PARTS))
+	assert u.category == r.OTHER_CATEGORY and p.needs_person and p.offer is None
 
 
 def test_spanish_conversation():

@@ -87,6 +87,8 @@ class Scan:
 	other: str = ""
 	change: str = ""
 	hedge: str = ""  # "maybe", "let me check", "but": no pick
+	topic: str = ""  # "hours", "how much", "address": a question about the practice
+	thanks_only: str = ""  # "ok, thank you": a thank-you, not a yes
 	ack: str = ""  # the whole reply is a thank-you
 	thanks: str = ""  # the reply thanks us
 	putoff: str = ""
@@ -124,6 +126,18 @@ class Scan:
 			or self.negated
 			or self.last
 		)
+
+	@property
+	def names_something(self) -> bool:
+		"""A day, a time, a number, a letter or "none of those": more than a plain yes."""
+		return bool(
+			self.has_constraints or self.numbers or self.letter_a or self.other or self.last or self.any
+		)
+
+	@property
+	def names_a_choice(self) -> bool:
+		"""A number, a letter, "the last one", "none of those": an answer to the offer itself."""
+		return bool(self.numbers or self.ordinals or self.letter_a or self.other or self.last)
 
 	@property
 	def matched(self) -> str:
@@ -214,6 +228,25 @@ _PUTOFF = re.compile(
 	r" (?:weeks|months|month|week)\b|\bafter the (?:holidays|holiday)\b|\bno thanks?\b|\bno thank you\b"
 	r"|\bahora no\b|\bpor ahora no\b|\bno por ahora\b|\bmas adelante\b|\bmas tarde\b|\bel (?:proximo|otro) mes\b"
 	r"|\bel mes que viene\b|\bno gracias\b|\bno me interesa\b|\bdespues de las fiestas\b"
+	# A date the patient waits for: "after the 15th", "not until January", "traveling until the 10th".
+	r"|\b(?:after|until|till|til|not before|hasta|despues de|pasado) (?:(?:the|el) [0-9]{1,2}(?:st|nd|rd|th)?"
+	r"|[0-9]{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b(?! ?(?:am|pm|:))"
+	r"|\bdespues del [0-9]{1,2}\b"
+	r"|\b(?:traveling|travelling|away|out of town|on vacation|de viaje|fuera)\b"
+)
+# Questions about the practice rather than a time: hours, prices, the address. engine.replies answers them (an
+# FAQ) or a person does.
+_TOPIC = re.compile(
+	r"\b(?:open|opens|close|closes|closing|closed|hours|horario|horarios|abren|abre|cierran|cierra|cerrado"
+	r"|cost|costs|price|prices|pricing|how much|cuanto cuesta|cuanto es|cuesta|precio|precios|cobran|address"
+	r"|located|location|where are you|direccion|donde estan|parking|park|estacionamiento|estacionar|pay|payment"
+	r"|bill|pagar|pago|aceptan|accept|take new patients|new patients|pacientes nuevos)\b"
+)
+# "Ok, thank you": a thank-you for the message, never a yes.
+_THANKS_ONLY = re.compile(
+	r"^(?:(?:ok|okay|k|kk|alright|cool|great|got it|noted|perfect|awesome|wonderful|gracias|muchas|perfecto|vale"
+	r"|listo|bueno) )*(?:thanks|thank you|thank u|thx|ty|tyvm|thanks so much|thank you so much|thanks a lot"
+	r"|gracias|muchas gracias|got it|noted|ok|okay|k|kk|alright|cool)(?: (?:so much|very much|a lot|again))?$"
 )
 _CHANGE = re.compile(
 	r"\b(?:cant|cannot|can not|couldnt|wont|will not|not going to|not gonna|unable to|not able to) (?:make it"
@@ -240,7 +273,8 @@ _OTHER = re.compile(
 	r"\bnone(?: of (?:those|these|them|the above|the times|them work))?(?: work| works| will work| are good)?\b"
 	r"|\bneither(?: of (?:those|these|them))?\b"
 	r"|\b(?:other|different|another|diff|more) (?:times?|days?|dates?|options?|ones?|slots?)\b"
-	r"|\bsomething else\b|\banything else\b"
+	r"|\bsomething else\b|\banything else\b|\bnot (?:that|this|those|these) (?:days?|times?|ones?|dates?)\b"
+	r"|\bnot (?:that|this) one\b"
 	r"|\b(?:cant|cannot|can not|couldnt|wont) (?:make|do) (?:any of )?(?:those|these|them|that|it|any|either)\b"
 	r"|\b(?:those|these|they|that|it|none|neither) (?:dont|do not|doesnt|does not|wont|will not) work\b"
 	r"|\b(?:those|these|they) (?:are|re)? ?(?:no good|bad)\b|\bno good\b"
@@ -541,6 +575,11 @@ def read_words(body: object, today: date, now: time | None) -> Scan:
 	found = _HEDGE.search(whole)
 	if found:
 		scan.hedge = found.group(0)
+	found = _TOPIC.search(whole)
+	if found:
+		scan.topic = found.group(0)
+	if _THANKS_ONLY.match(whole) and whole not in ("ok", "okay", "k", "kk", "alright", "cool"):
+		scan.thanks_only = whole
 	found = _UNCLEAR.search(whole + " ")
 	if found:
 		scan.unclear = found.group(0).strip()

@@ -245,14 +245,18 @@ def _read(text, pending: Pending | None, today: date, now: time | None) -> Readi
 			return Reading(UNCLEAR, matched=scan.matched or "after booking")
 		return Reading(UNCLEAR, about_booking=False)
 
-	if scan.putoff:
-		# "not now", "text me next month": a "not now" (or a question) however it is worded; not a booking answer.
-		return Reading(UNCLEAR, matched=scan.putoff, about_booking=False)
-	if scan.change:
-		# "cancel", "reschedule" with nothing booked: not a booking answer we can act on.
-		return Reading(UNCLEAR, matched=scan.change, about_booking=pending is not None)
-	if scan.person:
-		return Reading(UNCLEAR, matched=scan.person, about_booking=scan.about_booking or pending is not None)
+	if scan.putoff or scan.thanks_only:
+		# "not now", "after the 15th", "ok thanks": not a booking answer. engine.replies reads it the usual way
+		# (a "not now" with its date, a thank-you for a person).
+		return Reading(UNCLEAR, matched=scan.putoff or scan.thanks_only, about_booking=False)
+	if scan.topic:
+		# "Are you open today?", "1 please. What's the address?": the usual reading (an FAQ, a question for a
+		# person), unless it also answers the offer itself; then a booking answer for a person.
+		return Reading(UNCLEAR, matched=scan.topic, about_booking=scan.names_a_choice)
+	if scan.change or scan.person:
+		# "reschedule" with nothing booked, "and my son", "Medicaid": a person. A booking answer for a person when
+		# it also names a day, a time or a choice; else the usual reading (a question, another message).
+		return Reading(UNCLEAR, matched=scan.change or scan.person, about_booking=scan.names_something)
 	if scan.unclear:
 		return Reading(UNCLEAR, matched=scan.unclear, about_booking=True)
 
@@ -264,13 +268,21 @@ def _read(text, pending: Pending | None, today: date, now: time | None) -> Readi
 
 	if options and not scan.no:
 		picked = _pick(scan, options, wish, kind)
+		if picked is _SEVERAL:
+			return Reading(UNCLEAR, matched=f"{scan.matched or 'a practitioner'}: more than one offered time")
 		if picked is not None:
 			if scan.hedge:
 				return Reading(UNCLEAR, matched=f"{scan.hedge}: {scan.matched or picked.label}")
+			if scan.question and scan.unknown:
+				# "1 please. Also, what's your address?": the question needs an answer the pick would lose.
+				return Reading(UNCLEAR, matched=scan.matched or picked.label)
 			return _picked(picked, scan, pending, wish)
 	if scan.doctor:
 		# A practitioner the offer does not settle: we cannot honour it automatically.
-		return Reading(UNCLEAR, matched=scan.matched or "practitioner", about_booking=True)
+		return Reading(UNCLEAR, matched=scan.matched or "a practitioner", about_booking=scan.names_something)
+	if scan.hedge and not wish.has_days_or_times() and not scan.earliest and not scan.other:
+		# "I'll think about it", "yes, but...": nothing to offer; a person reads it.
+		return Reading(UNCLEAR, matched=scan.hedge, about_booking=scan.names_something)
 
 	if scan.other or (scan.no and kind in (OPTIONS, CONFIRM)):
 		if kind not in (OPTIONS, CONFIRM):
@@ -338,8 +350,12 @@ def _picked(option: Offered, scan: Scan, pending: Pending, wish: Wish) -> Readin
 	return Reading(PICK, option=option, matched=matched)
 
 
+_SEVERAL = Offered("", "", "", None, datetime.min, 0)  # a day or time that fits more than one offered time
+
+
 def _pick(scan: Scan, options: Sequence[Offered], wish: Wish, kind: str) -> Offered | None:
-	"""The one offered option the reply chooses, or None (no choice made, or no single one)."""
+	"""The one offered option the reply chooses; None when it chooses none (or contradicts itself), _SEVERAL
+	when its day, time or practitioner fits more than one."""
 	by_label = {o.label: o for o in options}
 	chosen: list[Offered] = []
 	for number in scan.numbers:
@@ -373,9 +389,11 @@ def _pick(scan: Scan, options: Sequence[Offered], wish: Wish, kind: str) -> Offe
 		if scan.question:
 			return None  # "Thursday?" asks; it does not choose
 		fitting = [o for o in options if _option_fits(o, wish, scan) and (not named or o in named)]
-		return fitting[0] if len(fitting) == 1 else None
-	if kind == CONFIRM and scan.yes and len(options) == 1:
-		return options[0]
+		if len(fitting) > 1:
+			return _SEVERAL
+		return fitting[0] if fitting else None
+	if kind == CONFIRM and scan.yes and len(options) == 1 and not scan.question:
+		return options[0]  # "yes" (not "yes?")
 	return None
 
 
