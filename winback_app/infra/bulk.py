@@ -58,21 +58,23 @@ def insert(
 		)
 
 
-def update(doctype: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
+def update(doctype: str, columns: Sequence[str], rows: Sequence[Sequence], *, locked: bool = False) -> int:
 	"""Set each row's own values: rows are (name, value, ...) in the order of columns. Returns rows written.
 
 	One statement per 500 rows (INSERT ... ON DUPLICATE KEY UPDATE on the primary key). Only rows that exist
 	are written: they are locked first (FOR UPDATE, held until the caller commits), so a row deleted in the
-	meantime is skipped, never re-created.
+	meantime is skipped, never re-created. locked: the caller already holds every one of these rows' locks in
+	this transaction (it read them FOR UPDATE), so they exist and the lock is not taken again.
 	"""
 	if not rows:
 		return 0
-	names = [row[0] for row in rows]
-	existing = set()
-	for start in range(0, len(names), 500):
-		chunk = names[start : start + 500]
-		existing.update(name for (name,) in frappe.db.sql(_lock_sql(doctype, len(chunk)), chunk))
-	rows = [row for row in rows if row[0] in existing]
+	if not locked:
+		names = [row[0] for row in rows]
+		existing = set()
+		for start in range(0, len(names), 500):
+			chunk = names[start : start + 500]
+			existing.update(name for (name,) in frappe.db.sql(_lock_sql(doctype, len(chunk)), chunk))
+		rows = [row for row in rows if row[0] in existing]
 	columns = ("name", *columns)
 	for start in range(0, len(rows), 500):
 		chunk = rows[start : start + 500]
@@ -83,10 +85,13 @@ def update(doctype: str, columns: Sequence[str], rows: Sequence[Sequence]) -> in
 	return len(rows)
 
 
-def update_dicts(doctype: str, updates: dict[str, dict], *, update_modified: bool = True) -> int:
+def update_dicts(
+	doctype: str, updates: dict[str, dict], *, update_modified: bool = True, locked: bool = False
+) -> int:
 	"""update() for {name: {field: value}}: rows that change the same fields share a statement.
 
-	Like frappe.db.bulk_update, it sets modified / modified_by unless update_modified is False.
+	Like frappe.db.bulk_update, it sets modified / modified_by unless update_modified is False. locked: as in
+	update().
 	"""
 	stamp = {"modified": now_datetime(), "modified_by": frappe.session.user} if update_modified else {}
 	shapes: dict[tuple[str, ...], list[tuple]] = {}
@@ -94,4 +99,4 @@ def update_dicts(doctype: str, updates: dict[str, dict], *, update_modified: boo
 		values = {**values, **stamp}
 		fields = tuple(sorted(values))
 		shapes.setdefault(fields, []).append((name, *(values[f] for f in fields)))
-	return sum(update(doctype, fields, rows) for fields, rows in shapes.items())
+	return sum(update(doctype, fields, rows, locked=locked) for fields, rows in shapes.items())

@@ -1,10 +1,11 @@
 """Claim due contact attempts atomically and decide, under lock, what happens to each.
 
 One transaction per chunk: the due rows are taken with SELECT ... FOR UPDATE SKIP LOCKED (a second
-dispatcher skips them instead of waiting), the chunk's patients and phone numbers are locked so that two
-dispatchers cannot both spend the same patient's or family number's frequency cap, every attempt is decided
-by the engine (send / skip / postpone), and the ones to send are marked Sending. The caller commits before
-any provider is called, so a crash after this point leaves Sending rows, never a second send.
+dispatcher skips them instead of waiting), the chunk's patients and their shared (family) numbers are locked
+so that two dispatchers cannot both spend the same patient's or family number's frequency cap (lock_numbers),
+every attempt is decided by the engine (send / skip / postpone), and the ones to send are marked Sending.
+The caller commits before any provider is called, so a crash after this point leaves Sending rows, never a
+second send.
 
 Each attempt is decided on its campaign step as it is now: a step whose channel a manager changed after the
 attempt was planned goes out on the new channel with the new channel's words, never the old channel with the
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Coalesce
+from frappe.query_builder.functions import Coalesce, Count
 
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.sending import POSTPONE, SEND, SKIP, Caps, Decision, SendFacts, decide, window_for
@@ -130,9 +131,9 @@ def take_due(now: datetime, batch: int) -> list:
 def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
 	"""Lock the chunk's patients and phone numbers, then read everything the decisions need."""
 	patient_ids = sorted({a.patient for a in due})
-	mobiles = lock_people(patient_ids)
+	patients = rows_by_name(Patient, PATIENT_COLUMNS, patient_ids, lock=True)
+	mobiles = lock_numbers(patient_ids)
 	numbers = sorted(set(mobiles.values()))
-	patients = rows_by_name(Patient, PATIENT_COLUMNS, patient_ids)
 	lapses = rows_by_name(Lapse, LAPSE_COLUMNS, sorted({a.lapse for a in due}))
 	blocks = read_blocks(numbers)
 	unsubscribed = read_unsubscribed(patients)
@@ -159,13 +160,18 @@ def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
 	)
 
 
-def lock_people(patient_ids: list[str]) -> dict[str, str]:
-	"""Serialize dispatchers per patient and per phone number; returns {patient: mobile}.
+def lock_numbers(patient_ids: list[str]) -> dict[str, str]:
+	"""The chunk's patients' mobiles, {patient: mobile}, with the shared (family) numbers locked.
 
-	Rows are locked in name order to avoid deadlocks; family members sharing a number share its cap."""
-	frappe.qb.from_(Patient).select(Patient.name).where(Patient.name.isin(patient_ids)).orderby(
-		Patient.name
-	).for_update().run()
+	The caller holds the patients' locks already (rows_by_name(..., lock=True), in name order). A number that
+	only one phone row carries belongs to one patient, so that patient's lock serializes its cap too; a number
+	other records carry as well is locked on every row that carries it (in name order, after the patients: the
+	same order in every dispatcher, so none deadlocks). Locking every number's rows cost a random read of each
+	row (the rows are named by hash), the dispatcher's costliest statement when the table is not in memory; the
+	count below reads only the phone index. A number that becomes shared while a chunk is being claimed is
+	locked from the next claim on: at most one text over a family cap, and only when two dispatchers run at
+	once while the number is being edited.
+	"""
 	mobiles = dict(
 		frappe.qb.from_(PatientPhone)
 		.select(PatientPhone.patient, PatientPhone.phone)
@@ -175,9 +181,19 @@ def lock_people(patient_ids: list[str]) -> dict[str, str]:
 		.run()
 	)
 	numbers = sorted(set(mobiles.values()))
-	if numbers:
+	if not numbers:
+		return mobiles
+	shared = (
+		frappe.qb.from_(PatientPhone)
+		.select(PatientPhone.phone)
+		.where(PatientPhone.phone.isin(numbers))
+		.groupby(PatientPhone.phone)
+		.having(Count("*") > 1)
+		.run(pluck=True)
+	)
+	if shared:
 		frappe.qb.from_(PatientPhone).select(PatientPhone.name).where(
-			PatientPhone.phone.isin(numbers)
+			PatientPhone.phone.isin(sorted(shared))
 		).orderby(PatientPhone.name).for_update().run()
 	return mobiles
 
@@ -210,9 +226,11 @@ LAPSE_COLUMNS = (
 )
 
 
-def rows_by_name(table, columns: tuple[str, ...], names: list[str]) -> dict:
-	"""{name: row} of these rows, one query."""
+def rows_by_name(table, columns: tuple[str, ...], names: list[str], lock: bool = False) -> dict:
+	"""{name: row} of these rows, one query; lock: FOR UPDATE, taken in name order (the read is the lock)."""
 	query = frappe.qb.from_(table).select(*(table[c] for c in columns)).where(table.name.isin(names))
+	if lock:
+		query = query.orderby(table.name).for_update()
 	return {row.name: row for row in query.run(as_dict=True)}
 
 
@@ -345,12 +363,14 @@ def spend_caps(facts: ChunkFacts, patient: str, mobile: str | None, channel: str
 
 def write_claims(sending: list[Claimed], token: str, now: datetime) -> None:
 	"""Sending, with the claim and the channel and address the decision chose, so an attempt that ends Unknown
-	shows staff exactly where it may have gone. One statement for the whole chunk."""
+	shows staff exactly where it may have gone. One statement for the whole chunk (the rows are this
+	transaction's: take_due locked them)."""
 	if not sending:
 		return
 	bulk.update_dicts(
 		"Win-Back Contact Attempt",
-		{
+		locked=True,
+		updates={
 			c.attempt["name"]: {
 				"status": "Sending",
 				"claim_token": token,
@@ -375,10 +395,11 @@ def write_skips(skips: list[tuple[str, str]]) -> None:
 
 
 def write_postpones(postpones: list[tuple]) -> None:
-	"""Due again later, with the reason and one more try counted."""
+	"""Due again later, with the reason and one more try counted (rows take_due locked)."""
 	bulk.update_dicts(
 		"Win-Back Contact Attempt",
-		{
+		locked=True,
+		updates={
 			name: {"due_at": until, "skip_reason": f"Postponed: {reason}"[:140], "tries": tries + 1}
 			for name, reason, until, tries in postpones
 		},

@@ -1,7 +1,8 @@
 """Send claimed attempts through their channel and record what happened.
 
 Right before each provider call the number's opt-out and the email's unsubscribe are read again (the dispatcher
-runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen), the send window is checked
+runs at READ COMMITTED, so an opt-out committed by the webhook a moment ago is seen; a number's look is read for
+the next few texts at once and used for at most 0.2 s, see sending.look), the send window is checked
 again at that very moment (minutes can pass between claim and send), the run's time budget is checked (no provider
 call starts after it: unsent claims go back to Scheduled), and a text's rendered words are checked once more
 (clinical words, booking link, size). A template that breaks a bound with a patient's real values
@@ -58,6 +59,7 @@ from winback_app.sending.channels.base import (
 	SendResult,
 )
 from winback_app.sending.claim import Claimed
+from winback_app.sending.look import NumberLook
 from winback_app.sending.render import OPT_OUT_TEXT, context
 
 ATTEMPT = "Win-Back Contact Attempt"
@@ -102,23 +104,14 @@ class RunState:
 	stop_reason: str | None = None
 
 
-def blocked_now(c: Claimed) -> str | None:
-	"""The last look before the provider call."""
+def blocked_now(c: Claimed, look: NumberLook | None = None) -> str | None:
+	"""The last look before the provider call (a text's number through the chunk's look when given: sending.look)."""
 	channel = c.decision.channel
 	if channel == "SMS" and c.to:
-		reason = (
-			frappe.qb.from_(OptOut)
-			.select(OptOut.reason)
-			.where(OptOut.name == c.to)
-			.where(OptOut.active == 1)
-			.run(pluck=True)
-		)
+		look = look or NumberLook([c.to])
+		reason = look.reason(c.to)
 		if reason:
-			return (
-				_("Number opted out of texts")
-				if reason[0] == "Opted Out"
-				else _("Number flagged: {0}").format(reason[0])
-			)
+			return reason
 	if channel == "Email" and c.to:
 		hit = (
 			frappe.qb.from_(Unsubscribe)
@@ -223,6 +216,7 @@ class _Chunk:
 			sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to})
 		)
 		self.blocked_numbers = chunk_opt_outs(claimed)
+		self.look = NumberLook(c.to for c in claimed if c.decision.channel == "SMS")
 		self.position = 0  # the attempt being worked on
 		self.in_flight = False  # its provider call has started and not returned
 		# {(campaign, touch): why}: a touch whose template broke a bound is not rendered again in this chunk
@@ -247,7 +241,7 @@ class _Chunk:
 		# sends nothing, relies on the look taken for the whole chunk just before this loop.
 		leaves = channel.name != "Outbox"
 		reason = (
-			blocked_now(c)
+			blocked_now(c, self.look)
 			if leaves
 			else self.blocked_numbers.get(c.to)
 			if c.decision.channel == "SMS"
