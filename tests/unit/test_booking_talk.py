@@ -149,6 +149,7 @@ WISHES = [
 	("a las 10", Wish(at=time(10))),
 	("lo antes posible", Wish(earliest=True)),
 	("la primera disponible", Wish(earliest=True)),
+	("la siguiente hora libre", Wish(earliest=True)),
 	("cualquier día", Wish()),
 	("sí", Wish()),
 	("yes", Wish()),

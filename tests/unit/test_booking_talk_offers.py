@@ -305,6 +305,8 @@ NEW_PATIENT = (
 		("Responda A para la próxima hora disponible, o díganos qué día le conviene.", bt.NEXT),
 		("Tell us what day works best and we'll send options", bt.DAY),
 		("Díganos qué día le conviene", bt.DAY),
+		("Responda A para la siguiente hora libre o indique una fecha, o reserve: https://x", bt.NEXT),
+		("Responda con una fecha que le venga bien, o reserve: https://x", bt.DAY),
 		("Reply with a day that works and we will send options", bt.DAY),
 		("Hi Alex, book here: https://x", None),
 		("Reply a few words about your visit", None),
@@ -325,7 +327,22 @@ def test_question_details_for_the_template_checks():
 	found = question_details("Reply 1 for afternoons, 2 for mornings")
 	assert found.kind == bt.PARTS and found.parts == ((1, "afternoon"), (2, "morning"))
 	assert question_details("Reply A to book").says_next is False
+	assert question_details("Responda A para la siguiente hora libre").says_next is True
 	both = question_details(
 		"Reply 1 for mornings, 2 for afternoons, 3 for evenings, or A for the next available"
 	)
 	assert both.letter and both.parts and both.kind == bt.NEXT
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_time_taken_meanwhile_is_said_first_within_the_budget(language):
+	options = three()
+	text = bt.options_text(options, language, taken=True, practice="Bright Smile Dental")
+	assert text.startswith("Bright Smile Dental: " + bt.taken_text(language))
+	assert sms_size(text).segments <= 2
+	saturday = [Offered(str(i), f"P{i}", LONG, None, datetime(2026, 12, 12, 9 + i), 30) for i in (1, 2, 3)]
+	message = bt.options_message(saturday, language, taken=True)
+	assert bt.taken_text(language) in message.text and sms_size(message.text).segments <= 2
+	one = bt.confirm_text(options[0], language, taken=True)
+	assert one.startswith(bt.taken_text(language)) and sms_size(one).segments <= 2
+	assert bt.taken_text("en") == "Sorry, that time was just taken."

@@ -51,6 +51,7 @@ BOOKED_CALENDAR = "booked_calendar"
 BOOKED = "booked"
 BOOKED_SHORT = "booked_short"
 BOOK_NO_TIMES = "book_no_times"
+BOOK_TAKEN = "book_taken"
 
 # key -> {language: template}. Named placeholders: {practice}, {phone}, {hours}, {date}, {link}, {times},
 # {part}; booking by text adds {options} (the numbered times), {numbers} ("1, 2 or 3"), {when} (the wish in
@@ -179,6 +180,10 @@ TEXTS: dict[str, dict[str, str]] = {
 	BOOK_NO_TIMES: {
 		ENGLISH: "No times are free online just now. Call us at {phone} or see all times here: {link}",
 		SPANISH: "Ahora no hay horas libres en línea. Llámenos al {phone} o vea todas las horas aquí: {link}",
+	},
+	BOOK_TAKEN: {
+		ENGLISH: "Sorry, that time was just taken.",
+		SPANISH: "Esa hora ya fue reservada.",
 	},
 }
 

@@ -289,7 +289,7 @@ _EARLIEST = re.compile(
 	r"|\bas (?:early|soon) as (?:possible|you can|you have)\b"
 	r"|\bas soon as (?:possible|you can|i can)\b|\basap\b|\bfirst thing available\b"
 	r"|\blo (?:antes|mas pronto) posible\b|\bcuanto antes\b|\blo mas pronto\b"
-	r"|\b(?:la|el) (?:primera?o?|proxima?o?) (?:hora |cita |fecha |horario |espacio )?(?:disponible|libre)\b"
+	r"|\b(?:la |el )?(?:primera?o?|proxima?o?|siguiente) (?:hora |cita |fecha |horario |espacio )?(?:disponible|libre)\b"
 	r"|\blo primero (?:disponible|que tenga|que haya)\b"
 )
 # Words that hold a choice back ("ok, I'll think about it", "yes but later"): never a pick.

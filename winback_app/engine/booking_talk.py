@@ -7,7 +7,8 @@ Jobs, all pure (no frappe, no I/O, never the clock: the caller passes the patien
 - question_in(text) -> the question an outbound text asks (PARTS, NEXT, DAY or None); question_details() says
   more, for the template checks.
 - choose_options(slots, wish) -> two or three concrete FreeSlots, spread over days and practitioners.
-- options_text / confirm_text / booked_text / no_times_text / slot_label: the words, English and Spanish, within
+- options_text / confirm_text / booked_text / no_times_text / taken_text / slot_label: the words, English and
+  Spanish, within
   two SMS segments (engine.sms), from the templates in engine.answers (and so translations/es.csv).
 
 How a reply is read (decided here, once; everything is in the patient's calendar and never in the past):
@@ -460,7 +461,7 @@ _OFFER_LETTER = re.compile(
 )
 _SAYS_NEXT = re.compile(
 	r"\bnext (?:available|open|opening|free)\b|\bfirst (?:available|open|opening|free)\b|\bearliest\b|\bsoonest\b"
-	r"|\bproxim[ao] (?:hora|cita|fecha|horario|espacio)\b|\bprimer[ao]? (?:hora|cita|fecha|horario|espacio)"
+	r"|\b(?:proxim|siguiente)[ao]? (?:hora|cita|fecha|horario|espacio)\b|\bprimer[ao]? (?:hora|cita|fecha|horario|espacio)"
 	r" (?:disponible|libre)\b|\blo antes posible\b|\bhora mas (?:proxima|cercana)\b"
 )
 _INVITES_DAY = re.compile(
@@ -744,11 +745,13 @@ def options_text(
 	exact: bool = True,
 	wish: Wish = Wish(),
 	practice: str = "",
+	taken: bool = False,
 ) -> str:
-	"""Numbered options in at most two SMS segments. When it cannot fit, practitioner names go first, then the
-	description of the wish, then the last option: register options_message(...).shown, not the options given,
-	as the pending OPTIONS (or CONFIRM, when one is left)."""
-	return options_message(options, language, exact=exact, wish=wish, practice=practice).text
+	"""Numbered options in at most two SMS segments. When it cannot fit, the practice name goes first, then the
+	practitioners' names, the description of the wish, and the last option: register options_message(...).shown,
+	not the options given, as the pending OPTIONS (or CONFIRM, when one is left). taken: the time the patient
+	picked was booked by someone else meanwhile; the text says so first."""
+	return options_message(options, language, exact=exact, wish=wish, practice=practice, taken=taken).text
 
 
 def options_message(
@@ -758,47 +761,63 @@ def options_message(
 	exact: bool = True,
 	wish: Wish = Wish(),
 	practice: str = "",
+	taken: bool = False,
 ) -> OptionsMessage:
 	"""options_text() with the options the text shows."""
 	if not options:
 		raise ValueError("options_text needs at least one option")
 	lang = answers.language_of(language)
 	options = tuple(options)
-	attempts: list[tuple[tuple[Offered, ...], bool, bool, bool]] = []
-	for count in range(len(options), 0, -1):
-		for prefix, names, when in (
-			(True, True, True),
-			(False, True, True),
-			(False, False, True),
-			(False, False, False),
-		):
-			attempts.append((options[:count], prefix, names, when))
 	text = ""
-	for shown, prefix, names, when in attempts:
-		if len(shown) == 1:
-			text = _confirm(
-				shown[0], lang, exact=exact, wish=wish, practice=practice if prefix else "", name=names
-			)
-		else:
-			text = _options(shown, lang, exact=exact, wish=wish if when else Wish(), names=names)
-			if prefix and practice:
-				text = f"{practice}: {text}"
-		if _fits(text):
-			return OptionsMessage(text, shown)
-	return OptionsMessage(text, attempts[-1][0])
+	for say_taken in (True, False) if taken else (False,):  # "that time was just taken" goes last of all
+		for count in range(len(options), 0, -1):
+			shown = options[:count]
+			for prefix, names, describe in _SHORTER:
+				if len(shown) == 1:
+					core = _confirm(shown[0], lang, exact=exact, wish=wish, name=names, describe=describe)
+				else:
+					core = _options(shown, lang, exact=exact, wish=wish, names=names, describe=describe)
+				text = _compose(core, lang, practice if prefix else "", say_taken)
+				if _fits(text):
+					return OptionsMessage(text, shown)
+	return OptionsMessage(text, options[:1])
 
 
 def confirm_text(
-	option: Offered, language: str | None, *, exact: bool = True, wish: Wish = Wish(), practice: str = ""
+	option: Offered,
+	language: str | None,
+	*,
+	exact: bool = True,
+	wish: Wish = Wish(),
+	practice: str = "",
+	taken: bool = False,
 ) -> str:
 	"""One time, ending "Reply YES to book it, or tell us another day." (the pending CONFIRM)."""
 	lang = answers.language_of(language)
 	text = ""
-	for prefix, names in ((True, True), (False, True), (False, False)):
-		text = _confirm(option, lang, exact=exact, wish=wish, practice=practice if prefix else "", name=names)
-		if _fits(text):
-			break
+	for say_taken in (True, False) if taken else (False,):
+		for prefix, names, describe in _SHORTER:
+			core = _confirm(option, lang, exact=exact, wish=wish, name=names, describe=describe)
+			text = _compose(core, lang, practice if prefix else "", say_taken)
+			if _fits(text):
+				return text
 	return text
+
+
+def taken_text(language: str | None) -> str:
+	"""'Sorry, that time was just taken.': before new options, when the pick was booked by someone else."""
+	return answers.answer_text(answers.BOOK_TAKEN, language)
+
+
+# What a text drops, in order, to fit: (practice name, practitioners' names, the wish described).
+_SHORTER = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+
+
+def _compose(core: str, lang: str, practice: str, taken: bool) -> str:
+	pieces = [f"{practice}:"] if practice else []
+	if taken:
+		pieces.append(taken_text(lang))
+	return " ".join([*pieces, core])
 
 
 def booked_text(
@@ -850,10 +869,12 @@ def no_times_text(language: str | None, *, phone: str, link: str) -> str:
 	return answers.answer_text(answers.BOOK_NO_TIMES, language, phone=phone, link=link)
 
 
-def _options(shown: Sequence[Offered], lang: str, *, exact: bool, wish: Wish, names: bool) -> str:
+def _options(
+	shown: Sequence[Offered], lang: str, *, exact: bool, wish: Wish, names: bool, describe: bool
+) -> str:
 	lines = " ".join(f"{o.label}) {_option_label(o, lang, names, list_form=True)}" for o in shown)
 	numbers = _numbers([o.label for o in shown], lang)
-	when = _describe(wish, lang)
+	when = _describe(wish, lang) if describe else ""
 	if not exact:
 		key = answers.BOOK_NEAREST_WHEN if when else answers.BOOK_NEAREST
 	else:
@@ -861,17 +882,16 @@ def _options(shown: Sequence[Offered], lang: str, *, exact: bool, wish: Wish, na
 	return _tidy(answers.answer_text(key, lang, options=lines, numbers=numbers, when=when))
 
 
-def _confirm(option: Offered, lang: str, *, exact: bool, wish: Wish, practice: str, name: bool) -> str:
+def _confirm(option: Offered, lang: str, *, exact: bool, wish: Wish, name: bool, describe: bool) -> str:
 	label = _option_label(option, lang, name, list_form=False)
-	when = _describe(wish, lang)
+	when = _describe(wish, lang) if describe else ""
 	if not exact:
 		key = answers.BOOK_CONFIRM_NEAREST_WHEN if when else answers.BOOK_CONFIRM_NEAREST
 	elif wish.earliest or not wish.has_days_or_times():
 		key = answers.BOOK_CONFIRM_NEXT
 	else:
 		key = answers.BOOK_CONFIRM
-	text = _tidy(answers.answer_text(key, lang, time=label, when=when))
-	return f"{practice}: {text}" if practice else text
+	return _tidy(answers.answer_text(key, lang, time=label, when=when))
 
 
 def _option_label(option: Offered, lang: str, name: bool, *, list_form: bool) -> str:
