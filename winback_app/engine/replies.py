@@ -517,7 +517,10 @@ _DAY = (
 	r"|thursday|friday|saturday|sunday|mon|tues|weds|thurs|fri)s?(?: (?:morning|afternoon|evening|am|pm))?"
 	r"|(?:the|this|next) (?:morning|afternoon|evening)|(?:[0-9]{1,2}(?: ?[0-9]{2})? ?(?:am|pm))"
 	r"|hoy|(?<!la )manana|(?:el )?(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
-	r"|la (?:proxima semana|semana que viene)|este fin de semana)"
+	r"|la (?:proxima semana|semana que viene)|este fin de semana"
+	# A part of the day ("mornings work", "after work is best", "por las tardes me sirve").
+	r"|(?:early |late )?(?:mornings|afternoons|evenings)|in the (?:morning|afternoon|evening)s?|after work"
+	r"|after school|lunchtime|lunch time|(?:por|en) (?:la|las) (?:mananas?|tardes?|noches?))"
 )
 _DAY_BOOKING = re.compile(
 	rf"\b{_DAY}(?: (?:at|around|after|before|in the) [a-z0-9 ]{{1,15}}?)? (?:works?|would work|could work"

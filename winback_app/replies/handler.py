@@ -27,8 +27,8 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, now_datetime
 
 from winback_app.contacts.optouts import is_blocked
+from winback_app.engine import booking_talk, replies, reply_plan, untrusted
 from winback_app.engine import lifecycle as lc
-from winback_app.engine import replies, reply_plan, untrusted
 from winback_app.engine.answers import reply_language
 from winback_app.engine.nurture import snooze_end
 from winback_app.engine.phone import normalize
@@ -39,7 +39,7 @@ from winback_app.infra.communications import Message, new_name
 from winback_app.infra.communications import write as write_communications
 from winback_app.infra.errors import log_error
 from winback_app.infra.naming import STANDARD_COLUMNS
-from winback_app.replies import answers, effects, faq_answers, routing
+from winback_app.replies import answers, by_text, conversation, effects, faq_answers, routing
 from winback_app.settings import clinic_time_zone, get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
@@ -67,6 +67,8 @@ REPLY_FIELDS = (
 	"language",
 	"communication",
 	"answer",
+	"conversation",
+	"appointment",
 )
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
 DATA_LENGTH = 140  # a Data column
@@ -91,6 +93,9 @@ class Sender:
 
 	number: str
 	people: dict[str, frappe._dict]  # {patient: {patient_name, language, time_zone, lapse}}
+	conversation: frappe._dict | None = None  # the booking conversation with the one patient on this number
+	pending: booking_talk.Pending | None = None  # the question our last text asked them, still open
+	booked: str | None = None  # the appointment this text booked
 
 	@property
 	def patient(self) -> str | None:
@@ -162,24 +167,31 @@ def identify(raw_sender: str) -> Sender:
 
 def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_plan.Plan]:
 	"""What the text means (engine.replies: triage first, the practice's answers, dates in the patient's
-	calendar) and what to do about it (engine.reply_plan)."""
+	calendar, the question our last text asked) and what to do about it (engine.reply_plan).
+
+	The pending question (replies/conversation.py) is read only for the one patient on a number that is not
+	opted out: a family number or an opted-out number never converses automatically."""
 	lapse = sender.lapse
 	now = now_datetime()
-	offered = (
-		3
-		if lapse
-		and lapse.choices_offered_on
-		and get_datetime(lapse.choices_offered_on) > now - CHOICES_VALID_FOR
-		else 0
-	)
 	opted_out = is_blocked(sender.number) == "Opted Out"
+	if sender.patient and not opted_out:
+		sender.conversation = conversation.find(sender.patient, sender.number)
+		sender.pending = conversation.pending(sender.conversation, now, lapse.name if lapse else None)
+		if (
+			sender.pending is None
+			and lapse
+			and lapse.choices_offered_on
+			and get_datetime(lapse.choices_offered_on) > now - CHOICES_VALID_FOR
+		):
+			# Offered before conversations were kept: the link's "reply 1, 2 or 3".
+			sender.pending = booking_talk.Pending(booking_talk.PARTS)
 	understood = replies.understand(
 		body,
-		offered_choices=offered,
 		opted_out=opted_out,
 		faq=practice_answers(),
 		now=to_utc(now),
 		tz=sender.time_zone,
+		pending=sender.pending,
 	)
 	plan = reply_plan.plan(
 		understood,
@@ -187,6 +199,7 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		has_lapse=bool(lapse),
 		number_opted_out=opted_out,
 		has_hours=bool((get_settings().get("practice_hours") or "").strip()),
+		pending=sender.pending,
 	)
 	return understood, plan
 
@@ -204,21 +217,41 @@ def practice_answers():
 def answer_or_person(
 	plan: reply_plan.Plan, sender: Sender, understood: replies.Understanding, language: str, sid: str
 ) -> tuple[str | None, reply_plan.Plan]:
-	"""The automatic answer; when it cannot be worked out, no answer and a person instead."""
+	"""The automatic answer; when it cannot be worked out, no answer and a person instead.
+
+	A booking conversation's step (offer times, book the one picked) happens here, inside the text's record:
+	a replayed webhook rolls it back with the rest, and the answer Twilio gets is the one recorded."""
 	try:
-		pause_ends = None
-		if plan.answer == reply_plan.ANSWER_SNOOZED_UNTIL:
-			today = to_utc(now_datetime()).astimezone(zone(sender.time_zone)).date()
-			pause_ends = snooze_end(plan.snooze_until, today, None)
-		text = answers.answer_text(
-			plan.answer, sender.lapse, understood, language=language, pause_ends=pause_ends
-		)
+		now = now_datetime()
+		if plan.book or plan.offer is not None:
+			outcome = by_text.step(plan, sender, language, now, sender.pending)
+			sender.booked = outcome.appointment
+			plan = outcome.plan
+			text = outcome.answer
+		else:
+			pause_ends = None
+			if plan.answer == reply_plan.ANSWER_SNOOZED_UNTIL:
+				today = to_utc(now).astimezone(zone(sender.time_zone)).date()
+				pause_ends = snooze_end(plan.snooze_until, today, None)
+			text = answers.answer_text(
+				plan.answer, sender.lapse, understood, language=language, pause_ends=pause_ends
+			)
+			if plan.offers_choices and sender.patient:
+				conversation.ask(
+					patient=sender.patient,
+					phone=sender.number,
+					lapse=sender.lapse.name if sender.lapse else None,
+					kind=booking_talk.PARTS,
+					now=now,
+				)
+		if plan.needs_person and sender.conversation:
+			conversation.to_person(sender.patient, sender.number, now)
 		return text, plan
 	except Exception as exc:
 		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.
 		frappe.db.rollback(save_point="winback_inbound")
 		log_error("Win-back: automatic answer to a text failed", exc, doctype="Win-Back SMS Reply", name=sid)
-		return None, replace(plan, answer=None, needs_person=True)
+		return None, replace(plan, answer=None, book=None, offer=None, needs_person=True)
 
 
 def reply_row(
@@ -254,7 +287,19 @@ def reply_row(
 		language=language,
 		communication=new_name(),
 		answer=answer,
+		conversation=_conversation_name(sender),
+		appointment=sender.booked or conversation.booked_until(sender.conversation),
 	)
+
+
+def _conversation_name(sender: Sender) -> str | None:
+	if sender.conversation:
+		return sender.conversation.name
+	if sender.patient and (sender.booked or sender.pending):
+		return frappe.db.get_value(
+			"Win-Back Conversation", {"patient": sender.patient, "phone": sender.number}, "name"
+		)
+	return None
 
 
 def act_on(recorded: Recorded) -> None:

@@ -32,7 +32,7 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app.booking.links import booking_token
-from winback_app.engine import templates
+from winback_app.engine import booking_talk, templates
 from winback_app.engine.sending import (
 	MESSAGE_CHANNELS,
 	REPORTED,
@@ -221,6 +221,9 @@ class _Chunk:
 		self.in_flight = False  # its provider call has started and not returned
 		# {(campaign, touch): why}: a touch whose template broke a bound is not rendered again in this chunk
 		self.broken_touches: dict[tuple[str, str], str] = {}
+		# (patient, number, lapse, question) of each text that left asking a question the patient may answer
+		self.questions: list[tuple[str, str, str, str]] = []
+		self.question_of: dict[str, str | None] = {}  # a body's question, worked out once per distinct text
 
 	def count(self, outcome: str, n: int = 1) -> None:
 		self.counts[outcome] = self.counts.get(outcome, 0) + n
@@ -292,6 +295,7 @@ class _Chunk:
 		self.in_flight = False
 		if message.channel == "SMS" and result.outcome in (SENT, UNKNOWN):
 			self.texted.add(message.to)
+			self.note_question(c, message)
 		stop = self.run.breaker.after(result.trouble) if leaves else None
 		if result.trouble == RATE_LIMITED:
 			# The account is being throttled, not this message refused: back with the rest, no try spent.
@@ -301,6 +305,15 @@ class _Chunk:
 			self.count(result.outcome)
 		if stop:
 			self.run.stop_reason = stop
+
+	def note_question(self, c: Claimed, message: OutboundMessage) -> None:
+		"""A text that asks "reply 1, 2 or 3", "reply A" or "reply with a day": its answer will be read against it."""
+		body = message.body or ""
+		if body not in self.question_of:
+			self.question_of[body] = booking_talk.question_in(body)
+		kind = self.question_of[body]
+		if kind:
+			self.questions.append((c.attempt["patient"], message.to, c.lapse.get("name"), kind))
 
 	def render(self, c: Claimed) -> tuple[OutboundMessage, str] | None:
 		"""The message and its booking link; None when it cannot be rendered (the attempt's result is noted)."""
@@ -351,6 +364,10 @@ class _Chunk:
 
 	def write(self) -> None:
 		write_communications(self.communications)
+		if self.questions:
+			from winback_app.replies.conversation import register_questions
+
+			register_questions(self.questions, now_datetime())
 		keep_reports(self.updates)
 		bulk.update_dicts(ATTEMPT, self.updates)
 

@@ -12,6 +12,16 @@ SMS_FIRST = (
 )
 
 
+# The playbook's first texts ask a question the patient can answer by text (replies/by_text.py books it): the
+# recall offers a part of the day, the rescue the next available time, the new patient a day. The words are what
+# engine.booking_talk.question_in() recognizes, so the answer is read against the question.
+RECALL_OFFER = (
+	"you're due for your next visit. Reply 1 for mornings, 2 for afternoons or 3 for evenings, or book here:"
+)
+RESCUE_OFFER = "we missed you today. Reply A for the next open time or tell us a day that works, or book:"
+NEW_PATIENT_OFFER = "welcome! Reply with a day that works for you, or book:"
+
+
 def _standard_cadence(hook: str, email_subject: str, email_body: str, nudge: str, call: str) -> list[dict]:
 	"""Day 1 SMS, day 4 email, day 9 SMS, day 14 call task: the cadence the practice agreed on."""
 	return [
@@ -54,7 +64,7 @@ DEFAULT_SEGMENTS: list[dict] = [
 			{
 				"day_offset": 1,
 				"channel": "SMS",
-				"template": SMS_FIRST.format(body="we missed you today, so pick a new time here:"),
+				"template": SMS_FIRST.format(body=RESCUE_OFFER),
 				"skip_if_replied": 1,
 			},
 			{
@@ -96,7 +106,7 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"max_days": 90,
 		"description": "Registered 7-90 days ago and never booked an appointment.",
 		"touches": _standard_cadence(
-			"welcome aboard, your first visit is one tap away:",
+			NEW_PATIENT_OFFER,
 			"Welcome to {{ practice_name }}, {{ first_name }}",
 			_email("Thank you for choosing us. We'd love to meet you in person."),
 			"{{ first_name }}, we're looking forward to meeting you at {{ practice_name }}: {{ booking_link }}",
@@ -126,7 +136,7 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"max_days": 270,
 		"description": "Last visit 6-9 months ago: due for the routine recall visit.",
 		"touches": _standard_cadence(
-			"you're due for your next visit, book here:",
+			RECALL_OFFER,
 			"Time for your next visit, {{ first_name }}",
 			_email(
 				"It's been about six months since your last visit, so you're due for your next routine appointment."

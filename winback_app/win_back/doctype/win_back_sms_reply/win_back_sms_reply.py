@@ -13,10 +13,12 @@ class WinBackSMSReply(Document):
 		from frappe.types import DF
 
 		answer: DF.SmallText | None
+		appointment: DF.Link | None
 		body: DF.LongText | None
 		candidates: DF.SmallText | None
 		choice: DF.Int
 		communication: DF.Link | None
+		conversation: DF.Link | None
 		from_number: DF.Data | None
 		handled: DF.Check
 		handled_by: DF.Link | None
