@@ -93,6 +93,18 @@ def send_due(lead: str | None = None, now: datetime | None = None, chunk: int = 
 	return totals
 
 
+def anything_due() -> bool:
+	"""Is any lead text waiting to leave now? (One read of the (status, due_at) index: a late job's way out.)"""
+	return bool(
+		frappe.qb.from_(WText)
+		.select(WText.name)
+		.where(WText.status == "Scheduled")
+		.where(WText.due_at <= now_datetime())
+		.limit(1)
+		.run()
+	)
+
+
 def claim(now: datetime, token: str, chunk: int, lead: str | None = None) -> list[frappe._dict]:
 	"""Due Scheduled texts, oldest first, locked and marked Sending; rows another worker holds are skipped."""
 	query = (
