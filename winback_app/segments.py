@@ -6,11 +6,12 @@ import frappe
 from frappe.utils import cint, flt
 
 from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE
-from winback_app.engine.segments import SegmentSpec, TouchSpec
+from winback_app.engine.segments import SegmentSpec, TouchSpec, TouchWords
 from winback_app.engine.window import parse_time
 
 
 def segment_spec(doc) -> SegmentSpec:
+	words = variants_by_step(doc)
 	return SegmentSpec(
 		name=doc.name or doc.segment_name,
 		rule_kind=doc.rule_kind,
@@ -32,6 +33,7 @@ def segment_spec(doc) -> SegmentSpec:
 				skip_if_replied=bool(cint(t.skip_if_replied)),
 				name=t.name or "",
 				send_at=parse_time(t.send_at) if t.get("send_at") not in (None, "") else None,
+				variants=words.get((cint(t.day_offset), t.channel), ()),
 			)
 			for t in doc.get("touches") or ()
 		),
@@ -42,6 +44,18 @@ def segment_spec(doc) -> SegmentSpec:
 		else cint(doc.get("nurture_days")),
 		nurture_template=(doc.get("nurture_template") or "").strip() or DEFAULT_NURTURE_TEMPLATE,
 	)
+
+
+def variants_by_step(doc) -> dict[tuple[int, str], tuple[TouchWords, ...]]:
+	"""{(day, channel): the step's words in other languages} from the "Messages in other languages" table."""
+	out: dict[tuple[int, str], list[TouchWords]] = {}
+	for row in doc.get("translations") or ():
+		if not row.language or not (row.template or "").strip():
+			continue
+		out.setdefault((cint(row.day_offset), row.channel), []).append(
+			TouchWords(row.language, row.template or "", row.email_subject or "")
+		)
+	return {key: tuple(value) for key, value in out.items()}
 
 
 def _checked(value, default: bool) -> bool:

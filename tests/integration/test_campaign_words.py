@@ -188,7 +188,7 @@ class TestEveryVariableFromTheRecords(WordsCase):
 			],
 		)
 		lapses = [dict(r) for r in rows]
-		with self.assertQueryCount(2):  # the appointments, the practitioners: for 6 lapses as for 1
+		with self.assertQueryCount(3):  # appointments, practitioners, languages: for 6 lapses as for 1
 			load_facts(lapses)
 		self.assertTrue(all(lapse[FACTS]["practitioner_name"] == self.practitioner_name for lapse in lapses))
 

@@ -28,6 +28,20 @@ WINDOWED = {k for k in RULE_KINDS if k != "Missed Appointment"}
 CHANNELS = ("SMS", "Email", "Call Task")
 
 
+def base_language(code: str | None) -> str:
+	"""'es-MX', 'es_mx', 'ES' -> 'es'; '' for none."""
+	return (code or "").strip().lower().replace("_", "-").split("-")[0]
+
+
+@dataclass(frozen=True)
+class TouchWords:
+	"""A step's words in one other language (a Cadence Touch Translation row)."""
+
+	language: str
+	template: str
+	email_subject: str = ""
+
+
 @dataclass(frozen=True)
 class TouchSpec:
 	day_offset: int
@@ -37,6 +51,17 @@ class TouchSpec:
 	skip_if_replied: bool = True
 	name: str = ""
 	send_at: time | None = None  # the patient's time of day for this step (None: the time they joined)
+	variants: tuple[TouchWords, ...] = ()
+
+	def words_for(self, language: str | None) -> tuple[str, str, str]:
+		"""(template, email subject, the language they are in) for a patient of this language: the variant whose
+		language matches ("es" covers "es-MX"), else the step's own words ("" as their language)."""
+		wanted = base_language(language)
+		if wanted:
+			for variant in self.variants:
+				if base_language(variant.language) == wanted:
+					return variant.template, variant.email_subject or self.email_subject, wanted
+		return self.template, self.email_subject, ""
 
 
 @dataclass(frozen=True)
@@ -137,6 +162,29 @@ def validate_segment(spec: SegmentSpec, context: dict | None = None) -> SegmentC
 		]
 		if touch.channel == "Email" and touch.email_subject:
 			checks.append(("subject", check_template(touch.email_subject, channel="Email", context=context)))
+		for variant in touch.variants:
+			lang = variant.language
+			checks.append(
+				(
+					f"in {lang}",
+					check_template(
+						variant.template,
+						channel=touch.channel,
+						allow_clinical=spec.allow_clinical_detail,
+						context=context,
+					),
+				)
+			)
+			if touch.channel == "Email":
+				if not (variant.email_subject or "").strip():
+					out.errors.append(f"{label} in {lang}: an email needs a subject.")
+				else:
+					checks.append(
+						(
+							f"subject in {lang}",
+							check_template(variant.email_subject, channel="Email", context=context),
+						)
+					)
 		for part, result in checks:
 			out.errors.extend(f"{label} {part}: {e}" for e in result.errors)
 			out.warnings.extend(f"{label} {part}: {w}" for w in result.warnings)

@@ -6,6 +6,8 @@ variables (the practitioner's name, the appointment type, the procedure, the ord
 diagnosis) are read from the host records the lapse names as its evidence, in a fixed number of queries for a
 whole dispatcher chunk (load_facts); a lapse whose facts were not loaded reads its own when first rendered.
 A variable is empty only when the records do not hold the fact. The booking link comes from booking/links.py.
+A step's words in the patient's language (Campaign Segment > Messages in other languages) are rendered with the
+variables in that language too: the month's name and the opt-out line (patient_language, opt_out_text).
 This module never decides who is contacted or when.
 """
 
@@ -13,15 +15,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from babel.dates import format_date as babel_format_date
+
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import format_date, getdate
 
 from winback_app.booking.links import booking_url
+from winback_app.engine.segments import base_language
 from winback_app.engine.untrusted import display_first_name
 
 OPT_OUT_TEXT = "Reply STOP to opt out."
+# The words a message in another language needs from us, where the site has no translation of its own.
+SHIPPED_WORDS = {
+	"es": {OPT_OUT_TEXT: "Responda STOP para no recibir más mensajes.", "there": "Hola"},
+}
 FACTS = "_facts"  # the key under which a lapse dict carries its loaded facts
 FACT_KEYS = (
 	"practitioner_name",
@@ -32,6 +41,8 @@ FACT_KEYS = (
 	"therapy_plan",
 )
 
+Lapse = DocType("Patient Lapse")
+Patient = DocType("Patient")
 Practitioner = DocType("Healthcare Practitioner")
 Appointment = DocType("Patient Appointment")
 Procedure = DocType("Clinical Procedure")
@@ -43,19 +54,21 @@ TherapyPlanDetail = DocType("Therapy Plan Detail")
 TherapySession = DocType("Therapy Session")
 
 
-def context(lapse: dict, patient: dict, settings, token: str) -> dict:
-	"""Every documented variable for this lapse and patient (empty only where the records hold no such fact)."""
+def context(lapse: dict, patient: dict, settings, token: str, language: str = "") -> dict:
+	"""Every documented variable for this lapse and patient (empty only where the records hold no such fact).
+
+	language: the language of the words being rendered ("" for the step's own words, in the site's language)."""
 	if FACTS not in lapse and lapse.get("name"):
 		load_facts([lapse])
 	facts = lapse.get(FACTS) or {}
 	last_visit = lapse.get("last_visit_date")
 	return {
-		"first_name": display_first_name(patient.get("first_name")) or _("there"),
+		"first_name": display_first_name(patient.get("first_name")) or in_language("there", language),
 		"practice_name": settings.practice_name or "",
 		"practice_phone": settings.practice_phone or "",
 		"booking_link": booking_url(token, settings),
-		"opt_out_text": _(OPT_OUT_TEXT),
-		"last_visit_month": format_date(getdate(last_visit), "MMMM yyyy") if last_visit else "",
+		"opt_out_text": opt_out_text(language),
+		"last_visit_month": month_of(last_visit, language) if last_visit else "",
 		"practitioner_name": facts.get("practitioner_name") or "",
 		# Clinical variables: SMS templates may use them only where a manager allowed clinical detail.
 		"procedure_name": facts.get("procedure_name") or "",
@@ -65,6 +78,38 @@ def context(lapse: dict, patient: dict, settings, token: str) -> dict:
 		"diagnosis": facts.get("diagnosis") or "",
 		"therapy_plan": facts.get("therapy_plan") or "",
 	}
+
+
+def patient_language(lapse: dict) -> str:
+	"""The language on the lapse's patient's record ("" when none), read with the lapse's facts."""
+	if FACTS not in lapse and lapse.get("name"):
+		load_facts([lapse])
+	return (lapse.get(FACTS) or {}).get("language") or ""
+
+
+def in_language(text: str, language: str = "") -> str:
+	"""One of our own words in this language: the site's translation, else the shipped one, else English."""
+	base = base_language(language)
+	if not base:
+		return _(text)
+	translated = _(text, lang=base)
+	if translated != text:
+		return translated
+	return SHIPPED_WORDS.get(base, {}).get(text) or _(text)
+
+
+def opt_out_text(language: str = "") -> str:
+	return in_language(OPT_OUT_TEXT, language)
+
+
+def month_of(day, language: str = "") -> str:
+	"""'March 2026', or 'marzo 2026' for a message in Spanish."""
+	if not base_language(language):
+		return format_date(getdate(day), "MMMM yyyy")
+	try:
+		return babel_format_date(getdate(day), "MMMM yyyy", locale=base_language(language))
+	except Exception:  # a language babel does not know: the site's own format
+		return format_date(getdate(day), "MMMM yyyy")
 
 
 # A lapse and patient whose records hold every fact: the save-time check renders a manager's template through
@@ -98,7 +143,8 @@ def load_facts(lapses: list[dict]) -> None:
 	"""Read the facts of these lapses' evidence and put them on each lapse dict (under FACTS).
 
 	A fixed number of queries whatever the number of lapses: one per kind of evidence record, one for the
-	appointments those records came from, one for diagnoses and therapy types, one for practitioners' names.
+	appointments those records came from, one for diagnoses and therapy types, one for practitioners' names,
+	one for the patients' languages.
 	"""
 	todo = [lapse for lapse in lapses if FACTS not in lapse and lapse.get("name")]
 	if not todo:
@@ -117,12 +163,21 @@ def load_facts(lapses: list[dict]) -> None:
 	names = _practitioner_names(
 		{lapse.get("practitioner") for lapse in todo} | {row.get("practitioner") for row in evidence.values()}
 	)
+	languages = dict(
+		frappe.qb.from_(Lapse)
+		.join(Patient)
+		.on(Patient.name == Lapse.patient)
+		.select(Lapse.name, Patient.language)
+		.where(Lapse.name.isin([lapse["name"] for lapse in todo]))
+		.run()
+	)
 	for lapse in todo:
 		row = evidence.get((lapse.get("evidence_doctype"), lapse.get("evidence_name"))) or {}
 		practitioner = lapse.get("practitioner") or row.get("practitioner")
 		facts = {key: row.get(key) or "" for key in FACT_KEYS}
 		facts["practitioner_name"] = names.get(practitioner, "")
 		facts["department"] = row.get("department") or ""
+		facts["language"] = languages.get(lapse["name"]) or ""
 		lapse[FACTS] = facts
 
 

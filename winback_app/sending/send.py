@@ -60,7 +60,7 @@ from winback_app.sending.channels.base import (
 )
 from winback_app.sending.claim import Claimed
 from winback_app.sending.look import NumberLook
-from winback_app.sending.render import OPT_OUT_TEXT, context
+from winback_app.sending.render import context, load_facts, opt_out_text, patient_language
 
 ATTEMPT = "Win-Back Contact Attempt"
 Attempt = DocType(ATTEMPT)
@@ -136,15 +136,17 @@ def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> tuple[Ou
 	"""The message and the booking link it must carry."""
 	touch = c.attempt["touch_spec"]
 	token = booking_token(c.lapse, settings)
-	ctx = context(c.lapse, c.patient, settings, token)
-	body = templates.render(touch.template, ctx)
-	subject = templates.render(touch.email_subject, ctx) if touch.email_subject else ""
+	# The step's words in the patient's language where the campaign has them, the variables in the same language.
+	template, email_subject, language = touch.words_for(patient_language(c.lapse))
+	ctx = context(c.lapse, c.patient, settings, token, language)
+	body = templates.render(template, ctx)
+	subject = templates.render(email_subject, ctx) if email_subject else ""
 	channel = c.decision.channel
 	if channel == "Email" and not subject:  # an SMS touch sent by email (fallback) has no subject of its own
 		subject = _("A message from {0}").format(settings.practice_name or _("your clinic"))
 	if channel == "SMS":
 		first = c.to not in first_sms_numbers
-		body = ensure_first_sms_identifies(body, first, settings.practice_name or "", _(OPT_OUT_TEXT))
+		body = ensure_first_sms_identifies(body, first, settings.practice_name or "", opt_out_text(language))
 	message = OutboundMessage(
 		attempt=c.attempt["name"],
 		channel=channel,
@@ -209,6 +211,7 @@ def send_claimed(
 class _Chunk:
 	def __init__(self, claimed: list[Claimed], channels, settings, run: RunState):
 		self.claimed, self.channels, self.settings, self.run = claimed, channels, settings, run
+		load_facts([c.lapse for c in claimed])  # the words' facts for the whole chunk, in a few queries
 		self.counts: dict[str, int] = {}
 		self.updates: dict[str, dict] = {}
 		self.communications: list[Message] = []

@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import escape_html
+from frappe.utils import cint, escape_html
 
 from winback_app.engine.segments import validate_segment
 from winback_app.segments import segment_spec
@@ -20,6 +20,9 @@ class CampaignSegment(Document):
 		from frappe.types import DF
 
 		from winback_app.win_back.doctype.cadence_touch.cadence_touch import CadenceTouch
+		from winback_app.win_back.doctype.cadence_touch_translation.cadence_touch_translation import (
+			CadenceTouchTranslation,
+		)
 		from winback_app.win_back.doctype.campaign_segment_filter.campaign_segment_filter import (
 			CampaignSegmentFilter,
 		)
@@ -46,6 +49,7 @@ class CampaignSegment(Document):
 		]
 		segment_name: DF.Data
 		touches: DF.Table[CadenceTouch]
+		translations: DF.Table[CadenceTouchTranslation]
 	# end: auto-generated types
 
 	def validate(self):
@@ -56,6 +60,17 @@ class CampaignSegment(Document):
 					'to". The form explains both choices.'
 				),
 				title=_("Consent policy not chosen"),
+			)
+		steps = {(cint(t.day_offset), t.channel) for t in self.touches}
+		strays = sorted(
+			(cint(r.day_offset), r.channel, r.language)
+			for r in self.translations
+			if (cint(r.day_offset), r.channel) not in steps
+		)
+		if strays:
+			frappe.throw(
+				_("Messages in other languages: no step is on day {0} by {1} ({2}).").format(*strays[0]),
+				title=_("This campaign cannot be saved yet"),
 			)
 		self.touches.sort(key=lambda t: t.day_offset)
 		for index, touch in enumerate(self.touches, start=1):
