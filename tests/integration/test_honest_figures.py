@@ -152,6 +152,18 @@ class TestLateArrivals(FiguresCase):
 		self.assertEqual((report_row["lapses"], report_row["reactivated"]), (1, 0))
 
 
+class TestRescueDefaults(FiguresCase):
+	def test_the_rescue_campaign_holds_nobody_out(self):
+		from winback_app.setup.default_segments import DEFAULT_SEGMENTS
+
+		[rescue_default] = [s for s in DEFAULT_SEGMENTS if s["rule_kind"] == "Missed Appointment"]
+		self.assertEqual(rescue_default.get("holdout_percent"), 0)
+		seeded = frappe.db.get_value(
+			"Campaign Segment", {"rule_kind": "Missed Appointment"}, "holdout_percent"
+		)
+		self.assertEqual(seeded, 0, "the seeded campaign on this site too")
+
+
 class TestReportPerCycle(FiguresCase):
 	def test_per_cycle_rows_equal_the_hand_computed_scenario(self):
 		"""Eight patients of one campaign in two monthly cycles. Cycle A (2026-01): four treated (two came

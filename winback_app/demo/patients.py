@@ -87,6 +87,10 @@ LAST_VISIT_AGO = {
 	"treatment": (40, 120),
 	"medspa": (75, 95),
 }
+# One patient in ten reads Spanish: their campaign texts and emails come in the Spanish words the default
+# campaigns ship with (setup/default_spanish.py).
+SPANISH = "es"
+SPANISH_EVERY = 10
 PATIENT_FIELDS = [
 	*STANDARD_COLUMNS,
 	"first_name",
@@ -100,6 +104,7 @@ PATIENT_FIELDS = [
 	"patient_details",
 	"winback_sms_consent",
 	"invite_user",
+	"language",
 ]
 APPOINTMENT_FIELDS = [
 	*STANDARD_COLUMNS,
@@ -231,6 +236,7 @@ def add_patient(rows: Rows, i: int, name: str, gender: str, now: datetime, rng: 
 			MARKER,
 			"Unknown",
 			0,
+			SPANISH if i % SPANISH_EVERY == SPANISH_EVERY // 2 else None,
 		)
 	)
 	return profile

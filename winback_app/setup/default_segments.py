@@ -3,6 +3,11 @@
 Every SMS is two sentences at most, names the practice and carries the booking link; the first SMS of each
 cadence also says how to opt out. No template names a procedure or a condition: texts are read on lock
 screens, so they stay warm and generic, and the detail lives behind the booking link and in the email.
+
+No default message says "today", "tonight" or "this morning": any message can wait for the send window or the
+caps, and words true on the day they were planned are false the day after (tests/unit/test_playbook.py). The
+emails of the campaigns about a last visit name its month and practitioner when the records hold them. Each
+campaign's Spanish words are in setup/default_spanish.py.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ SMS_FIRST = (
 RECALL_OFFER = (
 	"you're due for your next visit. Reply 1 for mornings, 2 for afternoons or 3 for evenings, or book here:"
 )
-RESCUE_OFFER = "we missed you today. Reply A for the next open time or tell us a day that works, or book:"
+RESCUE_OFFER = "sorry we missed you. Reply A for the next open time or tell us a day that works, or book:"
 NEW_PATIENT_OFFER = "welcome! Reply with a day that works for you, or book:"
 
 
@@ -38,10 +43,18 @@ def _standard_cadence(hook: str, email_subject: str, email_body: str, nudge: str
 	]
 
 
-def _email(opening: str) -> str:
+LAST_VISIT = (
+	"{% if last_visit_month %}Your last visit was in {{ last_visit_month }}"
+	"{% if practitioner_name %}, with {{ practitioner_name }}{% endif %}.\n\n{% endif %}"
+)
+
+
+def _email(opening: str, history: bool = False) -> str:
+	"""history: the campaign is about a last visit, and the email names its month and practitioner."""
 	return (
 		"Hi {{ first_name }},\n\n"
 		f"{opening}\n\n"
+		f"{LAST_VISIT if history else ''}"
 		"Choosing a time takes one tap, no account or phone call needed:\n{{ booking_link }}\n\n"
 		"If it's easier, call us at {{ practice_phone }} and we'll find a time together.\n\n"
 		"Warmly,\nThe team at {{ practice_name }}"
@@ -58,8 +71,12 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"segment_name": "Missed Appointment Rescue",
 		"rule_kind": "Missed Appointment",
 		"priority": 10,
+		# Holding out a share of no-shows only measures how many more stay lost.
+		"holdout_percent": 0,
 		"reentry_cooldown_days": 30,
-		"description": "Patients who missed an appointment today. Short cadence: they meant to come.",
+		"description": "Patients who missed an appointment 15-60 minutes ago (not checked in, no visit that day): "
+		"a text at once offering the next open time (reply A), one more the next morning, an email, then a call. "
+		"Nobody is held out: they meant to come.",
 		"touches": [
 			{
 				"day_offset": 1,
@@ -69,15 +86,17 @@ DEFAULT_SEGMENTS: list[dict] = [
 			},
 			{
 				"day_offset": 2,
-				"channel": "Email",
-				"email_subject": "We missed you today, {{ first_name }}",
-				"template": _email("We missed you at your appointment and hope everything is all right."),
+				"channel": "SMS",
+				"send_at": "09:30",
+				"template": "{{ first_name }}, {{ practice_name }} here again: reply A for the next open time, "
+				"or book: {{ booking_link }}",
 				"skip_if_replied": 1,
 			},
 			{
 				"day_offset": 4,
-				"channel": "SMS",
-				"template": "{{ first_name }}, your spot at {{ practice_name }} is still waiting for you: {{ booking_link }}",
+				"channel": "Email",
+				"email_subject": "We missed you, {{ first_name }}",
+				"template": _email("We missed you at your appointment and hope everything is all right."),
 				"skip_if_replied": 1,
 			},
 			{"day_offset": 6, "channel": "Call Task", "template": _CALL, "skip_if_replied": 1},
@@ -119,11 +138,14 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"priority": 35,
 		"min_days": 0,
 		"max_days": 60,
-		"description": "The patient's membership (an ERPNext Subscription) was cancelled or went unpaid in the last 60 days.",
+		"description": "The patient's membership (an ERPNext Subscription) was cancelled or went unpaid in the last 60 days. "
+		"A member who renews is dropped (the hourly poll closes their lapse).",
 		"touches": _standard_cadence(
 			"we'd love to see you again, book here:",
 			"We'd love to welcome you back, {{ first_name }}",
-			_email("We noticed your membership has ended, and we'd love to keep looking after you."),
+			_email(
+				"We noticed your membership isn't active at the moment, and we'd love to keep looking after you."
+			),
 			"{{ first_name }}, {{ practice_name }} would love to see you again soon: {{ booking_link }}",
 			_CALL,
 		),
@@ -139,7 +161,8 @@ DEFAULT_SEGMENTS: list[dict] = [
 			RECALL_OFFER,
 			"Time for your next visit, {{ first_name }}",
 			_email(
-				"It's been about six months since your last visit, so you're due for your next routine appointment."
+				"It's been about six months since your last visit, so you're due for your next routine appointment.",
+				history=True,
 			),
 			"{{ first_name }}, a quick nudge from {{ practice_name }}: we still have times open this month. {{ booking_link }}",
 			_CALL,
@@ -151,16 +174,34 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"priority": 45,
 		"min_days": 335,
 		"max_days": 395,
-		"description": "About a year since the last visit. Map your annual appointment types under Only for.",
-		"touches": _standard_cadence(
-			"it's time for your yearly visit, book here:",
-			"Your yearly visit, {{ first_name }}",
-			_email(
-				"It's almost a year since your last visit with us, so it's a good time for your yearly check-in."
-			),
-			"{{ first_name }}, your yearly visit at {{ practice_name }} is one tap away: {{ booking_link }}",
-			_CALL,
-		),
+		"description": 'About a year since the last visit: a "ready when you are" email first, then texts and a '
+		"call. Map your annual appointment types under Only for.",
+		"touches": [
+			{
+				"day_offset": 1,
+				"channel": "Email",
+				"email_subject": "Ready when you are, {{ first_name }}",
+				"template": _email(
+					"It's almost a year since your last visit with us. Whenever you'd like your yearly check-in, "
+					"we're ready when you are.",
+					history=True,
+				),
+				"skip_if_replied": 1,
+			},
+			{
+				"day_offset": 4,
+				"channel": "SMS",
+				"template": SMS_FIRST.format(body="it's time for your yearly visit, book here:"),
+				"skip_if_replied": 1,
+			},
+			{
+				"day_offset": 9,
+				"channel": "SMS",
+				"template": "{{ first_name }}, your yearly visit at {{ practice_name }} is one tap away: {{ booking_link }}",
+				"skip_if_replied": 1,
+			},
+			{"day_offset": 14, "channel": "Call Task", "template": _CALL, "skip_if_replied": 1},
+		],
 	},
 	{
 		"segment_name": "Win-Back 9-18 Months",
@@ -172,7 +213,7 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"we've missed you, pick a time here:",
 			"We've missed you, {{ first_name }}",
-			_email("It's been a while since your last visit, and we'd love to see you again."),
+			_email("It's been a while since your last visit, and we'd love to see you again.", history=True),
 			"{{ first_name }}, {{ practice_name }} still has a spot for you whenever you're ready: {{ booking_link }}",
 			_CALL,
 		),
@@ -188,7 +229,8 @@ DEFAULT_SEGMENTS: list[dict] = [
 			"it's time for your next maintenance visit:",
 			"Time for your maintenance visit, {{ first_name }}",
 			_email(
-				"It's been about three months since your last visit, the usual time to book your next one."
+				"It's been about three months since your last visit, the usual time to book your next one.",
+				history=True,
 			),
 			"{{ first_name }}, {{ practice_name }} has times open for your next visit: {{ booking_link }}",
 			_CALL,
@@ -204,7 +246,10 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"it's time to plan your next maintenance visit:",
 			"Planning your next visit, {{ first_name }}",
-			_email("It's been a few months since your last visit, a good time to plan the next one."),
+			_email(
+				"It's been a few months since your last visit, a good time to plan the next one.",
+				history=True,
+			),
 			"{{ first_name }}, {{ practice_name }} has times open for your next visit: {{ booking_link }}",
 			_CALL,
 		),
@@ -220,10 +265,16 @@ DEFAULT_SEGMENTS: list[dict] = [
 			"it's been a while and we'd love to see you:",
 			"We'd be glad to see you again, {{ first_name }}",
 			_email(
-				"It's been quite some time since your last visit. A lot has changed here, and we'd be glad to welcome you back."
+				"It's been quite some time since your last visit. A lot has changed here, and we'd be glad to welcome you back.",
+				history=True,
 			),
 			"{{ first_name }}, the door is always open at {{ practice_name }}: {{ booking_link }}",
 			_CALL,
 		),
 	},
 ]
+
+# Each default campaign ships with its Spanish words ("Messages in other languages").
+from winback_app.setup.default_spanish import with_spanish  # noqa: E402 (the English data above comes first)
+
+DEFAULT_SEGMENTS = with_spanish(DEFAULT_SEGMENTS)
