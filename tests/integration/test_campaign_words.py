@@ -195,58 +195,68 @@ class TestEveryVariableFromTheRecords(WordsCase):
 
 class TestDefaultTemplates(WordsCase):
 	def test_every_default_template_renders_through_the_send_path_with_every_known_fact(self):
-		"""Each shipped campaign's every touch, sent for a patient whose records hold every fact the templates
-		can name: nothing unrendered, nothing empty that the records know."""
+		"""Each shipped campaign's every touch, in English and in its shipped Spanish words, sent for a patient
+		whose records hold every fact the templates can name: nothing unrendered, nothing empty that the
+		records know, the variables in the words' language."""
 		from winback_app.sending.render import context
 
 		visit_days = 200
 		for index, seg in enumerate(DEFAULT_SEGMENTS):
-			with self.subTest(campaign=seg["segment_name"]):
-				name = f.segment(
-					f"T Default {index} {frappe.generate_hash(length=4)}",
-					"Recall Window",
-					min_days=180,
-					max_days=270,
-					touches=[dict(t) for t in seg["touches"]],
-					allow_clinical_detail=0,
-				)
-				p = f.patient(first_name="Robin")
-				f.past_appointment(p, visit_days, procedure_template=f.PROCEDURE)
-				detect_lapses()
-				frappe.db.set_value("Campaign Segment", name, "enabled", 0)
-				[lapse] = f.lapses_of(p)
-				attempts = self.send_all_of(lapse.name)
-				self.assertEqual(len(attempts), len(seg["touches"]))
-				lapse_row = frappe.db.get_value(
-					"Patient Lapse",
-					lapse.name,
-					[
-						"name",
-						"practitioner",
-						"department",
-						"evidence_doctype",
-						"evidence_name",
-						"last_visit_date",
-					],
-					as_dict=True,
-				)
-				known = context(dict(lapse_row), {"first_name": "Robin"}, get_settings(), "TOKEN")
-				for touch, attempt in zip(
-					sorted(seg["touches"], key=lambda t: t["day_offset"]), attempts, strict=True
-				):
-					self.assertEqual(attempt.status, "Sent", f"{touch['day_offset']}: {attempt.skip_reason}")
-					body = attempt.body
-					self.assertNotIn("{{", body)
-					self.assertNotIn("None", body)
-					for variable in variables_used(touch["template"]) - {"booking_link"}:
-						self.assertTrue(known[variable], f"{variable} is known for this patient")
-						self.assertIn(known[variable], body, f"day {touch['day_offset']}: {variable}")
-					if touch["channel"] != "Call Task":
-						self.assertIn("/book/", body, "every message carries the booking link")
-					if touch.get("email_subject"):
-						subject = frappe.db.get_value("Communication", attempt.communication, "subject")
-						self.assertIn("Robin", subject)
-						self.assertNotIn("{{", subject)
+			for language in ("", "es"):
+				with self.subTest(campaign=seg["segment_name"], language=language):
+					self.send_defaults(index, seg, language, visit_days, context)
+
+	def send_defaults(self, index, seg, language, visit_days, context) -> None:
+		name = f.segment(
+			f"T Default {index} {language} {frappe.generate_hash(length=4)}",
+			"Recall Window",
+			min_days=180,
+			max_days=270,
+			touches=[dict(t) for t in seg["touches"]],
+			translations=[dict(t) for t in seg.get("translations") or ()],
+			allow_clinical_detail=0,
+		)
+		p = f.patient(first_name="Robin", **({"language": language} if language else {}))
+		f.past_appointment(p, visit_days, procedure_template=f.PROCEDURE)
+		detect_lapses()
+		frappe.db.set_value("Campaign Segment", name, "enabled", 0)
+		[lapse] = f.lapses_of(p)
+		attempts = self.send_all_of(lapse.name)
+		self.assertEqual(len(attempts), len(seg["touches"]))
+		lapse_row = frappe.db.get_value(
+			"Patient Lapse",
+			lapse.name,
+			["name", "practitioner", "department", "evidence_doctype", "evidence_name", "last_visit_date"],
+			as_dict=True,
+		)
+		spanish = {
+			(t["day_offset"], t["channel"]): t
+			for t in seg.get("translations") or ()
+			if t["language"] == language
+		}
+		for touch, attempt in zip(
+			sorted(seg["touches"], key=lambda t: t["day_offset"]), attempts, strict=True
+		):
+			words = spanish.get((touch["day_offset"], touch["channel"]))
+			template = (words or touch)["template"]
+			known = context(
+				dict(lapse_row), {"first_name": "Robin"}, get_settings(), "TOKEN", language if words else ""
+			)
+			self.assertEqual(attempt.status, "Sent", f"{touch['day_offset']}: {attempt.skip_reason}")
+			body = attempt.body
+			self.assertNotIn("{{", body)
+			self.assertNotIn("None", body)
+			if words:
+				self.assertNotIn("Reply STOP", body, "a Spanish text says how to opt out in Spanish")
+			for variable in variables_used(template) - {"booking_link"}:
+				self.assertTrue(known[variable], f"{variable} is known for this patient")
+				self.assertIn(known[variable], body, f"day {touch['day_offset']}: {variable}")
+			if touch["channel"] != "Call Task":
+				self.assertIn("/book/", body, "every message carries the booking link")
+			if touch.get("email_subject"):
+				subject = frappe.db.get_value("Communication", attempt.communication, "subject")
+				self.assertIn("Robin", subject)
+				self.assertNotIn("{{", subject)
 
 
 class TestSaveTimeCheck(WordsCase):

@@ -1,13 +1,15 @@
 """A step's words in the patient's language, and the Spanish words the default campaigns ship with."""
 
 from winback_app.engine.booking_talk import question_in
+from winback_app.engine.message_words import OPT_OUT_TEXT, SHIPPED_WORDS
 from winback_app.engine.segments import SegmentSpec, TouchSpec, TouchWords, validate_segment
 from winback_app.engine.sms import sms_size
 from winback_app.engine.templates import ALL_VARIABLES, render
 from winback_app.setup.default_segments import DEFAULT_SEGMENTS
 from winback_app.setup.default_spanish import SPANISH_WORDS, translations_for
 
-SPANISH_CONTEXT = {**ALL_VARIABLES, "opt_out_text": "Responda STOP para no recibir mensajes."}
+# The opt-out line a Spanish message gets where the site has no translation of its own (sending/render.py).
+SPANISH_CONTEXT = {**ALL_VARIABLES, "opt_out_text": SHIPPED_WORDS["es"][OPT_OUT_TEXT]}
 
 
 def test_the_patients_language_picks_the_variant_and_anything_else_the_steps_words():
@@ -80,3 +82,18 @@ def test_spanish_texts_cost_no_more_than_their_english_step_and_ask_the_same_que
 				campaign,
 				day,
 			)
+
+
+def test_the_shipped_spanish_opt_out_line_keeps_a_text_gsm7():
+	"""The opt-out line goes into every first text: a site translation of it with á, í, ó or ú would make each
+	Spanish first text UCS-2 (70 characters a segment). The app's own es.csv, where it has the line, too."""
+	import csv
+	from pathlib import Path
+
+	from winback_app.engine.message_words import OPT_OUT_TEXT, SHIPPED_WORDS
+
+	assert sms_size(SHIPPED_WORDS["es"][OPT_OUT_TEXT]).encoding == "GSM-7"
+	table = Path(__file__).resolve().parents[2] / "winback_app" / "translations" / "es.csv"
+	for row in csv.reader(table.open(encoding="utf-8")):
+		if row and row[0] == OPT_OUT_TEXT:
+			assert sms_size(row[1]).encoding == "GSM-7", row[1]

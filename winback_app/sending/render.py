@@ -23,14 +23,10 @@ from frappe.query_builder import DocType
 from frappe.utils import format_date, getdate
 
 from winback_app.booking.links import booking_url
+from winback_app.engine.message_words import OPT_OUT_TEXT, SHIPPED_WORDS, THERE
 from winback_app.engine.segments import base_language
 from winback_app.engine.untrusted import display_first_name
 
-OPT_OUT_TEXT = "Reply STOP to opt out."
-# The words a message in another language needs from us, where the site has no translation of its own.
-SHIPPED_WORDS = {
-	"es": {OPT_OUT_TEXT: "Responda STOP para no recibir más mensajes.", "there": "Hola"},
-}
 FACTS = "_facts"  # the key under which a lapse dict carries its loaded facts
 FACT_KEYS = (
 	"practitioner_name",
@@ -63,7 +59,7 @@ def context(lapse: dict, patient: dict, settings, token: str, language: str = ""
 	facts = lapse.get(FACTS) or {}
 	last_visit = lapse.get("last_visit_date")
 	return {
-		"first_name": display_first_name(patient.get("first_name")) or in_language("there", language),
+		"first_name": display_first_name(patient.get("first_name")) or in_language(THERE, language),
 		"practice_name": settings.practice_name or "",
 		"practice_phone": settings.practice_phone or "",
 		"booking_link": booking_url(token, settings),
