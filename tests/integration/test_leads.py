@@ -365,6 +365,113 @@ class TestTheFormRefusesBots(LeadCase):
 		self.assertTrue(wl.preferred_times.startswith("&lt;script&gt;"))
 
 
+class TestBookByText(LeadCase):
+	"""The lead answers our first text through the signed webhook; booking makes the Patient."""
+
+	def setUp(self):
+		super().setUp()
+		f.reset_settings(
+			default_time_zone=frappe.utils.get_system_timezone(),
+			booking_lead_hours=2,
+			booking_horizon_days=14,
+			booking_appointment_type=f.APPOINTMENT_TYPE,
+			practice_address="12 Example Street, Springfield",
+		)
+		frappe.db.set_single_value("Healthcare Settings", "send_appointment_confirmation", 0)
+		frappe.db.commit()
+
+	def say(self, number: str, body: str) -> str:
+		from winback_app.api.sms import inbound
+
+		from .test_dispatch import twilio_post, twilio_settings
+		from .test_reply_routing import answer_of
+
+		twilio_settings()
+		params = {
+			"MessageSid": "SM" + frappe.generate_hash(length=32),
+			"From": number,
+			"To": "+12025550100",
+			"Body": body,
+			"NumMedia": "0",
+		}
+		response = twilio_post(inbound, "winback_app.api.sms.inbound", params)
+		f.reset_settings(sending_mode="Outbox")
+		self.assertEqual(response.status_code, 200)
+		return answer_of(response)
+
+	def test_friday_morning_books_one_patient_one_appointment_and_converts_the_lead(self):
+		from winback_app.replies import conversation
+
+		raw = number()
+		lead = self.form_request(first_name="Quinn", last_name="Haddad", mobile=raw)
+		wl = self.win_back_lead(lead)
+		self.assertEqual(conversation.find(None, e164(raw), wl.name).pending, "A day")
+
+		answer = self.say(e164(raw), "Friday morning")
+		options = conversation.find(None, e164(raw), wl.name).options
+		self.assertTrue(options, answer)
+		self.assertTrue(all(o.start.weekday() == 4 and o.start.hour < 12 for o in options), answer)
+		self.assertEqual(self.win_back_lead(lead).status, rules.TALKING)
+		self.assertFalse(frappe.get_all("Win-Back Patient Phone", {"phone": e164(raw)}), "no patient yet")
+
+		answer = self.say(e164(raw), "1")
+		patients = frappe.get_all("Win-Back Patient Phone", {"phone": e164(raw)}, pluck="patient")
+		self.assertEqual(len(patients), 1, "exactly one Patient")
+		self.made_patients += patients
+		patient = frappe.get_doc("Patient", patients[0])
+		self.assertEqual((patient.first_name, patient.last_name), ("Quinn", "Haddad"))
+		self.assertEqual(patient.email, frappe.db.get_value("Lead", lead, "email_id"))
+		self.assertEqual(patient.winback_sms_consent, "Granted")
+		[appt] = frappe.get_all(
+			"Patient Appointment", {"patient": patient.name}, ["name", "appointment_datetime", "practitioner"]
+		)
+		self.assertEqual(
+			(get_datetime(appt.appointment_datetime), appt.practitioner),
+			(options[0].start, options[0].practitioner),
+		)
+		self.assertIn("Example Street", answer)
+		self.assertEqual(frappe.db.get_value("Lead", lead, "status"), "Converted")
+		wl = self.win_back_lead(lead)
+		self.assertEqual((wl.status, wl.patient, wl.appointment), (rules.BOOKED, patient.name, appt.name))
+		self.assertEqual(conversation.find(patient.name, e164(raw)).status, "Booked")
+		# The follow-ups were cancelled when they answered.
+		self.assertEqual({t.status for t in self.texts_of(wl.name) if t.step != rules.FIRST}, {"Cancelled"})
+
+	def test_c_confirms_the_first_appointment_through_the_hosts_status_path(self):
+		with self.freeze_time("2026-12-08 10:00:00"):
+			patient = f.patient(first_name="Avery")
+			self.made_patients.append(patient)
+			appointment = f.past_appointment(
+				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
+			)
+			frappe.db.commit()
+			run.handle_leads()
+			mobile = frappe.db.get_value(
+				"Win-Back Patient Phone", {"patient": patient, "source": "Mobile"}, "phone"
+			)
+			answer = self.say(mobile, "C")
+		self.assertEqual(frappe.db.get_value("Patient Appointment", appointment, "status"), "Confirmed")
+		self.assertIn("confirmed", answer)
+		self.assertEqual(
+			frappe.db.get_value("Win-Back Lead", {"appointment": appointment}, "status"), rules.BOOKED
+		)
+
+	def test_anything_else_than_c_does_not_confirm(self):
+		with self.freeze_time("2026-12-08 10:00:00"):
+			patient = f.patient()
+			self.made_patients.append(patient)
+			appointment = f.past_appointment(
+				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
+			)
+			frappe.db.commit()
+			run.handle_leads()
+			mobile = frappe.db.get_value(
+				"Win-Back Patient Phone", {"patient": patient, "source": "Mobile"}, "phone"
+			)
+			self.say(mobile, "Can I come at 4 instead?")
+		self.assertEqual(frappe.db.get_value("Patient Appointment", appointment, "status"), "Scheduled")
+
+
 def remove_leads(leads: list[str], calls: list[str], patients: list[str], before: set[str]) -> None:
 	"""Everything a test's leads made, committed or not: Win-Back Leads, their texts, Communications, ToDos, the
 	ERPNext Leads (with their Contacts), Call Logs and patients."""

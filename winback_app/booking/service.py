@@ -172,15 +172,19 @@ def book_for_lapse(
 	if service_unit:
 		Unit = DocType("Healthcare Service Unit")
 		frappe.qb.from_(Unit).select(Unit.name).where(Unit.name == service_unit).for_update().run()
-	status = (
-		frappe.qb.from_(Lapse)
-		.select(Lapse.status)
-		.where(Lapse.name == lapse.name)
-		.for_update()
-		.run(pluck=True)
-	)
-	if not status or status[0] not in lc.BOOKABLE:  # a second tab (or person) booked with this link a moment ago
-		raise BookingProblem("link", _("This booking link can no longer be used."))
+	# A new-patient lead books with no lapse (name None): leads/talk.py holds the lead's own lock instead.
+	if lapse.name:
+		status = (
+			frappe.qb.from_(Lapse)
+			.select(Lapse.status)
+			.where(Lapse.name == lapse.name)
+			.for_update()
+			.run(pluck=True)
+		)
+		if (
+			not status or status[0] not in lc.BOOKABLE
+		):  # a second tab (or person) booked with this link just now
+			raise BookingProblem("link", _("This booking link can no longer be used."))
 	match = next(
 		(
 			s

@@ -151,6 +151,7 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 	updates: dict[str, dict] = {}
 	messages: list[Message] = []
 	answered: list[str] = []
+	asked: list[tuple] = []  # (lead, number, words) of each text that left
 	first_texts = first_time_numbers([r.to_address for r in claimed if r.channel == rules.SMS])
 	for row in claimed:
 		lead = leads.get(row.lead_record)
@@ -199,10 +200,27 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 			first_texts.add(row.to_address)
 		if result.outcome == SENT:
 			answered.append(lead.name)
+			if row.channel == rules.SMS:
+				asked.append((lead, row.to_address, body))
 	write_communications(messages)
+	register_questions(asked, now or now_datetime())
 	bulk.update_dicts("Win-Back Lead Text", updates)
 	status.answered(sorted(set(answered)), now_datetime())
 	return counts
+
+
+def register_questions(asked: list[tuple], now: datetime) -> None:
+	"""A text that asks "reply with a day" starts the book-by-text conversation with the lead (keyed by the
+	number and the lead until booking makes them a patient): their answer is read against it."""
+	from winback_app.engine import booking_talk
+	from winback_app.replies import conversation
+
+	for lead, number, body in asked:
+		kind = booking_talk.question_in(body)
+		if kind:
+			conversation.ask(
+				patient=lead.patient, lead=lead.name, phone=number, lapse=None, kind=kind, now=now
+			)
 
 
 def why_not(row, lead, blocked: dict[str, str]) -> str | None:

@@ -23,6 +23,7 @@ from frappe.query_builder import DocType
 from winback_app.booking import service
 from winback_app.engine import booking_talk as talk
 from winback_app.engine import reply_plan
+from winback_app.leads import talk as lead_talk
 from winback_app.replies import conversation
 from winback_app.settings import get_settings
 
@@ -41,9 +42,14 @@ def step(
 ) -> Outcome:
 	"""Book the option the plan names, or offer times for its wish. A BookingProblem the patient cannot fix
 	(the clinic's settings refuse online bookings, the lapse is no longer open) hands the text to a person."""
-	lapse = sender.lapse
+	lapse, lead = sender.lapse, getattr(sender, "lead", None)
 	try:
-		booking_lapse = service.lapse_by_name(lapse.name if lapse else None)
+		# A new-patient lead (leads/talk.py) has no lapse: the times are any practitioner's, the booking its own.
+		booking_lapse = (
+			lead_talk.booking_subject(lead)
+			if lead and not lapse
+			else service.lapse_by_name(lapse.name if lapse else None)
+		)
 	except service.BookingProblem:
 		return _to_person(plan, language)
 	if plan.book:
@@ -62,9 +68,14 @@ def step(
 
 def _book(plan, sender, booking_lapse, language: str, now: datetime, pending: talk.Pending | None) -> Outcome:
 	option = plan.book
+	lead = getattr(sender, "lead", None) if not booking_lapse.name else None
 	try:
-		appointment = service.book_for_lapse(
-			booking_lapse, option.practitioner, option.start, option.service_unit, by_text=True
+		appointment = (
+			lead_talk.book(lead, option)
+			if lead
+			else service.book_for_lapse(
+				booking_lapse, option.practitioner, option.start, option.service_unit, by_text=True
+			)
 		)
 	except service.BookingProblem as problem:
 		if problem.kind != "taken":
@@ -78,7 +89,8 @@ def _book(plan, sender, booking_lapse, language: str, now: datetime, pending: ta
 			again, sender, booking_lapse, wish, offered, 1 if wish.earliest else 3, language, now, taken=True
 		)
 	conversation.ask(
-		patient=sender.patient,
+		patient=sender.patient or (lead.patient if lead else None),
+		lead=lead.name if lead else None,
 		phone=sender.number,
 		lapse=booking_lapse.name,
 		kind=talk.BOOKED,
@@ -114,8 +126,10 @@ def _offer(
 	options = tuple(message.shown)
 	kind = talk.CONFIRM if len(options) == 1 else talk.OPTIONS
 	text = message.text
+	lead = getattr(sender, "lead", None)
 	conversation.ask(
 		patient=sender.patient,
+		lead=lead.name if lead else None,
 		phone=sender.number,
 		lapse=booking_lapse.name,
 		kind=kind,

@@ -41,8 +41,9 @@ KINDS = {label: kind for kind, label in LABELS.items()}
 CONCRETE = (talk.OPTIONS, talk.CONFIRM)
 
 
-def find(patient: str, phone: str) -> frappe._dict | None:
-	"""The conversation with this patient on this number, with the times offered (two queries at most)."""
+def find(patient: str | None, phone: str, lead: str | None = None) -> frappe._dict | None:
+	"""The conversation with this patient (or, before they are a patient, this new-patient lead) on this number,
+	with the times offered (two queries at most)."""
 	Appointment = DocType("Patient Appointment")
 	rows = (
 		frappe.qb.from_(Conversation)
@@ -60,7 +61,7 @@ def find(patient: str, phone: str) -> frappe._dict | None:
 			Conversation.appointment,
 			Conversation.wish,
 		)
-		.where((Conversation.patient == patient) & (Conversation.phone == phone))
+		.where(_whose(patient, lead) & (Conversation.phone == phone))
 		.limit(1)
 		.run(as_dict=True)
 	)
@@ -135,7 +136,7 @@ def wish_of(stored: str | None) -> talk.Wish:
 
 def ask(
 	*,
-	patient: str,
+	patient: str | None,
 	phone: str,
 	lapse: str | None,
 	kind: str,
@@ -144,10 +145,14 @@ def ask(
 	wish: talk.Wish | None = None,
 	new_round: bool = False,
 	appointment: str | None = None,
+	lead: str | None = None,
 ) -> str:
-	"""Record the question our answer asks (or the booking it made). Returns the conversation's name."""
-	doc = _doc(patient, phone)
+	"""Record the question our answer asks (or the booking it made). Returns the conversation's name. A new-patient
+	lead's conversation (lead, no patient yet) becomes the patient's once booking made one."""
+	doc = _doc(patient, phone, lead)
 	doc.lapse = lapse or doc.lapse
+	doc.patient = patient or doc.patient
+	doc.lead = lead or doc.lead
 	doc.pending = LABELS[kind]
 	doc.asked_on = now
 	doc.last_message_on = now
@@ -179,18 +184,26 @@ def ask(
 	return doc.name
 
 
-def to_person(patient: str, phone: str, now: datetime) -> None:
+def to_person(patient: str | None, phone: str, now: datetime, lead: str | None = None) -> None:
 	"""A person has the conversation now: nothing pending is answered automatically until we ask again."""
 	frappe.qb.update(Conversation).set(Conversation.status, "With a person").set(
 		Conversation.last_message_on, now
-	).where((Conversation.patient == patient) & (Conversation.phone == phone)).run()
+	).where(_whose(patient, lead) & (Conversation.phone == phone)).run()
 
 
-def _doc(patient: str, phone: str):
-	name = frappe.db.get_value(CONVERSATION, {"patient": patient, "phone": phone}, "name")
+def _whose(patient: str | None, lead: str | None):
+	return Conversation.patient == patient if patient else Conversation.lead == (lead or "")
+
+
+def _doc(patient: str | None, phone: str, lead: str | None = None):
+	name = (patient and frappe.db.get_value(CONVERSATION, {"patient": patient, "phone": phone}, "name")) or (
+		lead and frappe.db.get_value(CONVERSATION, {"lead": lead, "phone": phone}, "name")
+	)
 	if name:
 		return frappe.get_doc(CONVERSATION, name, for_update=True)
-	return frappe.get_doc({"doctype": CONVERSATION, "patient": patient, "phone": phone, "rounds": 0})
+	return frappe.get_doc(
+		{"doctype": CONVERSATION, "patient": patient, "lead": lead, "phone": phone, "rounds": 0}
+	)
 
 
 def register_questions(asked: list[tuple[str, str, str | None, str]], now: datetime) -> int:

@@ -39,6 +39,7 @@ from winback_app.infra.communications import Message, new_name
 from winback_app.infra.communications import write as write_communications
 from winback_app.infra.errors import log_error
 from winback_app.infra.naming import STANDARD_COLUMNS
+from winback_app.leads import talk as lead_talk
 from winback_app.replies import answers, by_text, conversation, effects, faq_answers, routing
 from winback_app.settings import clinic_time_zone, get_settings, phone_region
 
@@ -96,6 +97,8 @@ class Sender:
 	conversation: frappe._dict | None = None  # the booking conversation with the one patient on this number
 	pending: booking_talk.Pending | None = None  # the question our last text asked them, still open
 	booked: str | None = None  # the appointment this text booked
+	# A new-patient lead on this number (leads/talk.py): no patient yet, or a patient with no open lapse.
+	lead: frappe._dict | None = None
 
 	@property
 	def patient(self) -> str | None:
@@ -140,7 +143,9 @@ def record_inbound(form: dict) -> Recorded | None:
 	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
 	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
 	frappe.db.savepoint("winback_inbound")
-	answer, plan = answer_or_person(plan, sender, understood, language, sid)
+	# A new-patient lead's reply is noted, and a "C" confirms the first appointment we asked about (leads/talk.py).
+	confirmed = lead_talk.before_answer(body, sender, now_datetime(), language)
+	answer, plan = confirmed or answer_or_person(plan, sender, understood, language, sid)
 	reply = reply_row(sid, form, body, sender, understood, plan, answer, language)
 	if not record_reply(reply):
 		frappe.db.rollback(save_point="winback_inbound")
@@ -162,7 +167,10 @@ def record_inbound(form: dict) -> Recorded | None:
 def identify(raw_sender: str) -> Sender:
 	"""The sender's number and the patients on it (none for an id that is not a number we could text)."""
 	number = normalize(raw_sender, phone_region()) or untrusted.as_text(raw_sender[:40], 40)
-	return Sender(number, who_texted(number) if number.startswith("+") else {})
+	sender = Sender(number, who_texted(number) if number.startswith("+") else {})
+	if number.startswith("+") and (not sender.people or (sender.patient and not sender.lapse)):
+		sender.lead = lead_talk.lead_on(number, sender.patient)
+	return sender
 
 
 def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_plan.Plan]:
@@ -185,6 +193,9 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		):
 			# Offered before conversations were kept: the link's "reply 1, 2 or 3".
 			sender.pending = booking_talk.Pending(booking_talk.PARTS)
+	elif sender.lead and not opted_out:
+		sender.conversation = conversation.find(None, sender.number, sender.lead.name)
+		sender.pending = conversation.pending(sender.conversation, now, None)
 	understood = replies.understand(
 		body,
 		opted_out=opted_out,
@@ -195,8 +206,9 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 	)
 	plan = reply_plan.plan(
 		understood,
-		matched_patients=len(sender.people),
-		has_lapse=bool(lapse),
+		# A lead converses as the one person on the number, with the lead in place of a lapse.
+		matched_patients=len(sender.people) or (1 if sender.lead else 0),
+		has_lapse=bool(lapse or sender.lead),
 		number_opted_out=opted_out,
 		has_hours=bool((get_settings().get("practice_hours") or "").strip()),
 		pending=sender.pending,
@@ -245,7 +257,9 @@ def answer_or_person(
 					now=now,
 				)
 		if plan.needs_person and sender.conversation:
-			conversation.to_person(sender.patient, sender.number, now)
+			conversation.to_person(
+				sender.patient, sender.number, now, sender.lead.name if sender.lead else None
+			)
 		return text, plan
 	except Exception as exc:
 		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.

@@ -20,9 +20,10 @@ class WinBackConversation(Document):
 		appointment: DF.Link | None
 		asked_on: DF.Datetime | None
 		lapse: DF.Link | None
+		lead: DF.Link | None
 		last_message_on: DF.Datetime | None
 		offered: DF.Table[WinBackOfferedTime]
-		patient: DF.Link
+		patient: DF.Link | None
 		patient_name: DF.Data | None
 		pending: DF.Literal[
 			"", "Part of day", "Next available", "A day", "One of the times", "Yes to the time", "Booked"
@@ -39,3 +40,5 @@ class WinBackConversation(Document):
 def on_doctype_update():
 	# One conversation per patient and number; the webhook finds it by both.
 	frappe.db.add_unique("Win-Back Conversation", ["patient", "phone"], constraint_name="patient_phone")
+	# A new-patient lead has one too, before it has a patient (leads/talk.py).
+	frappe.db.add_unique("Win-Back Conversation", ["lead", "phone"], constraint_name="lead_phone")
