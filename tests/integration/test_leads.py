@@ -13,6 +13,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
+from winback_app.engine import detection as rules_detection
 from winback_app.engine import leads as rules
 from winback_app.leads import intake, request_form, run
 
@@ -292,6 +293,26 @@ class TestNewPatients(LeadCase):
 		self.assertEqual(
 			frappe.db.get_value("Win-Back Lead", {"patient": fresh}, "source"), rules.NEW_PATIENT
 		)
+
+
+class TestWalkInsAreNotNewPatients(WinBackTestCase):
+	"""The nightly never-booked campaign (detection) leaves a walk-in who was seen out, with the reason."""
+
+	def test_the_never_booked_campaign_leaves_a_walk_in_out(self):
+		from winback_app.detection.run import detect_lapses, preview
+
+		f.reference_records()
+		f.only_these_segments_enabled()
+		seg = f.segment("T Leads New", "New Patient Never Booked", min_days=7, max_days=90)
+		walk_in, fresh = f.patient(), f.patient()
+		for p in (walk_in, fresh):
+			frappe.db.set_value("Patient", p, "creation", now_datetime() - timedelta(days=10))
+		f.past_encounter(walk_in, 9)  # seen without an appointment
+		detect_lapses()
+		self.assertEqual(f.lapses_of(walk_in), [])
+		self.assertEqual([x.segment for x in f.lapses_of(fresh)], [seg])
+		excluded = preview(seg)["excluded"]
+		self.assertIn(rules_detection.ALREADY_VISITED, excluded)
 
 
 class TestTheFormRefusesBots(LeadCase):

@@ -110,3 +110,25 @@ def test_the_funnel_per_source():
 		1,
 		2.0,
 	)
+
+
+def test_a_walk_in_who_visited_is_not_a_new_patient_for_the_never_booked_campaign():
+	from datetime import date
+
+	from winback_app.engine import detection as d
+	from winback_app.engine.segments import SegmentSpec
+
+	seg = SegmentSpec(name="New", rule_kind=d.NEVER_BOOKED_RULE, priority=1, min_days=7, max_days=90)
+	today = date(2026, 12, 1)
+	facts = {p: d.PatientFacts(p, mobile="+12025550101", dob=date(1980, 1, 1)) for p in ("walk-in", "new")}
+	candidates = {
+		"New": {
+			"walk-in": d.Candidate(
+				"walk-in", date(2026, 11, 20), "Patient", "walk-in", last_visit=date(2026, 11, 21)
+			),
+			"new": d.Candidate("new", date(2026, 11, 20), "Patient", "new"),
+		}
+	}
+	result = d.arbitrate([seg], candidates, facts, set(), today, "2026-12")
+	assert [e.patient for e in result.entries] == ["new"]
+	assert [(x.patient, x.reason) for x in result.exclusions] == [("walk-in", d.ALREADY_VISITED)]

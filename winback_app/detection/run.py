@@ -54,7 +54,11 @@ def gather(
 		elif kind == "Unfinished Therapy Plan":
 			candidates[seg.name] = reader.unfinished_therapy_plans(last_any, key_range)
 		elif kind == "New Patient Never Booked":
-			candidates[seg.name] = reader.never_booked(today, seg, key_range)
+			# Each with the last visit it may have (a walk-in's): engine.detection leaves those out, with the reason.
+			candidates[seg.name] = {
+				p: dataclasses.replace(c, last_visit=last_any[p].event_date) if p in last_any else c
+				for p, c in reader.never_booked(today, seg, key_range).items()
+			}
 		elif kind == "Lapsed Membership":
 			candidates[seg.name] = reader.lapsed_memberships(today, seg, key_range)
 		else:
@@ -155,7 +159,11 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 			excluded[x.reason] = excluded.get(x.reason, 0) + 1
 			if len(excluded_sample) < sample:
 				excluded_sample.append(
-					{"patient": x.patient, "patient_name": patients[x.patient].patient_name, "reason": x.reason}
+					{
+						"patient": x.patient,
+						"patient_name": patients[x.patient].patient_name,
+						"reason": x.reason,
+					}
 				)
 	return {
 		"joining": joining,

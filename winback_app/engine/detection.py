@@ -28,6 +28,7 @@ MINOR = "Younger than the minimum age"
 AGE_UNKNOWN = "Age unknown (no birth date)"
 AGE_UNKNOWN_NO_EMAIL = "Age unknown (no birth date): no texts, and no email"
 SELF_REGISTERED = "Registered through the public web form, no text consent"
+ALREADY_VISITED = "Already visited (a walk-in): not a new patient"
 HIGHER_PRIORITY = "Joins a higher-priority campaign"
 
 # Win-Back Settings > "Patients with no birth date": who of them we contact, and how.
@@ -172,12 +173,19 @@ def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | Non
 	return None
 
 
-def segment_exclusion(p: PatientFacts, segment: SegmentSpec) -> str | None:
+def segment_exclusion(
+	p: PatientFacts, segment: SegmentSpec, candidate: Candidate | None = None
+) -> str | None:
 	"""A reason this patient cannot join this one campaign (whatever the others say), or None.
+
+	A patient with a visit on record (a walk-in seen without an appointment) is not a new patient: the
+	never-booked campaign would welcome them to a "first visit" they already had.
 
 	Anyone can fill in the host's public registration form: a never-booked campaign made of those records would
 	let a stranger make the clinic text any number. Such patients join it only once text consent is on file.
 	"""
+	if segment.rule_kind == NEVER_BOOKED_RULE and candidate is not None and candidate.last_visit:
+		return ALREADY_VISITED
 	if segment.rule_kind == NEVER_BOOKED_RULE and p.self_registered and p.sms_consent != "Granted":
 		return SELF_REGISTERED
 	return None
@@ -237,7 +245,7 @@ def arbitrate(
 				continue
 			if blocked:
 				result.exclusions.append(Exclusion(pid, seg.name, blocked))
-			elif reason := segment_exclusion(facts, seg):
+			elif reason := segment_exclusion(facts, seg, cand):
 				result.exclusions.append(Exclusion(pid, seg.name, reason))
 			elif winner:
 				result.exclusions.append(Exclusion(pid, seg.name, f"{HIGHER_PRIORITY}: {winner}"))
