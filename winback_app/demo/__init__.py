@@ -7,7 +7,7 @@ demo record away again.
 
 masters.py   departments, appointment types, schedule, practitioners, settings, campaigns; and undoing them
 patients.py  the fictional patients and their visits, written in bulk
-history.py   bookings, visits, texts back and a sending cycle, through the app's own code
+history.py   bookings, visits, texts back, a sending cycle and a rescue booked by text, through the app's own code
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, IfNull
 
-from winback_app.demo.history import history, sending_cycle
+from winback_app.demo.history import history, rescue_by_text, sending_cycle
 from winback_app.demo.masters import clinic, enable_campaigns, undo_clinic_setup
 from winback_app.demo.patients import MARKER, make_patients
 
@@ -54,8 +54,16 @@ def seed(
 	say(85, "One sending cycle (Outbox: nothing leaves the site)")
 	sent = sending_cycle(names)
 	frappe.db.commit()
+	say(92, "A missed appointment rescued by text (A, then YES)")
+	rescued = rescue_by_text(names)
+	frappe.db.commit()
 	say(100, "Done")
-	return {"patients": len(names), "lapses": detected.get("created", 0), "messages": sent}
+	return {
+		"patients": len(names),
+		"lapses": detected.get("created", 0),
+		"messages": sent,
+		"rescued_by_text": rescued,
+	}
 
 
 def refuse_real_site(force: bool) -> None:
@@ -107,7 +115,17 @@ def remove() -> dict:
 		},
 		pluck="name",
 	)
+	conversations = frappe.get_all("Win-Back Conversation", {"patient": ("in", names)}, pluck="name")
+	events = frappe.get_all(
+		"Event Participants",
+		{"reference_doctype": "Patient", "reference_docname": ("in", names)},
+		pluck="parent",
+	)
 	for doctype, field, values in (
+		("Win-Back Offered Time", "parent", conversations),
+		("Win-Back Conversation", "name", conversations),
+		("Event Participants", "parent", events),
+		("Event", "name", events),
 		("Win-Back Contact Attempt", "lapse", lapses),
 		("Win-Back SMS Reply", "name", replies),
 		("ToDo", "name", todos),

@@ -1,6 +1,8 @@
 """A little history for the demo, played through the app's own code: bookings and visits after a lapse opened
-(the hourly poll marks them), a few patients texting back (the webhook's handler), and one sending cycle
-through the Outbox (the dispatcher), so the workspace, lists and report have something real to show.
+(the hourly poll marks them), a few patients texting back (the webhook's handler), one sending cycle through
+the Outbox (the dispatcher), and a missed appointment rescued by text: the rescue job opens it, the dispatcher
+sends the text offering A, and the patient's "A" and "YES" go through the webhook's handler, which books through
+the booking service. The workspace, lists and report have something real to show.
 """
 
 from __future__ import annotations
@@ -160,3 +162,88 @@ def sending_cycle(names: list[str]) -> int:
 
 	result = dispatch(chunk=200, time_budget=120)
 	return int(result.get("Sent", 0))
+
+
+RESCUE_REPLIES = ("A", "YES")
+
+
+def rescue_by_text(names: list[str]) -> dict:
+	"""One demo patient misses an appointment half an hour ago: the rescue job opens the lapse, the dispatcher
+	sends the rescue text at once (it offers A for the next open time), and the patient answers "A", then "YES"
+	to the time offered, through the webhook's handler. Returns the lapse and what became of it."""
+	from winback_app.detection.rescue import rescue_missed_appointments
+	from winback_app.replies.handler import handle_inbound
+	from winback_app.sending.run import dispatch
+
+	patient = _rescue_candidate(names)
+	if not patient:
+		return {}
+	now = now_datetime().replace(microsecond=0)
+	last = frappe.db.get_value(
+		"Patient Appointment",
+		{"patient": patient},
+		["practitioner", "department", "company"],
+		as_dict=True,
+		order_by="appointment_datetime desc",
+	)
+	if not last:
+		return {}
+	missed = appointment(
+		new_name("APPT"),
+		now,
+		patient,
+		last.practitioner,
+		last.department,
+		EXAM,
+		now - timedelta(minutes=30),
+		"Open",
+		last.company or default_company(),
+	)
+	frappe.db.bulk_insert("Patient Appointment", APPOINTMENT_FIELDS, [missed])
+	rescue_missed_appointments(now)
+	lapse = frappe.db.get_value("Patient Lapse", {"patient": patient, "evidence_name": missed[0]}, "name")
+	if not lapse:
+		return {}
+	frappe.qb.update(Attempt).set(Attempt.due_at, now - timedelta(minutes=1)).where(
+		Attempt.lapse == lapse
+	).where(Attempt.day_offset == 1).run()
+	frappe.db.commit()
+	dispatch(chunk=50, time_budget=60)
+	phone = frappe.db.get_value("Win-Back Patient Phone", {"patient": patient, "source": "Mobile"}, "phone")
+	for body in RESCUE_REPLIES:
+		handle_inbound(
+			{
+				"MessageSid": f"SMDEMO{frappe.generate_hash(length=26)}",
+				"From": phone,
+				"To": "+13035550100",
+				"Body": body,
+				"NumMedia": "0",
+			}
+		)
+	status, booked = frappe.db.get_value("Patient Lapse", lapse, ["status", "booked_appointment"])
+	return {"lapse": lapse, "status": status, "appointment": booked}
+
+
+def _rescue_candidate(names: list[str]) -> str | None:
+	"""A demo patient with no win-back of any kind and nothing booked ahead, who can get texts."""
+	Appointment = DocType("Patient Appointment")
+	busy = set(frappe.qb.from_(Lapse).select(Lapse.patient).where(Lapse.patient.isin(names)).run(pluck=True))
+	busy |= set(
+		frappe.qb.from_(Appointment)
+		.select(Appointment.patient)
+		.where(Appointment.patient.isin(names))
+		.where(Appointment.appointment_datetime > now_datetime())
+		.run(pluck=True)
+	)
+	with_mobile = set(
+		frappe.get_all(
+			"Win-Back Patient Phone", {"patient": ("in", names), "source": "Mobile"}, pluck="patient"
+		)
+	)
+	visited = set(
+		frappe.qb.from_(Appointment)
+		.select(Appointment.patient)
+		.where(Appointment.patient.isin(names))
+		.run(pluck=True)
+	)
+	return next((n for n in names if n not in busy and n in with_mobile and n in visited), None)
