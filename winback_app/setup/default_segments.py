@@ -156,7 +156,10 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"priority": 40,
 		"min_days": 180,
 		"max_days": 270,
-		"description": "Last visit 6-9 months ago: due for the routine recall visit.",
+		"description": "Last visit 6-9 months ago: due for the routine recall visit. To count only hygiene visits, "
+		"add your hygiene appointment types under Only for (Filter type Appointment Type, one row each, e.g. "
+		"Cleaning, Periodic Exam); a patient whose last hygiene visit is 6-9 months ago joins even if they came "
+		"for something else since. Empty: any visit counts.",
 		"touches": _standard_cadence(
 			RECALL_OFFER,
 			"Time for your next visit, {{ first_name }}",
