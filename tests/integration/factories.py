@@ -587,6 +587,19 @@ def remove_committed_patients(patients: list[str]) -> None:
 		frappe.db.delete("Event Participants", {"parent": ("in", events)})
 		frappe.db.delete("Event", {"name": ("in", events)})
 	frappe.db.delete("Patient Appointment", {"patient": ("in", patients)})
+	# Visits and the rest of a patient's records too: a later test patient given the same name would inherit
+	# them (an encounter left behind made that patient "seen yesterday" and never lapsed).
+	for doctype in ("Patient Encounter", "Clinical Procedure", "Therapy Plan", "Patient Medical Record"):
+		frappe.db.delete(doctype, {"patient": ("in", patients)})
+	lapses = frappe.get_all("Patient Lapse", {"patient": ("in", patients)}, pluck="name")
+	if lapses:
+		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses)})
+		frappe.db.delete("Patient Lapse", {"name": ("in", lapses)})
+	conversations = frappe.get_all("Win-Back Conversation", {"patient": ("in", patients)}, pluck="name")
+	if conversations:
+		frappe.db.delete("Win-Back Offered Time", {"parent": ("in", conversations)})
+		frappe.db.delete("Win-Back Conversation", {"name": ("in", conversations)})
+	frappe.db.delete("Win-Back SMS Reply", {"patient": ("in", patients)})
 	frappe.db.delete("Win-Back Patient Phone", {"patient": ("in", patients)})
 	frappe.db.delete("Dynamic Link", {"link_doctype": "Patient", "link_name": ("in", patients)})
 	frappe.db.delete("Patient", {"name": ("in", patients)})
