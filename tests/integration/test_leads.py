@@ -27,8 +27,10 @@ WEDNESDAY_9 = "2026-12-09 09:00:00"
 
 def number() -> str:
 	"""A fictional (NXX) 555-01xx number no patient and no lead of the site has."""
-	taken = set(frappe.get_all("Win-Back Lead", pluck="phone")) | set(
-		frappe.get_all("Win-Back Patient Phone", pluck="phone")
+	taken = (
+		set(frappe.get_all("Win-Back Lead", pluck="phone"))
+		| set(frappe.get_all("Win-Back Patient Phone", pluck="phone"))
+		| set(frappe.get_all("Win-Back SMS Opt-Out", pluck="name"))
 	)
 	for _ in range(500):
 		raw = f.mobile()
@@ -293,6 +295,40 @@ class TestNewPatients(LeadCase):
 		self.assertEqual(
 			frappe.db.get_value("Win-Back Lead", {"patient": fresh}, "source"), rules.NEW_PATIENT
 		)
+
+
+class TestFunnel(LeadCase):
+	def test_leads_answered_booked_and_came_per_source(self):
+		from winback_app.leads import outcomes
+		from winback_app.win_back.report.new_patient_funnel.new_patient_funnel import execute
+
+		with self.freeze_time("2026-12-08 12:00:00"):
+			came = self.form_request()
+			booked = self.form_request()
+			self.form_request(consent=False, email="")  # no way to write: a call task for the front desk
+			call = self.missed_call(number())
+			for lead, visit in ((came, "Closed"), (booked, "Scheduled")):
+				patient = f.patient()
+				self.made_patients.append(patient)
+				f.past_appointment(
+					patient, 0, status=visit, at=now_datetime() + timedelta(hours=1)
+				)
+				frappe.db.set_value(
+					"Win-Back Lead",
+					{"lead": lead},
+					{"patient": patient, "received_on": now_datetime() - timedelta(minutes=5)},
+				)
+			frappe.db.commit()
+			outcomes.move_on(now_datetime())
+			columns, rows, _msg, chart = execute({"from_date": "2026-12-08", "to_date": "2026-12-08"})
+		by_source = {r["source"]: r for r in rows}
+		form = by_source[rules.REQUEST_FORM]
+		self.assertEqual((form["leads"], form["answered"], form["booked"], form["came"]), (3, 3, 2, 1))
+		missed = by_source[rules.MISSED_CALL]
+		self.assertEqual((missed["leads"], missed["answered"], missed["booked"]), (1, 1, 0))
+		self.assertEqual(missed["median_minutes_to_answer"], 0)
+		self.assertTrue(frappe.db.get_value("Win-Back Lead", {"call_log": call}, "answered_on"))
+		self.assertEqual(len(chart["data"]["datasets"]), 2)
 
 
 class TestWalkInsAreNotNewPatients(WinBackTestCase):

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from pypika.terms import ExistsCriterion
 
 import frappe
+from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import IfNull
-from frappe.utils import add_days, get_datetime, now_datetime
+from frappe.utils import add_days, escape_html, get_datetime, now_datetime
 
 from winback_app.contacts.optouts import is_blocked
 from winback_app.engine import leads as rules
@@ -100,13 +101,13 @@ def take_lead(lead: str, arrival: Arrival | None = None) -> str | None:
 		as_dict=True,
 	)
 	if not row or row.status in ("Converted", "Do Not Contact"):
-		return None
+		return leave_alone("Lead", lead)
 	phone = normalize(row.mobile_no or row.phone, phone_region())
 	email = (row.email_id or "").strip() or None
 	if not phone and not email:
-		return None
+		return leave_alone("Lead", lead)
 	if is_patient(phone, email):
-		return None
+		return leave_alone("Lead", lead)
 	arrival = arrival or Arrival(source=rules.LEAD, received_on=get_datetime(row.creation))
 	arrival.lead = row.name
 	arrival.phone = arrival.phone or phone
@@ -130,16 +131,17 @@ def take_call_log(call_log: str) -> str | None:
 		return None
 	received = get_datetime(row.start_time or row.creation)
 	if now_datetime() - received > timedelta(days=1):
-		return None  # an old call edited today is not a call to answer now
+		return leave_alone("Call Log", call_log)  # an old call edited today is not a call to answer now
 	phone = normalize(row.get("from"), phone_region())
 	if not phone:
-		return None
+		return leave_alone("Call Log", call_log)
 	patients = patients_on(phone)
 	if patients and has_future_appointment(patients):
-		return None
+		return leave_alone("Call Log", call_log)
 	existing = open_lead_on(phone)
 	if existing:
 		plan_missed_call_text(existing, phone, received)
+		leave_alone("Call Log", call_log)
 		return existing
 	return open_lead(
 		Arrival(
@@ -152,6 +154,22 @@ def take_call_log(call_log: str) -> str | None:
 			first_name=first_name_of(patients[0]) if len(patients) == 1 else "",
 		)
 	)
+
+
+def leave_alone(doctype: str, name: str) -> None:
+	"""Settled without a lead of its own (a patient's number, nothing to reach them by, a call added to a lead
+	we had): the minute job's sweep does not look at it again for an hour, so records that are not new leads
+	never crowd out the ones that are."""
+	frappe.cache.set_value(_left_alone_key(doctype, name), 1, expires_in_sec=LEFT_ALONE_FOR)
+	return None
+
+
+def _left_alone_key(doctype: str, name: str) -> str:
+	return f"winback:lead-settled:{doctype}:{name}"
+
+
+def not_left_alone(doctype: str, names: list[str]) -> list[str]:
+	return [n for n in names if not frappe.cache.get_value(_left_alone_key(doctype, n))]
 
 
 def open_lead(a: Arrival) -> str:
@@ -182,6 +200,19 @@ def open_lead(a: Arrival) -> str:
 	doc.flags.ignore_permissions = True
 	doc.flags.ignore_links = True  # the records it names were read a moment ago in this transaction
 	doc.insert()
+	if a.lead and a.sms_consent == "Granted" and a.consent_wording:
+		# The consent is on the Win-Back Lead; the Lead's own timeline says so too, in the words shown.
+		frappe.get_doc(
+			{
+				"doctype": "Comment",
+				"comment_type": "Info",
+				"reference_doctype": "Lead",
+				"reference_name": a.lead,
+				"content": escape_html(
+					_("Text consent given on the request form: {0}").format(a.consent_wording)
+				),
+			}
+		).insert(ignore_permissions=True)
 	plan_texts(doc, now_datetime())
 	return doc.name
 
@@ -363,37 +394,44 @@ def appointment_start(appointment: str | None) -> datetime | None:
 # The minute job's sweep: what the document events may have missed (a worker down, a record written with
 # db.set_value or by an import), set-based, a bounded number per run.
 SWEEP_LIMIT = 200
+LEFT_ALONE_FOR = 60 * 60  # seconds a record that is not a lead is left alone by the sweep
 
 
 def untaken_leads(now: datetime) -> list[str]:
-	"""ERPNext Leads of the last two days with no Win-Back Lead yet (including those taken and refused: cheap)."""
-	return (
-		frappe.qb.from_(Lead)
-		.left_join(WLead)
-		.on(WLead.lead == Lead.name)
-		.select(Lead.name)
-		.where(Lead.creation >= add_days(now, -2))
-		.where(WLead.name.isnull())
-		.where(Lead.status.notin(("Converted", "Do Not Contact")))
-		.orderby(Lead.creation)
-		.limit(SWEEP_LIMIT)
-		.run(pluck=True)
+	"""ERPNext Leads of the last two days with no Win-Back Lead yet, less those refused within the hour."""
+	return not_left_alone(
+		"Lead",
+		(
+			frappe.qb.from_(Lead)
+			.left_join(WLead)
+			.on(WLead.lead == Lead.name)
+			.select(Lead.name)
+			.where(Lead.creation >= add_days(now, -2))
+			.where(WLead.name.isnull())
+			.where(Lead.status.notin(("Converted", "Do Not Contact")))
+			.orderby(Lead.creation, order=frappe.qb.desc)
+			.limit(SWEEP_LIMIT)
+			.run(pluck=True)
+		),
 	)
 
 
 def untaken_missed_calls(now: datetime) -> list[str]:
-	"""Missed incoming calls of the last hour that are not yet on any lead."""
-	return (
-		frappe.qb.from_(CallLog)
-		.left_join(WLead)
-		.on(WLead.call_log == CallLog.name)
-		.select(CallLog.name)
-		.where(CallLog.creation >= now - timedelta(hours=1))
-		.where(CallLog.type == "Incoming")
-		.where(CallLog.status.isin(rules.MISSED_STATUSES))
-		.where(WLead.name.isnull())
-		.limit(SWEEP_LIMIT)
-		.run(pluck=True)
+	"""Missed incoming calls of the last hour that are not yet on any lead, less those refused."""
+	return not_left_alone(
+		"Call Log",
+		(
+			frappe.qb.from_(CallLog)
+			.left_join(WLead)
+			.on(WLead.call_log == CallLog.name)
+			.select(CallLog.name)
+			.where(CallLog.creation >= now - timedelta(hours=1))
+			.where(CallLog.type == "Incoming")
+			.where(CallLog.status.isin(rules.MISSED_STATUSES))
+			.where(WLead.name.isnull())
+			.limit(SWEEP_LIMIT)
+			.run(pluck=True)
+		),
 	)
 
 

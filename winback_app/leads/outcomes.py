@@ -25,7 +25,24 @@ LIMIT = 500
 
 
 def move_on(now: datetime) -> int:
-	return booked_elsewhere() + came() + rested(now)
+	return opted_out() + booked_elsewhere() + came() + rested(now)
+
+
+def opted_out() -> int:
+	"""Leads whose number said STOP (or was found invalid) are closed; nothing more is planned for them."""
+	OptOut = DocType("Win-Back SMS Opt-Out")
+	rows = (
+		frappe.qb.from_(WLead)
+		.join(OptOut)
+		.on(OptOut.name == WLead.phone)
+		.select(WLead.name)
+		.where(OptOut.active == 1)
+		.where(WLead.status.isin((*rules.OPEN, rules.RESTING)))
+		.limit(LIMIT)
+		.run(pluck=True)
+	)
+	status.close(rows, "The number opted out of texts")
+	return len(rows)
 
 
 def booked_elsewhere() -> int:

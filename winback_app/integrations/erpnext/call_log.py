@@ -1,5 +1,7 @@
 """Call Log doc_events (wired in hooks.py): a missed incoming call gets one "sorry we missed your call" text."""
 
+import frappe
+
 from winback_app.engine.leads import is_missed_call
 from winback_app.infra.errors import log_error
 
@@ -10,9 +12,11 @@ def on_change(doc, method=None):
 		return
 	from winback_app.leads import intake, run
 
+	frappe.db.savepoint("winback_take_lead")
 	try:
 		lead = intake.take_call_log(doc.name)
 	except Exception as exc:
+		frappe.db.rollback(save_point="winback_take_lead")  # nothing half-made: the minute job takes it again
 		log_error("Win-back: a missed call could not be taken", exc, doctype="Call Log", name=doc.name)
 		return
 	if lead:
