@@ -12,10 +12,14 @@ small one. Each set is generated once (benchmarks/generate.py, idempotent per si
 Per site, in one process and one run, it measures (wall time with time.perf_counter, queries by wrapping
 frappe.db.sql, Python peak memory with tracemalloc in a separate run so tracing never slows a timed run):
 - phones.sync_stale(), first run (the phone lookup emptied first) and warm (nothing changed): reported apart;
-- ours: winback_app.detection.run.decide() with the enabled campaigns: reading + engine, no writes;
+- ours: winback_app.detection.run.decide_ranges() with the enabled campaigns, consumed range by range as the
+  nightly job does (reading + engine, no writes), timed in turn with the bare aggregate (the order swapped each
+  round; medians, per-round ratios and the load average); its peak memory at both sizes;
 - ours: detect_lapses(), the whole nightly job including the bulk writes, then frappe.db.rollback();
 - bare: one set-based SQL aggregate (last Closed/Checked Out appointment per patient, older than 270 days,
   NOT EXISTS a future Scheduled/Open/Confirmed/Checked In appointment), written with frappe.qb;
+- the lapse writer (detection.writer.insert_lapses on the run's entries) against pymysql's executemany of the
+  very rows it writes, both rolled back, in turn;
 - naive (small site only): benchmarks/naive_detection.py, per-patient ORM calls + the same engine, and a
   check that it decides exactly what ours decides.
 Detection runs "as of" the day the set was generated, so results do not drift when a set is reused.
@@ -123,6 +127,109 @@ class Measure:
 				after()
 		return {"seconds": statistics.median(times), "runs": runs, "queries": queries, "peak": peak}, result
 
+	def alternate(self, a, b, runs: int):
+		"""a and b timed in turn, `runs` times each (a first in odd rounds, b first in even ones, so a load trend
+		on the shared machine hits both alike): medians, per-round ratios a/b and the load average, then one
+		traced run each for peak memory."""
+		import os
+
+		times_a, times_b, ratios, loads = [], [], [], []
+		result_a = result_b = None
+		for i in range(runs):
+			order = ((a, times_a), (b, times_b)) if i % 2 == 0 else ((b, times_b), (a, times_a))
+			for fn, times in order:
+				result, seconds, queries, _ = self.once(fn)
+				times.append(seconds)
+				if fn is a:
+					result_a, queries_a = result, queries
+				else:
+					result_b, queries_b = result, queries
+			ratios.append(times_a[-1] / times_b[-1])
+			loads.append(os.getloadavg()[0])
+		_r, _s, _q, peak_a = self.once(a, memory=True)
+		_r, _s, _q, peak_b = self.once(b, memory=True)
+		stats_a = {"seconds": statistics.median(times_a), "runs": runs, "queries": queries_a, "peak": peak_a}
+		stats_b = {"seconds": statistics.median(times_b), "runs": runs, "queries": queries_b, "peak": peak_b}
+		side = {
+			"ratio": statistics.median(ratios),
+			"ratios": ratios,
+			"loads": loads,
+			"a_result": result_a,
+			"b_result": result_b,
+		}
+		return stats_a, stats_b, side
+
+
+# --- the lapse writer against executemany ------------------------------------------------------------
+
+
+def writer_inputs(detection, patients, last_any, segments, today) -> tuple:
+	from winback_app.detection.run import cycle_of, with_last_visit
+	from winback_app.settings import clinic_time_zone, send_window
+
+	entries = [with_last_visit(e, last_any) for e in detection.entries]
+	return (
+		entries,
+		patients,
+		{s.name: s for s in segments},
+		cycle_of(today),
+		clinic_time_zone(),
+		send_window(),
+	)
+
+
+def writer_vs_executemany(writer_args: tuple, runs: int) -> dict:
+	"""detection.writer.insert_lapses on the run's entries against pymysql's executemany of the very rows it
+	writes (captured from one run of the writer), both rolled back; alternating, medians."""
+	import os
+
+	from winback_app.detection import writer
+	from winback_app.infra import bulk
+
+	captured: list = []
+	real_insert = bulk.insert
+	bulk.insert = lambda doctype, columns, rows, **kw: captured.append((doctype, tuple(columns), list(rows)))
+	try:
+		writer.insert_lapses(*writer_args)
+	finally:
+		bulk.insert = real_insert
+		frappe.db.rollback()
+	statements = [
+		(f"INSERT INTO `tab{doctype}` ({', '.join(f'`{c}`' for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})", rows)
+		for doctype, columns, rows in captured
+	]  # fmt: skip
+	n_rows = sum(len(rows) for _sql, rows in statements)
+
+	def ours():
+		writer.insert_lapses(*writer_args)
+
+	def floor():
+		cursor = frappe.db._cursor
+		for sql, rows in statements:
+			cursor.executemany(sql, rows)
+
+	times_o, times_f, ratios, loads = [], [], [], []
+	for i in range(runs):
+		for fn, times in (
+			((ours, times_o), (floor, times_f)) if i % 2 == 0 else ((floor, times_f), (ours, times_o))
+		):
+			frappe.db.rollback()
+			started = time.perf_counter()
+			fn()
+			times.append(time.perf_counter() - started)
+			frappe.db.rollback()
+		ratios.append(times_o[-1] / times_f[-1])
+		loads.append(os.getloadavg()[0])
+	return {
+		"ours": statistics.median(times_o),
+		"floor": statistics.median(times_f),
+		"ratio": statistics.median(ratios),
+		"ratios": ratios,
+		"loads": loads,
+		"lapses": len(writer_args[0]),
+		"rows": n_rows,
+	}
+
 
 # --- the bare aggregate ------------------------------------------------------------------------------
 
@@ -215,7 +322,8 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		import naive_detection
 
 		from winback_app.contacts import phones
-		from winback_app.detection.run import EVENT_RULES, cycle_of, decide, detect_lapses
+		from winback_app.detection.reader import PATIENT_RANGE
+		from winback_app.detection.run import EVENT_RULES, cycle_of, decide, decide_ranges, detect_lapses
 		from winback_app.segments import enabled_segment_specs
 		from winback_app.settings import get_settings
 
@@ -255,15 +363,29 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		extra["segments"] = [s.name for s in segments]
 
 		def ours():
-			return decide(segments, today, settings)
+			"""The nightly job's way: range by range, keeping only counts (decide_ranges streams)."""
+			entries, by_segment, exclusions = 0, Counter(), Counter()
+			for part, _patients, _last in decide_ranges(segments, today, settings):
+				entries += len(part.entries)
+				by_segment.update(e.segment for e in part.entries)
+				exclusions.update(x.reason.split(":")[0] for x in part.exclusions)
+			return entries, by_segment, exclusions
 
 		ours()  # warm-up: metadata and document caches, as in a long-lived worker
-		stats, (detection, _patients, _last) = m.phase(ours, args.runs)
-		rows.append(("ours: decide() read+engine", label, stats))
+		bare_aggregate(today)  # warm-up
+		stats, bare_stats, side = m.alternate(ours, lambda: bare_aggregate(today), args.runs)
+		entries, by_segment, exclusions = side["a_result"]
+		rows.append(("ours: decide_ranges() read+engine", label, stats))
+		rows.append(("bare SQL aggregate (qb)", label, bare_stats))
 		extra[f"ours_{label}"] = stats
-		extra[f"entries_{label}"] = len(detection.entries)
-		extra[f"exclusions_{label}"] = Counter(x.reason.split(":")[0] for x in detection.exclusions)
-		extra[f"by_segment_{label}"] = Counter(e.segment for e in detection.entries)
+		extra[f"bare_{label}"] = bare_stats
+		extra[f"side_{label}"] = side
+		extra[f"bare_rows_{label}"] = len(side["b_result"])
+		extra[f"entries_{label}"] = entries
+		extra[f"exclusions_{label}"] = exclusions
+		extra[f"by_segment_{label}"] = by_segment
+		extra[f"ranges_{label}"] = frappe.db.count("Patient") // PATIENT_RANGE + 1
+		extra["range_size"] = PATIENT_RANGE
 
 		# where the time of our path goes: per-query SQL time and a cProfile of one run
 		counter.timed = []
@@ -276,16 +398,17 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 		timed, counter.timed = counter.timed, None
 		extra[f"breakdown_{label}"] = (total, timed, prof)
 
-		stats, result = m.phase(lambda: detect_lapses(today=today), args.detect_runs, after=frappe.db.rollback)
+		stats, result = m.phase(
+			lambda: detect_lapses(today=today), args.detect_runs, after=frappe.db.rollback
+		)
 		rows.append(("ours: detect_lapses() incl. writes*", label, stats))
 		extra[f"detect_{label}"] = stats
 		extra[f"detect_result_{label}"] = result
 
-		bare_aggregate(today)  # warm-up
-		stats, bare_rows = m.phase(lambda: bare_aggregate(today), args.runs)
-		rows.append(("bare SQL aggregate (qb)", label, stats))
-		extra[f"bare_{label}"] = stats
-		extra[f"bare_rows_{label}"] = len(bare_rows)
+		# the lapse writer against the driver's executemany of the very rows it writes
+		detection, patients, last_any = decide(segments, today, settings)
+		writer_args = writer_inputs(detection, patients, last_any, segments, today)
+		extra[f"writer_{label}"] = writer_vs_executemany(writer_args, args.runs)
 
 		if n == args.small and not args.skip_naive:
 			cycle = cycle_of(today)
@@ -300,6 +423,8 @@ def bench_site(site: str, n: int, args, rows: list, extra: dict) -> None:
 				(e.patient, e.segment, e.holdout, e.candidate.event_date) for e in d.entries
 			)  # noqa: E731
 			excl = lambda d: sorted((x.patient, x.segment, x.reason) for x in d.exclusions)  # noqa: E731
+			# every range's decisions together
+			detection, _patients, _last = decide(segments, today, settings)
 			extra["naive_same"] = key(naive) == key(detection) and excl(naive) == excl(detection)
 			if not extra["naive_same"]:
 				a, b = set(key(naive)), set(key(detection))
@@ -333,36 +458,54 @@ def print_report(rows, extra, args) -> None:
 		"* detect_lapses() = sync_stale (warm) + decide + bulk insert of lapses and attempts, rolled back after each run"
 	)
 	print()
-	print("ratios (same run)                              measured   goal")
+	print("ours vs the floor, same run (alternating runs, order swapped each round; medians)")
+	print(
+		f"  {'what':<34}{'N':>5}{'floor s':>9}{'ours s':>9}{'ratio':>8}  {'per round':<22}{'goal':<8}{'load 1m':<11}verdict"
+	)
+	for lab in (small, large):
+		o, b, side = extra.get(f"ours_{lab}"), extra.get(f"bare_{lab}"), extra.get(f"side_{lab}")
+		if o and b and side:
+			r = side["ratio"]
+			print(
+				f"  {'decide_ranges() vs bare aggregate':<34}{lab:>5}{b['seconds']:>9.3f}{o['seconds']:>9.3f}{r:>7.2f}x  "
+				f"{' '.join(f'{x:.2f}' for x in side['ratios']):<22}{'<= 2x':<8}"
+				f"{min(side['loads']):.1f}-{max(side['loads']):<7.1f}{'met' if r <= 2 else 'NOT met'}"
+			)
+	for lab in (small, large):
+		w = extra.get(f"writer_{lab}")
+		if w:
+			print(
+				f"  {'lapse writer vs executemany':<34}{lab:>5}{w['floor']:>9.3f}{w['ours']:>9.3f}{w['ratio']:>7.2f}x  "
+				f"{' '.join(f'{x:.2f}' for x in w['ratios']):<22}{'<= 2x':<8}"
+				f"{min(w['loads']):.1f}-{max(w['loads']):<7.1f}{'met' if w['ratio'] <= 2 else 'NOT met'}"
+				f"   ({w['lapses']:,} lapses, {w['rows']:,} rows)"
+			)
 	o_s, o_l = extra.get(f"ours_{small}"), extra.get(f"ours_{large}")
-	b_s, b_l = extra.get(f"bare_{small}"), extra.get(f"bare_{large}")
 	if "naive" in extra and o_s:
 		r = extra["naive"]["seconds"] / o_s["seconds"]
 		print(f"  naive / ours, decide @ {small:<24} {r:>8.1f}x   >= 50x  {'met' if r >= 50 else 'NOT met'}")
-	for lab, o, b in ((small, o_s, b_s), (large, o_l, b_l)):
-		if o and b:
-			r = o["seconds"] / b["seconds"]
-			print(
-				f"  ours / bare aggregate @ {lab:<23} {r:>8.2f}x   <= 2x   {'met' if r <= 2 else 'NOT met'}"
-			)
 	if o_s and o_l:
-		same = o_s["queries"] == o_l["queries"]
+		rs, rl = extra.get(f"ranges_{small}", "?"), extra.get(f"ranges_{large}", "?")
 		print(
-			f"  queries ours @ {small} vs @ {large}{'':<17} {o_s['queries']:>3} vs {o_l['queries']:<3} "
-			f"independent of N  {'met' if same else 'NOT met'}"
+			f"  queries ours @ {small} vs @ {large}: {o_s['queries']} vs {o_l['queries']} "
+			f"({rs} vs {rl} key ranges of {extra.get('range_size', '?')} patients)"
 		)
 		d_s, d_l = extra.get(f"detect_{small}"), extra.get(f"detect_{large}")
 		if d_s and d_l:
+			print(f"  queries detect_lapses() @ {small} vs @ {large}: {d_s['queries']} vs {d_l['queries']}")
+		print(
+			f"  time ours @ {large} / @ {small}: {o_l['seconds'] / o_s['seconds']:.1f}x (N ratio {args.large // args.small}x)"
+		)
+		if o_s["peak"] and o_l["peak"]:
+			pr = o_l["peak"] / o_s["peak"]
 			print(
-				f"  queries detect_lapses() @ {small} vs @ {large}{'':<13} {d_s['queries']:>3} vs {d_l['queries']:<3} "
-				"(+1 INSERT per 10,000 written rows: bulk_insert chunks)"
+				f"  peak memory ours (tracemalloc) @ {small} / @ {large}: {fmt_mb(o_s['peak'])} MB / {fmt_mb(o_l['peak'])} MB "
+				f"= {pr:.2f}x   goal within 1.5x  {'met' if pr <= 1.5 else 'NOT met'}"
 			)
-		print(
-			f"  time ours @ {large} / @ {small}{'':<20} {o_l['seconds'] / o_s['seconds']:>8.1f}x   (N ratio {args.large // args.small}x)"
-		)
-		print(
-			f"  peak memory ours @ {small} / @ {large}{'':<13} {fmt_mb(o_s['peak'])} MB / {fmt_mb(o_l['peak'])} MB"
-		)
+		if d_s and d_l and d_s["peak"] and d_l["peak"]:
+			print(
+				f"  peak memory detect_lapses() @ {small} / @ {large}: {fmt_mb(d_s['peak'])} MB / {fmt_mb(d_l['peak'])} MB"
+			)
 	print()
 	for lab in (small, large):
 		if f"entries_{lab}" in extra:

@@ -481,7 +481,9 @@ def time_sends(channel) -> list:
 	return acc
 
 
-def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: bool = False) -> dict:
+def run_mode(
+	mode: str, n: int, chunk: int, loopback: Loopback | None, profile: bool = False, shapes: bool = False
+) -> dict:
 	from winback_app.sending.run import dispatch
 
 	zone = midday_zone()
@@ -492,7 +494,7 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 	errors_before = frappe.db.count("Error Log")
 	channels = build_channels(mode, loopback)
 	send_seconds = time_sends(channels["SMS"])
-	meter = SqlMeter(by_shape=profile)
+	meter = SqlMeter(by_shape=profile or shapes)
 	sampler = RssSampler(
 		lambda: f"~{max(0, meter.commits - 2) // 2 * chunk:,} attempts done, {meter.count:,} queries"
 	)
@@ -537,6 +539,7 @@ def run_mode(mode: str, n: int, chunk: int, loopback: Loopback | None, profile: 
 	result["checks"] = verify(mode, n, last, errors_before, loopback)
 	if profiler:
 		result["profile"] = profiler
+	if profile or shapes:
 		result["shapes"] = meter.shapes
 	return result
 
@@ -818,6 +821,69 @@ def table(results: list[dict]) -> str:
 	return "\n".join(lines)
 
 
+FLOORS = {
+	"Outbox": ("bare multi-row writes", 0.5),  # issue 19: Outbox >= 0.5x the same rows written bare
+	"Twilio": ("twilio Client alone", 0.6),  # issue 19: Twilio mode >= 0.6x the client alone, same loopback
+}
+
+
+def measure_floor(mode: str, n: int, chunk: int, loopback) -> float:
+	if mode == "Outbox":
+		configure("Outbox", midday_zone())
+		floor = bare_writes_floor(n, chunk)
+		if floor["sent"] != n:
+			raise SystemExit(f"the bare-writes floor sent {floor['sent']:,} of {n:,}")
+	else:
+		floor = twilio_client_floor(loopback, n)
+		if floor["requests"] != n:
+			raise SystemExit(f"the client floor made {floor['requests']:,} POSTs for {n:,}")
+	print(
+		f"  floor for {mode}: {floor['rate']:,.0f}/s ({n:,} in {floor['wall']:.1f} s)",
+		file=sys.stderr,
+		flush=True,
+	)
+	return floor["rate"]
+
+
+def ratio_table(rounds: list[dict], modes: list[str], args, floor_n: int) -> str:
+	"""Ours against its floor, measured back to back in each round (the order alternating): medians."""
+	import statistics
+
+	lines = [
+		f"\nours vs the floor, same run: {len(rounds)} round(s), ours {args.attempts:,} and floor {floor_n:,} "
+		"attempts each, back to back, order alternating; medians",
+		f"  {'mode':<8}{'floor':<24}{'floor /s':>10}{'ours /s':>10}{'ratio':>8}  {'per round':<22}{'goal':<8}"
+		f"{'load 1m':<16}verdict",
+	]
+	for mode in modes:
+		per = [r[mode] for r in rounds if mode in r and r[mode][1]]
+		if not per:
+			continue
+		label, goal = FLOORS[mode]
+		ours = statistics.median(p[0] for p in per)
+		floor = statistics.median(p[1] for p in per)
+		ratios = [p[0] / p[1] for p in per]
+		ratio = statistics.median(ratios)
+		loads = [p[2] for p in per]
+		once = all(p[3] for p in per)
+		lines.append(
+			f"  {mode:<8}{label:<24}{floor:>10,.0f}{ours:>10,.0f}{ratio:>7.2f}x  "
+			f"{' '.join(f'{x:.2f}' for x in ratios):<22}{'>= ' + str(goal) + 'x':<8}"
+			f"{min(loads):.1f}-{max(loads):<12.1f}{'met' if ratio >= goal else 'NOT met'}"
+			f"{'' if once else ', exactly once FAILED'}"
+		)
+	return "\n".join(lines)
+
+
+def print_shapes(r: dict, top: int = 25) -> None:
+	n = r["n"]
+	print(f"\n=== SQL by statement shape: {r['mode']}, {n:,} attempts, {r['wall']:.1f} s (no profiler) ===")
+	shapes = sorted(r["shapes"].items(), key=lambda kv: -kv[1][1])
+	print(f"  {'calls/att':>9} {'ms/att':>7} {'ms/call':>7}  statement")
+	for shape, (calls, seconds) in shapes[:top]:
+		print(f"  {calls / n:9.3f} {1000 * seconds / n:7.3f} {1000 * seconds / calls:7.3f}  {shape}")
+
+
 def print_profile(r: dict, top: int = 25) -> None:
 	n = r["n"]
 	print(f"\n=== profile: {r['mode']}, {n:,} attempts, {r['wall']:.1f} s under cProfile ===")
@@ -844,6 +910,7 @@ def main():
 	parser.add_argument("--chunk", type=int, default=200, help="dispatch() chunk (the app's default: 200)")
 	parser.add_argument("--modes", default="Outbox,Twilio")
 	parser.add_argument("--profile", action="store_true", help="cProfile + SQL by shape (slower)")
+	parser.add_argument("--shapes", action="store_true", help="SQL time by statement shape, no profiler")
 	parser.add_argument("--generate-only", action="store_true")
 	parser.add_argument("--json", help="also write the results here")
 	parser.add_argument(
@@ -853,6 +920,12 @@ def main():
 		help="also measure the floors on this many attempts (default: the same N; 0: skip)",
 	)
 	parser.add_argument("--remove", action="store_true", help="delete the generated data set and stop")
+	parser.add_argument(
+		"--rounds",
+		type=int,
+		default=3,
+		help="rounds of (ours, floor) per mode, order alternating; the ratios are medians (default 3)",
+	)
 	args = parser.parse_args()
 	if args.site in PROTECTED_SITES:
 		raise SystemExit(f"{args.site} belongs to other work; use a site of its own (winback-send.test)")
@@ -889,27 +962,36 @@ def main():
 	modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 	floor_n = args.attempts if args.floors < 0 else args.floors
 	loopback = Loopback() if ("Twilio" in modes or floor_n) else None
-	results = []
-	floors = {}
+	results = []  # the last round's full results, one per mode (the detailed table)
+	rounds: list[dict] = []  # per round: {mode: (ours rate, floor rate, load 1m)}
 	try:
-		for mode in modes:
-			print(
-				f"{mode}: dispatching {args.attempts:,} due attempts (set of {size:,}) ...",
-				file=sys.stderr,
-				flush=True,
-			)
-			r = run_mode(mode, args.attempts, args.chunk, loopback, profile=args.profile)
-			print(
-				f"{mode}: {r['rate']:,.0f} attempts/s, exactly once: {r['checks']['exactly_once']}",
-				file=sys.stderr,
-				flush=True,
-			)
-			results.append(r)
-		if floor_n:
-			print(f"floors on {floor_n:,} attempts ...", file=sys.stderr, flush=True)
-			configure("Outbox", midday_zone())
-			floors["bare"] = bare_writes_floor(floor_n, args.chunk)
-			floors["client"] = twilio_client_floor(loopback, floor_n)
+		for rnd in range(args.rounds):
+			this = {}
+			for mode in modes:
+				floor_first = bool(rnd % 2)  # alternate which goes first, so a load trend hits both alike
+				floor_rate = None
+				if floor_n and floor_first:
+					floor_rate = measure_floor(mode, floor_n, args.chunk, loopback)
+				print(
+					f"round {rnd + 1}/{args.rounds} {mode}: dispatching {args.attempts:,} due attempts (set of {size:,}) ...",
+					file=sys.stderr,
+					flush=True,
+				)
+				r = run_mode(
+					mode, args.attempts, args.chunk, loopback, profile=args.profile, shapes=args.shapes
+				)
+				if floor_n and not floor_first:
+					floor_rate = measure_floor(mode, floor_n, args.chunk, loopback)
+				print(
+					f"round {rnd + 1} {mode}: {r['rate']:,.0f} attempts/s, floor {floor_rate or 0:,.0f}/s, "
+					f"exactly once: {r['checks']['exactly_once']}, load {os.getloadavg()[0]:.1f}",
+					file=sys.stderr,
+					flush=True,
+				)
+				this[mode] = (r["rate"], floor_rate, os.getloadavg()[0], r["checks"]["exactly_once"])
+				if rnd == args.rounds - 1:
+					results.append(r)
+			rounds.append(this)
 	finally:
 		if loopback:
 			loopback.stop()
@@ -917,27 +999,13 @@ def main():
 
 	when = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
 	print(f"\nSending benchmark, site {args.site}, {when}, {os.cpu_count()} CPUs, chunk {args.chunk}"
-		f"{', UNDER cProfile' if args.profile else ''}")  # fmt: skip
+		f"{', UNDER cProfile' if args.profile else ''}; detailed table: the last of {args.rounds} round(s)")  # fmt: skip
 	print(table(results))
 	print(
 		f"process ru_maxrss (both modes, whole process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
 	)
-	if floors:
-		by_mode = {r["mode"]: r for r in results}
-		bare, client = floors["bare"], floors["client"]
-		print("\nfloors (same run, same site, same loopback)")
-		print(f"  bare multi-row writes (Outbox floor)   {bare['rate']:8,.0f} attempts/s  ({bare['n']:,} in "
-			f"{bare['wall']:.1f} s, {bare['sent']:,} Sent)")  # fmt: skip
-		print(f"  twilio Client alone (Twilio floor)     {client['rate']:8,.0f} messages/s ({client['n']:,} in "
-			f"{client['wall']:.1f} s, {client['requests']:,} POSTs)")  # fmt: skip
-		if "Outbox" in by_mode:
-			print(
-				f"  Outbox dispatcher / bare writes        {by_mode['Outbox']['rate'] / bare['rate']:8.2f}x"
-			)
-		if "Twilio" in by_mode:
-			print(
-				f"  Twilio dispatcher / client alone       {by_mode['Twilio']['rate'] / client['rate']:8.2f}x"
-			)
+	if floor_n:
+		print(ratio_table(rounds, modes, args, floor_n))
 	for r in results:
 		if r["checks"]["exactly_once"]:
 			continue
@@ -945,6 +1013,9 @@ def main():
 	if args.profile:
 		for r in results:
 			print_profile(r)
+	elif args.shapes:
+		for r in results:
+			print_shapes(r)
 	if args.json:
 		Path(args.json).write_text(
 			json.dumps(

@@ -370,6 +370,9 @@ def main():
 		"--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="bench: 2 x cores + 1"
 	)
 	parser.add_argument("--threads", type=int, default=1, help="> 1: gthread workers")
+	parser.add_argument(
+		"--rounds", type=int, default=3, help="rounds of (ping, ours), order alternating; medians (default 3)"
+	)
 	parser.add_argument("--profile", action="store_true", help="profile the requests in process instead")
 	parser.add_argument(
 		"--mix", choices=("replies", "classic"), default="replies", help="classic: the first five bodies only"
@@ -387,15 +390,26 @@ def main():
 			cleanup(args.site, numbers)
 		return
 	warm = signed_requests(args.site, numbers, min(50, args.requests), 10_000_000, bodies)
-	timed = signed_requests(args.site, numbers, args.requests, 0, bodies)
+	rounds = [
+		signed_requests(args.site, numbers, args.requests, i * args.requests, bodies)
+		for i in range(args.rounds)
+	]
 	ping = [("/api/method/ping", None, {"X-Frappe-Site-Name": args.site})] * args.requests
 	server, port = start_gunicorn(args.site, args.workers, args.threads)
 	worker = start_worker(args.site)
+	floors, ourses, loads = [], [], []
 	try:
 		fire(port, warm, args.clients)  # warm the workers' caches
 		fire(port, ping[:50], args.clients)
-		floor = fire(port, ping, args.clients)
-		ours = fire(port, timed, args.clients)
+		for i, timed in enumerate(rounds):
+			# ping and ours back to back, the order swapped each round, so a load trend hits both alike
+			if i % 2 == 0:
+				floors.append(fire(port, ping, args.clients))
+				ourses.append(fire(port, timed, args.clients))
+			else:
+				ourses.append(fire(port, timed, args.clients))
+				floors.append(fire(port, ping, args.clients))
+			loads.append(os.getloadavg()[0])
 		lag = assignment_lag(args.site, numbers)
 	finally:
 		server.terminate()
@@ -410,12 +424,28 @@ def main():
 		else f"{args.workers} workers x {args.threads} threads"
 	)
 	print(
-		f"inbound webhook, {args.requests} requests each ({args.mix} mix: {len(bodies)} bodies), {args.clients} client"
-		f" threads, gunicorn {shape} --preload, {os.cpu_count()} cores, one short-queue worker running"
+		f"inbound webhook, {args.requests} requests each x {args.rounds} round(s) ({args.mix} mix: {len(bodies)} bodies), "
+		f"{args.clients} client threads, gunicorn {shape} --preload, {os.cpu_count()} cores, one short-queue worker running"
 	)
-	report("frappe's /api/method/ping (floor)", floor)
-	report("signed inbound webhook (ours)", ours, goal=True)
-	print(f"  ours / ping throughput             {ours['rps'] / floor['rps']:7.2f}x")
+	for i, (floor, ours) in enumerate(zip(floors, ourses, strict=True)):
+		report(f"round {i + 1}: frappe's ping (floor)", floor)
+		report(f"round {i + 1}: signed webhook (ours)", ours)
+	rps = [o["rps"] / f["rps"] for f, o in zip(floors, ourses, strict=True)]
+	p99 = [o["p99"] / f["p99"] for f, o in zip(floors, ourses, strict=True)]
+	med = statistics.median
+	print("ours vs the floor, same run (medians of the rounds)")
+	print(
+		f"  throughput   ping {med(f['rps'] for f in floors):7.1f} req/s   ours {med(o['rps'] for o in ourses):7.1f} req/s"
+		f"   ratio {med(rps):.2f}x ({' '.join(f'{x:.2f}' for x in rps)})   goal >= 0.5x   {'met' if med(rps) >= 0.5 else 'NOT met'}"
+	)
+	print(
+		f"  p50          ping {med(f['p50'] for f in floors) * 1000:7.1f} ms      ours {med(o['p50'] for o in ourses) * 1000:7.1f} ms"
+	)
+	print(
+		f"  p99          ping {med(f['p99'] for f in floors) * 1000:7.1f} ms      ours {med(o['p99'] for o in ourses) * 1000:7.1f} ms"
+		f"      ratio {med(p99):.2f}x ({' '.join(f'{x:.2f}' for x in p99)})   goal <= 2x    {'met' if med(p99) <= 2 else 'NOT met'}"
+	)
+	print(f"  load average (1 min) after each round: {' '.join(f'{x:.1f}' for x in loads)}")
 	print(
 		f"  reply -> ToDo (worker)             p50 {lag['p50']:.2f} s, p99 {lag['p99']:.2f} s, max {lag['max']:.2f} s"
 		f" ({lag['assigned']} assigned, {lag['waiting']} still waiting)"

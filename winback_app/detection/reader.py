@@ -457,9 +457,7 @@ def never_booked(today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE) 
 	return {p: Candidate(p, getdate(created), "Patient", p) for p, created in query.run()}
 
 
-def lapsed_memberships(
-	today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE
-) -> dict[str, Candidate]:
+def lapsed_memberships(today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE) -> dict[str, Candidate]:
 	"""Patients whose customer's ERPNext Subscription was cancelled or went unpaid inside the window."""
 	ended = IfNull(Subscription.cancelation_date, Subscription.current_invoice_end)
 	query = (

@@ -26,7 +26,9 @@ LOOK_MAX_AGE = 0.2  # seconds a look may be used for
 
 def block_reason(reason: str) -> str:
 	"""What staff read on an attempt skipped for its number's opt-out row."""
-	return _("Number opted out of texts") if reason == "Opted Out" else _("Number flagged: {0}").format(reason)
+	return (
+		_("Number opted out of texts") if reason == "Opted Out" else _("Number flagged: {0}").format(reason)
+	)
 
 
 class NumberLook:
