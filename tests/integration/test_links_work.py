@@ -151,3 +151,17 @@ class TestExpiredLinksAreRenewed(LinksCase):
 		renewed = booking_token({"name": lapse, "booking_token_encrypted": encrypted}, get_settings())
 		self.assertNotEqual(renewed, fresh, "an answer never sends a link that dies within hours")
 		self.assertEqual(lapse_for_token(renewed).name, lapse)
+
+
+class TestFirstConfiguration(LinksCase):
+	def test_enabling_a_campaign_without_an_online_appointment_type_says_what_is_missing(self):
+		f.reset_settings(booking_appointment_type=None)
+		frappe.local.message_log = []
+		f.segment("T Links Type", "Recall Window", min_days=180, max_days=270)
+		said = " ".join(str(m) for m in frappe.local.message_log)
+		self.assertIn("Appointment type for online bookings", said)
+		frappe.local.message_log = []
+		f.reset_settings(booking_appointment_type=f.APPOINTMENT_TYPE)
+		f.segment("T Links Type 2", "Recall Window", min_days=180, max_days=270)
+		said = " ".join(str(m) for m in frappe.local.message_log)
+		self.assertNotIn("Appointment type for online bookings", said)

@@ -88,12 +88,18 @@ class CampaignSegment(Document):
 				"<br>".join(escape_html(e) for e in check.errors),
 				title=_("This campaign cannot be saved yet"),
 			)
-		if check.warnings:
-			frappe.msgprint(
-				"<br>".join(escape_html(w) for w in check.warnings),
-				title=_("Please review"),
-				indicator="orange",
+		warnings = [escape_html(w) for w in check.warnings]
+		if self.enabled and not get_settings().booking_appointment_type:
+			# Part of first configuration (README): without it a patient who never had a typed appointment, every
+			# new patient, cannot book from the link.
+			warnings.append(
+				_(
+					"Set Win-Back Settings > Booking & Replies > Appointment type for online bookings: until then a "
+					"patient who never had a typed appointment (a new patient) cannot book from the link."
+				)
 			)
+		if warnings:
+			frappe.msgprint("<br>".join(warnings), title=_("Please review"), indicator="orange")
 
 	@frappe.whitelist()
 	def planned_messages(self) -> int:
