@@ -167,6 +167,12 @@ class TestAnsweredWithinTheRules(LeadCase):
 				1,
 			)
 
+	def test_a_form_lead_who_did_not_tick_the_box_gets_email_not_texts(self):
+		lead = self.form_request(consent=False)
+		wl = self.win_back_lead(lead)
+		self.assertEqual((wl.sms_consent, wl.consent_wording), ("Unknown", None))
+		self.assertEqual({t.channel for t in self.texts_of(wl.name)}, {"Email"})
+
 	def test_a_lead_who_is_already_a_patient_is_not_a_new_patient(self):
 		raw = number()
 		self.made_patients.append(f.patient(mobile=raw))
@@ -225,6 +231,35 @@ class TestMissedCalls(LeadCase):
 		self.assertFalse(
 			frappe.get_all("Win-Back Lead", {"phone": ("in", [e164(raw), e164(patient_number)])})
 		)
+
+
+class TestExactlyOnce(LeadCase):
+	def test_two_workers_at_once_send_each_first_text_once(self):
+		from winback_app.leads import send
+
+		from .base import concurrently
+
+		f.reset_settings(default_time_zone=frappe.utils.get_system_timezone(), pause_sending=1)
+		leads = [self.form_request() for _ in range(12)]
+		wls = [self.win_back_lead(lead).name for lead in leads]
+		f.reset_settings(default_time_zone=frappe.utils.get_system_timezone(), pause_sending=0)
+		frappe.db.commit()
+		self.assertEqual(
+			frappe.db.count(
+				"Win-Back Lead Text", {"lead_record": ("in", wls), "status": "Scheduled", "step": rules.FIRST}
+			),
+			12,
+		)
+		results, errors = concurrently(send.send_due, send.send_due)
+		self.assertEqual(errors, [])
+		self.assertEqual(sum(r.get("Sent", 0) for r in results), 12)
+		for wl in wls:
+			self.assertEqual(
+				frappe.db.count(
+					"Communication", {"reference_doctype": "Win-Back Lead", "reference_name": wl}
+				),
+				1,
+			)
 
 
 class TestFollowUpsAndRest(LeadCase):
@@ -310,9 +345,7 @@ class TestFunnel(LeadCase):
 			for lead, visit in ((came, "Closed"), (booked, "Scheduled")):
 				patient = f.patient()
 				self.made_patients.append(patient)
-				f.past_appointment(
-					patient, 0, status=visit, at=now_datetime() + timedelta(hours=1)
-				)
+				f.past_appointment(patient, 0, status=visit, at=now_datetime() + timedelta(hours=1))
 				frappe.db.set_value(
 					"Win-Back Lead",
 					{"lead": lead},

@@ -54,6 +54,18 @@ def test_channel_text_then_email_then_a_call():
 	)
 
 
+def test_the_request_form_texts_only_with_its_box_ticked():
+	assert rules.consent_required(rules.REQUEST_FORM, False)
+	assert not rules.consent_required(rules.LEAD, False)
+	assert rules.consent_required(rules.MISSED_CALL, True)
+	unticked = rules.Reach(
+		mobile="+12025550101",
+		email="a@example.com",
+		require_consent=rules.consent_required(rules.REQUEST_FORM, False),
+	)
+	assert rules.channel_for(unticked) == rules.EMAIL
+
+
 def test_missed_calls_are_incoming_and_unanswered():
 	assert rules.is_missed_call("Incoming", "No Answer")
 	assert rules.is_missed_call("Incoming", "Busy")

@@ -10,8 +10,9 @@ The rules, in one place:
   their own message is fresh (ANSWER_AT_ONCE_FOR). Everyone else's first text waits for the clinic's send window.
 - Follow-ups (FOLLOW_UPS after the first text) go inside the send window; a reply, a booking or a STOP cancels
   the ones still planned. A lead with nothing back REST_AFTER the last one rests (status Resting).
-- A text needs a number that may be texted (not on the opt-out list; consent when the clinic requires it, and the
-  form's consent box is that consent); otherwise email, otherwise a call task for the front desk.
+- A text needs a number that may be texted (not on the opt-out list; consent when the clinic requires it, and
+  always for the request form, whose consent box is that consent); otherwise email, otherwise a call task for the
+  front desk.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def channel_for(r: Reach) -> str:
 	if r.email:
 		return EMAIL
 	return CALL_TASK
+
+
+def consent_required(source: str, clinic_requires: bool) -> bool:
+	"""Whether a text needs consent on file: when the clinic says so, and always for the request form, which asks
+	for it explicitly (an unticked box is a no, whatever the clinic's policy)."""
+	return clinic_requires or source == REQUEST_FORM
 
 
 def is_missed_call(call_type: str | None, status: str | None) -> bool:

@@ -172,6 +172,12 @@ def not_left_alone(doctype: str, names: list[str]) -> list[str]:
 	return [n for n in names if not frappe.cache.get_value(_left_alone_key(doctype, n))]
 
 
+def unsettled(doctype: str, rows: list) -> list:
+	"""The first SWEEP_LIMIT rows not settled within the hour."""
+	keep = set(not_left_alone(doctype, [r.name for r in rows]))
+	return [r for r in rows if r.name in keep][:SWEEP_LIMIT]
+
+
 def open_lead(a: Arrival) -> str:
 	"""Insert the Win-Back Lead and plan its texts. Returns its name."""
 	doc = frappe.get_doc(
@@ -227,7 +233,9 @@ def plan_texts(doc, now: datetime) -> list[str]:
 			email=doc.email,
 			number_block=is_blocked(doc.phone) if doc.phone else None,
 			consent=doc.sms_consent or "Unknown",
-			require_consent=settings.sms_consent_policy == "Only patients who granted consent",
+			require_consent=rules.consent_required(
+				doc.source, settings.sms_consent_policy == "Only patients who granted consent"
+			),
 		)
 	)
 	to = doc.phone if channel == rules.SMS else doc.email if channel == rules.EMAIL else doc.phone
@@ -286,7 +294,9 @@ def plan_again(lead: str, a: Arrival) -> None:
 			email=doc.email,
 			number_block=is_blocked(doc.phone) if doc.phone else None,
 			consent=doc.sms_consent or "Unknown",
-			require_consent=get_settings().sms_consent_policy == "Only patients who granted consent",
+			require_consent=rules.consent_required(
+				doc.source, get_settings().sms_consent_policy == "Only patients who granted consent"
+			),
 		)
 	)
 	to = doc.email if channel == rules.EMAIL else doc.phone
@@ -394,6 +404,7 @@ def appointment_start(appointment: str | None) -> datetime | None:
 # The minute job's sweep: what the document events may have missed (a worker down, a record written with
 # db.set_value or by an import), set-based, a bounded number per run.
 SWEEP_LIMIT = 200
+SCAN_LIMIT = 1000  # candidates read per run, before those settled within the hour are left out
 LEFT_ALONE_FOR = 60 * 60  # seconds a record that is not a lead is left alone by the sweep
 
 
@@ -466,9 +477,11 @@ def unconfirmed_first_appointments(now: datetime) -> int:
 		.where(Appointment.status.isin(("Scheduled", "Open")))
 		.where(ExistsCriterion(earlier).negate())
 		.where(ExistsCriterion(asked).negate())
-		.limit(SWEEP_LIMIT)
+		.orderby(Appointment.appointment_datetime)
+		.limit(SCAN_LIMIT)
 		.run(as_dict=True)
 	)
+	rows = unsettled("Patient Appointment", rows)
 	if not rows:
 		return 0
 	mobiles = dict(
@@ -481,6 +494,7 @@ def unconfirmed_first_appointments(now: datetime) -> int:
 	made = 0
 	for r in rows:
 		if not mobiles.get(r.patient) or has_visit(r.patient):
+			leave_alone("Patient Appointment", r.name)
 			continue
 		open_lead(
 			Arrival(
@@ -538,9 +552,11 @@ def new_staff_patients(now: datetime) -> int:
 		.where(IfNull(Patient.winback_do_not_contact, 0) == 0)
 		.where(ExistsCriterion(booked).negate())
 		.where(ExistsCriterion(known).negate())
-		.limit(SWEEP_LIMIT)
+		.orderby(Patient.creation, order=frappe.qb.desc)
+		.limit(SCAN_LIMIT)
 		.run(as_dict=True)
 	)
+	rows = unsettled("Patient", rows)
 	if not rows:
 		return 0
 	mobiles = dict(
@@ -553,6 +569,7 @@ def new_staff_patients(now: datetime) -> int:
 	made = 0
 	for r in rows:
 		if has_visit(r.name) or not (mobiles.get(r.name) or r.email):
+			leave_alone("Patient", r.name)
 			continue
 		open_lead(
 			Arrival(

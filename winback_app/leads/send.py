@@ -78,8 +78,7 @@ def send_due(lead: str | None = None, now: datetime | None = None, chunk: int = 
 	recover_stale(now_datetime())
 	channels = None
 	while True:
-		token = frappe.generate_hash(length=12)
-		claimed = claim(now or now_datetime(), token, chunk, lead)
+		claimed = claim(now or now_datetime(), chunk, lead)
 		frappe.db.commit()  # the claim is durable before any provider call
 		if not claimed:
 			break
@@ -105,7 +104,7 @@ def anything_due() -> bool:
 	)
 
 
-def claim(now: datetime, token: str, chunk: int, lead: str | None = None) -> list[frappe._dict]:
+def claim(now: datetime, chunk: int, lead: str | None = None) -> list[frappe._dict]:
 	"""Due Scheduled texts, oldest first, locked and marked Sending; rows another worker holds are skipped."""
 	query = (
 		frappe.qb.from_(WText)
@@ -152,7 +151,7 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 	messages: list[Message] = []
 	answered: list[str] = []
 	asked: list[tuple] = []  # (lead, number, words) of each text that left
-	first_texts = first_time_numbers([r.to_address for r in claimed if r.channel == rules.SMS])
+	texted = texted_before([r.to_address for r in claimed if r.channel == rules.SMS])
 	for row in claimed:
 		lead = leads.get(row.lead_record)
 		moment = now or now_datetime()
@@ -190,14 +189,14 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 		body, subject = words(row, lead, settings)
 		if row.channel == rules.SMS:
 			body = ensure_first_sms_identifies(
-				body, row.to_address not in first_texts, settings.practice_name or "", _(OPT_OUT_TEXT)
+				body, row.to_address not in texted, settings.practice_name or "", _(OPT_OUT_TEXT)
 			)
 		result = send_one(row, lead, body, subject, channels, settings)
 		updates[row.name] = record(row, lead, body, result, messages)
 		counts[result.outcome] = counts.get(result.outcome, 0) + 1
 		if result.outcome in (SENT, UNKNOWN) and row.channel == rules.SMS:
 			texted_today[row.to_address] = texted_today.get(row.to_address, 0) + 1
-			first_texts.add(row.to_address)
+			texted.add(row.to_address)
 		if result.outcome == SENT:
 			answered.append(lead.name)
 			if row.channel == rules.SMS:
@@ -449,7 +448,7 @@ def texts_today(numbers: list[str]) -> dict[str, int]:
 	return counts
 
 
-def first_time_numbers(numbers: list[str]) -> set[str]:
+def texted_before(numbers: list[str]) -> set[str]:
 	"""Numbers the app has texted before (so the practice name and opt-out line need not be repeated)."""
 	numbers = sorted({n for n in numbers if n})
 	if not numbers:
