@@ -248,7 +248,8 @@ class TestDefaultTemplates(WordsCase):
 			self.assertNotIn("None", body)
 			if words:
 				self.assertNotIn("Reply STOP", body, "a Spanish text says how to opt out in Spanish")
-			for variable in variables_used(template) - {"booking_link"}:
+			# A visit is this lapse's evidence: a membership's status is no fact of it (see the membership test).
+			for variable in variables_used(template) - {"booking_link", "membership_status"}:
 				self.assertTrue(known[variable], f"{variable} is known for this patient")
 				self.assertIn(known[variable], body, f"day {touch['day_offset']}: {variable}")
 			if touch["channel"] != "Call Task":
@@ -257,6 +258,32 @@ class TestDefaultTemplates(WordsCase):
 				subject = frappe.db.get_value("Communication", attempt.communication, "subject")
 				self.assertIn("Robin", subject)
 				self.assertNotIn("{{", subject)
+
+
+class TestMembershipWords(WordsCase):
+	def subscription(self, patient: str, status: str, days_ago: int) -> None:
+		name = f.cancelled_membership(patient, days_ago)
+		frappe.db.set_value("Subscription", name, "status", status)
+
+	def test_a_past_due_member_is_not_told_the_membership_ended(self):
+		from winback_app.setup.default_segments import DEFAULT_SEGMENTS
+
+		[shipped] = [s for s in DEFAULT_SEGMENTS if s["rule_kind"] == "Lapsed Membership"]
+		[email] = [t for t in shipped["touches"] if t["channel"] == "Email"]
+		f.segment("T Words Members", "Lapsed Membership", min_days=0, max_days=60, touches=[dict(email)])
+		past_due, cancelled = f.patient(), f.patient()
+		self.subscription(past_due, "Past Due Date", 20)
+		self.subscription(cancelled, "Cancelled", 20)
+		detect_lapses()
+		bodies = {}
+		for p in (past_due, cancelled):
+			[lapse] = f.lapses_of(p)
+			[attempt] = self.send_all_of(lapse.name)
+			self.assertEqual(attempt.status, "Sent", attempt.skip_reason)
+			bodies[p] = attempt.body
+		self.assertIn("payment for your membership didn't go through", bodies[past_due])
+		self.assertNotIn("has ended", bodies[past_due])
+		self.assertIn("your membership has ended", bodies[cancelled])
 
 
 class TestSaveTimeCheck(WordsCase):

@@ -56,6 +56,9 @@ CLINICAL_VARIABLES: dict[str, str] = {
 	"service_request": "Crown Prep",
 	"diagnosis": "Gingivitis",
 	"therapy_plan": "Physiotherapy Plan",
+	# Not clinical, but private all the same (a payment that failed): email only unless allowed, like the above.
+	# "past due" or "cancelled" for a lapsed membership, "" otherwise: a template compares it to these words.
+	"membership_status": "past due",
 }
 
 ALL_VARIABLES = {**CONTEXT_VARIABLES, **CLINICAL_VARIABLES}

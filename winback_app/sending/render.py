@@ -35,7 +35,10 @@ FACT_KEYS = (
 	"service_request",
 	"diagnosis",
 	"therapy_plan",
+	"membership_status",
 )
+# A lapsed membership's Subscription status, as the documented membership_status values.
+MEMBERSHIP_STATUS = {"Past Due Date": "past due", "Unpaid": "past due", "Cancelled": "cancelled"}
 
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
@@ -73,6 +76,7 @@ def context(lapse: dict, patient: dict, settings, token: str, language: str = ""
 		"service_request": facts.get("service_request") or "",
 		"diagnosis": facts.get("diagnosis") or "",
 		"therapy_plan": facts.get("therapy_plan") or "",
+		"membership_status": facts.get("membership_status") or "",
 	}
 
 
@@ -121,6 +125,7 @@ SAMPLE_LAPSE = {
 		"service_request": "Crown Prep",
 		"diagnosis": "Gingivitis",
 		"therapy_plan": "Physiotherapy Plan",
+		"membership_status": "past due",
 	},
 }
 SAMPLE_PATIENT = {"first_name": "Alex"}
@@ -357,6 +362,17 @@ def _therapy_sessions(names: list[str]) -> dict[str, dict]:
 	}
 
 
+def _subscriptions(names: list[str]) -> dict[str, dict]:
+	Subscription = DocType("Subscription")
+	rows = (
+		frappe.qb.from_(Subscription)
+		.select(Subscription.name, Subscription.status)
+		.where(Subscription.name.isin(names))
+		.run()
+	)
+	return {name: {"membership_status": MEMBERSHIP_STATUS.get(status, "")} for name, status in rows}
+
+
 _EVIDENCE_READERS = {
 	"Patient Appointment": _appointments,
 	"Clinical Procedure": _procedures,
@@ -364,6 +380,7 @@ _EVIDENCE_READERS = {
 	"Service Request": _service_requests,
 	"Therapy Plan": _therapy_plans,
 	"Therapy Session": _therapy_sessions,
+	"Subscription": _subscriptions,
 }
 
 

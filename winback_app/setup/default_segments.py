@@ -61,6 +61,13 @@ def _email(opening: str, history: bool = False) -> str:
 	)
 
 
+# Past due and cancelled are different conversations: a payment that did not go through is not a goodbye.
+MEMBERSHIP_OPENING = (
+	"{% if membership_status == 'past due' %}We noticed the last payment for your membership didn't go through. "
+	"If you'd like to keep it, just call us and we'll sort it out together; either way, we'd love to see you."
+	"{% else %}We noticed your membership has ended, and we'd love to keep looking after you.{% endif %}"
+)
+
 _CALL = (
 	"Call {{ first_name }} ({{ practice_name }} win-back). Ask how they are, offer two times this week, "
 	"and note the outcome. If they're not ready, ask when we may follow up."
@@ -143,9 +150,7 @@ DEFAULT_SEGMENTS: list[dict] = [
 		"touches": _standard_cadence(
 			"we'd love to see you again, book here:",
 			"We'd love to welcome you back, {{ first_name }}",
-			_email(
-				"We noticed your membership isn't active at the moment, and we'd love to keep looking after you."
-			),
+			_email(MEMBERSHIP_OPENING),
 			"{{ first_name }}, {{ practice_name }} would love to see you again soon: {{ booking_link }}",
 			_CALL,
 		),

@@ -76,7 +76,9 @@ SPANISH_WORDS: dict[str, dict[tuple[int, str], tuple[str, str]]] = {
 	"Lapsed Membership": _standard(
 		"queremos volver a verle, reserve su hora:",
 		"Nos encantaría recibirle de nuevo, {{ first_name }}",
-		"Vimos que su membresía no está activa en este momento, y nos encantaría seguir cuidándole.",
+		"{% if membership_status == 'past due' %}Vimos que el último pago de su membresía no se completó. Si desea "
+		"mantenerla, llámenos y lo resolvemos juntos; en cualquier caso, nos encantaría verle."
+		"{% else %}Vimos que su membresía terminó, y nos encantaría seguir cuidándole.{% endif %}",
 		"{{ first_name }}, en {{ practice_name }} queremos volver a verle pronto: {{ booking_link }}",
 	),
 	"6-Month Hygiene Recall": _standard(
