@@ -312,3 +312,11 @@ class TestSaveTimeCheck(WordsCase):
 					}
 				],
 			)
+
+	def test_a_campaign_can_be_edited_before_the_public_address_is_set(self):
+		"""Sending for real is refused without an https public address; editing a campaign is not."""
+		frappe.db.set_single_value("Win-Back Settings", {"sending_mode": "Twilio", "public_base_url": ""})
+		name = f.segment("T Words No Address", "Recall Window", min_days=180, max_days=270)
+		self.assertTrue(frappe.db.exists("Campaign Segment", name))
+		said = " ".join(str(m) for m in frappe.local.message_log)
+		self.assertNotIn("Public site address", said, "no leftover error message from the sample link")

@@ -133,11 +133,35 @@ SAMPLE_TOKEN = "Xy7Qk2Lm9Np4Rs6TuV8wZa"
 
 
 def sample_context(settings) -> dict:
-	"""The context of the save-time check: the real builder, with a sample patient's facts."""
-	values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, settings, SAMPLE_TOKEN)
+	"""The context of the save-time check: the real builder, with a sample patient's facts.
+
+	A campaign can be saved before the public address is set (sending is refused until then, not editing): the
+	link is then the engine's sample link of the same length."""
+	from winback_app.settings import PublicAddressMissingError
+
+	try:
+		values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, settings, SAMPLE_TOKEN)
+	except PublicAddressMissingError:
+		frappe.clear_last_message()
+		values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, _OutboxView(settings), SAMPLE_TOKEN)
 	values["practice_name"] = values["practice_name"] or "Bright Smile Dental"
 	values["practice_phone"] = values["practice_phone"] or "(555) 010-0100"
 	return values
+
+
+class _OutboxView:
+	"""The settings as the Outbox sees them: links on the site's own address (nothing leaves the site)."""
+
+	def __init__(self, settings):
+		self._settings = settings
+
+	def __getattr__(self, name):
+		if name == "sending_mode":
+			return "Outbox"
+		return getattr(self._settings, name)
+
+	def get(self, name, default=None):
+		return "Outbox" if name == "sending_mode" else self._settings.get(name, default)
 
 
 def load_facts(lapses: list[dict]) -> None:
