@@ -320,3 +320,43 @@ class TestSaveTimeCheck(WordsCase):
 		self.assertTrue(frappe.db.exists("Campaign Segment", name))
 		said = " ".join(str(m) for m in frappe.local.message_log)
 		self.assertNotIn("Public site address", said, "no leftover error message from the sample link")
+
+
+class TestPreviewTheMessages(WordsCase):
+	def test_the_preview_renders_the_campaigns_latest_patient_through_the_send_context(self):
+		from winback_app.api.campaign_segment import preview_messages
+
+		agent = f.desk_user("wb-agent-preview@example.com")  # committed like every reference record: first
+		touches = [
+			{
+				"day_offset": 1,
+				"channel": "Email",
+				"email_subject": "Hi {{ first_name }}",
+				"template": "Your last visit with {{ practitioner_name }} was in {{ last_visit_month }}. "
+				"{{ booking_link }}",
+			},
+		]
+		name = f.segment("T Words Preview", "Recall Window", min_days=180, max_days=270, touches=touches)
+		p = f.patient(first_name="Robin")
+		f.past_appointment(p, 200)
+		detect_lapses()
+		[lapse] = f.lapses_of(p)
+		result = preview_messages(name)
+		self.assertEqual(result["lapse"], lapse.name)
+		[step] = result["steps"]
+		self.assertEqual(step["subject"], "Hi Robin")
+		self.assertIn(f"Your last visit with {self.practitioner_name} was in", step["body"])
+		self.assertFalse(
+			frappe.db.get_value("Patient Lapse", lapse.name, "booking_token_hash"), "no link made"
+		)
+		frappe.set_user(agent)
+		with self.assertRaises(frappe.PermissionError):
+			preview_messages(name)
+
+	def test_a_campaign_without_patients_previews_a_sample_patient(self):
+		from winback_app.api.campaign_segment import preview_messages
+
+		name = f.segment("T Words Preview Empty", "Recall Window", min_days=180, max_days=270)
+		result = preview_messages(name)
+		self.assertIsNone(result["lapse"])
+		self.assertTrue(all(s["body"] and not s["problem"] for s in result["steps"]))

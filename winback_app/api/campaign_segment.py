@@ -1,4 +1,4 @@
-"""Desk actions on a Campaign Segment: preview who would join today, and run detection now."""
+"""Desk actions on a Campaign Segment: preview who would join today, preview its messages, run detection now."""
 
 from __future__ import annotations
 
@@ -28,3 +28,50 @@ def run_detection_now(segment: str) -> str:
 
 	enqueue_detection()
 	return _("Detection is running in the background. New lapses appear in the Patient Lapse list.")
+
+
+@frappe.whitelist(methods=["POST"])
+def preview_messages(segment: str, lapse: str | None = None) -> dict:
+	"""Every step's words as a patient of this campaign would get them, rendered by the sender's own context
+	builder (sending.render): for the given lapse, else the campaign's latest, else a sample patient. No link is
+	made and nothing is recorded; the link shown is an example."""
+	_require_manager(segment)
+	from winback_app.segments import segment_spec
+	from winback_app.sending.render import SAMPLE_LAPSE, SAMPLE_PATIENT, SAMPLE_TOKEN, preview_words
+	from winback_app.settings import get_settings
+
+	spec = segment_spec(frappe.get_doc("Campaign Segment", segment))
+	row = _lapse_row(segment, lapse)
+	if row:
+		frappe.has_permission("Patient Lapse", "read", row.name, throw=True)
+		patient = (
+			frappe.db.get_value("Patient", row.patient, ["first_name", "patient_name"], as_dict=True) or {}
+		)
+		who = {"lapse": row.name, "patient_name": patient.get("patient_name") or row.patient}
+		lapse_dict, patient_dict = dict(row), dict(patient)
+	else:
+		who = {"lapse": None, "patient_name": _("A sample patient")}
+		lapse_dict, patient_dict = dict(SAMPLE_LAPSE), SAMPLE_PATIENT
+	return {**who, "steps": preview_words(spec, lapse_dict, patient_dict, get_settings(), SAMPLE_TOKEN)}
+
+
+def _lapse_row(segment: str, lapse: str | None):
+	"""The lapse to preview with: the one asked for (of this campaign), else the campaign's latest."""
+	filters = {"segment": segment, **({"name": lapse} if lapse else {})}
+	rows = frappe.get_all(
+		"Patient Lapse",
+		filters=filters,
+		fields=[
+			"name",
+			"patient",
+			"practitioner",
+			"department",
+			"evidence_doctype",
+			"evidence_name",
+			"last_visit_date",
+		],
+		order_by="detected_on desc",
+		limit=1,
+		ignore_permissions=True,
+	)
+	return rows[0] if rows else None

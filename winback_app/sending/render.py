@@ -149,6 +149,36 @@ def sample_context(settings) -> dict:
 	return values
 
 
+def preview_words(spec, lapse: dict, patient: dict, settings, token: str) -> list[dict]:
+	"""Each step's words for this lapse and patient, as the dispatcher would render them (the patient's language
+	included); a step that does not render says why instead. For the desk's "Preview the messages"."""
+	from winback_app.engine import templates
+	from winback_app.engine.segments import base_language
+
+	language = patient_language(lapse) if lapse.get("name") else ""
+	out = []
+	for touch in sorted(spec.touches, key=lambda t: t.day_offset):
+		template, subject, words_language = touch.words_for(language)
+		try:
+			values = context(lapse, patient, settings, token, words_language)
+			body = templates.render(template, values, max_chars=templates.max_chars_for(touch.channel))
+			subject = templates.render(subject, values) if subject else ""
+			problem = ""
+		except Exception as exc:  # a manager's template: the preview says what is wrong, never raises
+			body, subject, problem = "", "", str(exc)[:300]
+		out.append(
+			{
+				"day": touch.day_offset,
+				"channel": touch.channel,
+				"language": base_language(words_language) or "",
+				"subject": subject,
+				"body": body,
+				"problem": problem,
+			}
+		)
+	return out
+
+
 class _OutboxView:
 	"""The settings as the Outbox sees them: links on the site's own address (nothing leaves the site)."""
 

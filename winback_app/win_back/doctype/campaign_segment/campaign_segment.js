@@ -4,6 +4,7 @@ frappe.ui.form.on("Campaign Segment", {
 		if (!frm.is_dirty()) frm._winback_saved_enabled = cint(frm.doc.enabled);
 		if (frm.is_new()) return;
 		frm.add_custom_button(__("Preview who joins today"), () => show_preview(frm));
+		frm.add_custom_button(__("Preview the messages"), () => show_messages(frm));
 		frm.add_custom_button(__("Patient Lapses"), () =>
 			frappe.set_route("List", "Patient Lapse", { segment: frm.doc.name })
 		);
@@ -94,5 +95,32 @@ function show_preview(frm) {
 						r.excluded_sample
 				  )}</table>`;
 			frappe.msgprint({ title: __("Who joins {0} today", [frm.doc.name]), message: html, wide: true });
+		});
+}
+
+// Every step as the campaign's latest patient (else a sample patient) would get it, from the sender's own words.
+function show_messages(frm) {
+	frappe
+		.xcall("winback_app.api.campaign_segment.preview_messages", { segment: frm.doc.name })
+		.then((r) => {
+			const esc = frappe.utils.escape_html;
+			const steps = (r.steps || [])
+				.map(
+					(s) => `<h5>${__("Day {0}", [s.day])} · ${esc(__(s.channel))}${
+						s.language ? " · " + esc(s.language) : ""
+					}</h5>${s.subject ? `<p><b>${esc(s.subject)}</b></p>` : ""}${
+						s.problem
+							? `<p class="text-danger">${esc(s.problem)}</p>`
+							: `<pre style="white-space: pre-wrap">${esc(s.body)}</pre>`
+					}`
+				)
+				.join("");
+			frappe.msgprint({
+				title: __("Messages for {0}", [esc(r.patient_name || "")]),
+				message: `<p class="text-muted">${__(
+					"Rendered as they would be sent; the booking link is an example."
+				)}</p>${steps}`,
+				wide: true,
+			});
 		});
 }
