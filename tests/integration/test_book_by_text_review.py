@@ -9,6 +9,10 @@ from frappe.utils import get_datetime, now_datetime
 from winback_app.booking.links import booking_token
 from winback_app.booking.service import book
 from winback_app.contacts.optouts import is_blocked
+from winback_app.engine import booking_talk as talk
+from winback_app.engine.sms import sms_size
+from winback_app.replies import conversation
+from winback_app.setup.default_segments import RESCUE_OFFER
 
 from . import factories as f
 from .test_book_by_text import TextBookingCase
@@ -230,3 +234,146 @@ class TestTheClinicChangesUnderTheOffer(ReviewCase):
 		self.assertTrue(self.reply(sid).needs_person)
 		self.assertIn("555-0100", answer)
 		self.assertEqual(self.appointments(p), [])
+
+
+# Found in review, fixed: each test is the behaviour a clinic and its patients need.
+class TestNeverBooksWhatWasNotChosen(ReviewCase):
+	"""Found in review: a digit in a reply that is not a choice books that option."""
+
+	def test_a_pick_with_stop_opts_out_and_never_books(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		self.say(number, "2 STOP")
+		self.assertEqual(self.appointments(p), [], "a STOP never books")
+		self.assertEqual(is_blocked(number), "Opted Out", "STOP beats everything")
+
+	def test_yes_stop_to_the_one_time_never_books(self):
+		p, _lapse, _attempt, number = self.lapse_asking(RESCUE_OFFER)
+		self.say(number, "A")
+		self.assertEqual(self.conv(p, number).pending, "Yes to the time")
+		self.say(number, "yes stop")
+		self.assertEqual(self.appointments(p), [], "a STOP never books")
+
+	def test_a_rejected_number_is_not_booked(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		self.say(number, "2 is bad")
+		self.assertEqual(self.appointments(p), [], "'2 is bad' rejects option 2")
+
+	def test_a_changed_mind_does_not_book_the_first_number(self):
+		p, _lapse, number, options = self.offer_mornings()
+		self.say(number, "2 - no sorry 3")
+		made = self.appointments(p)
+		self.assertNotIn(options[1].start, [get_datetime(a.appointment_datetime) for a in made])
+
+	def test_two_appointments_asked_for_go_to_a_person(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		_answer, sid = self.say(number, "we need 2 appointments")
+		self.assertEqual(self.appointments(p), [], "one appointment for a request of two")
+		self.assertTrue(self.reply(sid).needs_person)
+
+	def test_a_pick_for_someone_else_goes_to_a_person(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		_answer, sid = self.say(number, "2 for Maria please")
+		self.assertEqual(self.appointments(p), [], "booked for the texter, asked for Maria")
+		self.assertTrue(self.reply(sid).needs_person)
+
+	def test_a_pick_taken_back_in_one_word_is_not_booked(self):
+		"""Found in review (fixed): a pick tolerates one word it cannot read, whatever it is ('2 nevermind', '2 jk', '2 oops', or
+		'2 ' followed by 1,590 letters)."""
+		for body in ("2 nevermind", "2 jk", "2 " + "x" * 1590):
+			with self.subTest(body=body[:30]):
+				frappe.db.savepoint("one_word")
+				try:
+					p, _lapse, number, _options = self.offer_mornings()
+					self.say(number, body)
+					self.assertEqual(self.appointments(p), [])
+				finally:
+					frappe.db.rollback(save_point="one_word")
+
+
+class TestAPersonKeepsTheConversation(ReviewCase):
+	"""Found in review: once a person has the conversation, the next day named restarts automatic offers and books."""
+
+	def test_after_the_rounds_run_out_no_automatic_booking(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		for _ in range(talk.MAX_ROUNDS):
+			self.say(number, "none of those")
+		self.assertEqual(self.conv(p, number).status, "With a person")
+		answer, _ = self.say(number, "friday morning")
+		self.assertEqual(self.conv(p, number).status, "With a person", answer)
+		self.say(number, "1")
+		self.assertEqual(self.appointments(p), [], "no more automatic rounds once a person has it")
+
+	def test_after_a_clinical_text_no_automatic_booking(self):
+		p, _lapse, number, _options = self.offer_mornings()
+		_answer, sid = self.say(number, "2, also my gum is bleeding")
+		self.assertEqual(self.reply(sid).category, "Clinical")
+		answer, _ = self.say(number, "friday morning")
+		self.assertEqual(self.conv(p, number).status, "With a person", answer)
+		self.say(number, "1")
+		self.assertEqual(self.appointments(p), [], "a person has not answered the bleeding yet")
+
+
+class TestWhatIsWrittenDown(ReviewCase):
+	def test_no_patient_words_name_or_number_in_the_error_log(self):
+		"""Found in review (fixed): a text for a person writes an Error Log (the host's failed assignment e-mail, with its
+		locals) quoting the patient's name, number and words."""
+		since = frappe.db.sql("select max(creation) from `tabError Log`")[0][0]
+		p, _lapse, number, _options = self.offer_mornings()
+		self.say(number, "2, also my gum is bleeding")
+		name = frappe.db.get_value("Patient", p, "patient_name")
+		rows = frappe.get_all(
+			"Error Log", {"creation": (">", since)} if since else {}, ["name", "method", "error"]
+		)
+		for row in rows:
+			for secret in (number, name, "gum is bleeding"):
+				self.assertNotIn(secret, row.error or "", f"{row.method} ({row.name}) quotes patient data")
+
+
+class TestSegments(ReviewCase):
+	def test_the_spanish_yes_answer_fits_two_segments(self):
+		"""Found in review (fixed): '¡Excelente! Elija una hora aquí: <link> O responda 1 ...' is UCS-2 ('í'), 151 units: 3 SMS."""
+		_p, _lapse, _a, number = self.patient_with_lapse(language="es")
+		answer, _ = self.say(number, "si")
+		self.assertIn("responda 1", answer)
+		self.assertLessEqual(sms_size(answer).segments, 2, answer)
+
+	def test_the_spanish_clinical_answer_fits_two_segments(self):
+		"""Found in review (fixed): '... se comunicará con usted ...' is UCS-2, 160 units: 3 SMS."""
+		_p, _lapse, number, _options = self.offer_mornings()
+		frappe.db.set_value("Patient", _p, "language", "es")
+		answer, _ = self.say(number, "2, y me sangran las encías")
+		self.assertTrue(answer)
+		self.assertLessEqual(sms_size(answer).segments, 2, answer)
+
+
+class TestFirstReplies(ReviewCase):
+	"""A booking wish answering a text that asked nothing (a link-only touch, or a question older than 14 days)."""
+
+	def test_any_time_next_week_is_a_wish_not_a_snooze(self):
+		"""Found in review (fixed): the patient asks to come next week; the app answers 'we'll check in again around December 7'
+		and snoozes the lapse."""
+		p, lapse, _a, number = self.patient_with_lapse()
+		answer, sid = self.say(number, "any time next week")
+		self.assertNotEqual(self.reply(sid).category, "Not Now", answer)
+		self.assertNotEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Snoozed", answer)
+
+	def test_next_available_gets_the_next_time(self):
+		"""Found in review (fixed): reply_plan's docstring says a first 'next available' gets concrete times; it reaches a person."""
+		p, _lapse, _a, number = self.patient_with_lapse()
+		answer, _ = self.say(number, "next available")
+		row = conversation.find(p, number)
+		self.assertIsNotNone(row, answer)
+		self.assertEqual(row.pending, "Yes to the time", answer)
+
+
+class TestOtherTimesAreOther(ReviewCase):
+	def test_none_of_those_never_offers_again_what_was_refused(self):
+		"""Found in review (fixed): only the last offer is left out, so the third round offers the first round's times again
+		(mornings: 9:00, then 9:30, then 9:00 on the same days)."""
+		p, _lapse, number, first = self.offer_mornings()
+		self.say(number, "none of those")
+		second = self.offered(p, number)
+		answer, _ = self.say(number, "none of those")
+		third = self.offered(p, number)
+		refused = {o.start for o in (*first, *second)}
+		self.assertFalse(refused & {o.start for o in third}, answer)

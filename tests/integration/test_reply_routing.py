@@ -91,6 +91,10 @@ class TestTriageAndRoutes(RoutingCase):
 		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Replied")
 		todo = frappe.db.get_value("ToDo", {"reference_name": sid, "allocated_to": PHYSICIAN}, "description")
 		self.assertIn("Urgent", todo)
+		# The ToDo is e-mailed to its assignees: it names nobody and quotes nothing; the reply holds both.
+		self.assertNotIn("swollen", todo)
+		self.assertNotIn(frappe.db.get_value("Patient", p, "first_name"), todo)
+		self.assertNotIn(number[-4:], todo)
 
 	def test_every_urgent_reply_reaches_a_clinician_whatever_was_shared_before(self):
 		# The assignment runs in a job queued by the webhook, as Guest; a clinician who was already shared one
@@ -367,7 +371,7 @@ class TestSpanish(RoutingCase):
 		response, sid = self.text(number, "Sí, por favor")
 		text = answer_of(response)
 		self.assertTrue(
-			text.startswith("¡Excelente! Elija una hora aquí: https://clinic.example.com/book/"), text
+			text.startswith("¡Excelente! Elija su hora en este enlace: https://clinic.example.com/book/"), text
 		)
 		self.assertEqual(self.reply_row(sid).language, "es")
 		response, sid = self.text(number, "2")

@@ -76,7 +76,7 @@ TEXTS: dict[str, dict[str, str]] = {
 	CLINICAL_RECEIVED: {
 		ENGLISH: "{practice}: thanks, we got your message and a member of our team will contact you. To talk to "
 		"us now, call {phone}.",
-		SPANISH: "{practice}: gracias, recibimos su mensaje y alguien de nuestro equipo se comunicará con usted. "
+		SPANISH: "{practice}: gracias, recibimos su mensaje y una persona de nuestro equipo le va a contactar. "
 		"Para hablar con nosotros ahora, llame al {phone}.",
 	},
 	HELP: {
@@ -115,8 +115,8 @@ TEXTS: dict[str, dict[str, str]] = {
 	},
 	BOOKING_LINK: {
 		ENGLISH: "Wonderful! Pick a time here: {link} Or reply 1 for a morning, 2 afternoon or 3 evening.",
-		SPANISH: "¡Excelente! Elija una hora aquí: {link} O responda 1 para la mañana, 2 para la tarde o 3 para "
-		"la noche.",
+		SPANISH: "¡Excelente! Elija su hora en este enlace: {link} O responda 1 para la mañana, 2 para la tarde o "
+		"3 para la noche.",
 	},
 	SLOTS: {
 		ENGLISH: "Free {part} times: {times}. Book here: {link}",
@@ -179,7 +179,7 @@ TEXTS: dict[str, dict[str, str]] = {
 	},
 	BOOK_NO_TIMES: {
 		ENGLISH: "No times are free online just now. Call us at {phone} or see all times here: {link}",
-		SPANISH: "Ahora no hay horas libres en línea. Llámenos al {phone} o vea todas las horas aquí: {link}",
+		SPANISH: "Ahora no hay horas libres por internet. Llame al {phone} o vea todas las horas en este enlace: {link}",
 	},
 	BOOK_TAKEN: {
 		ENGLISH: "Sorry, that time was just taken.",

@@ -98,6 +98,7 @@ class Scan:
 	leftover: list = field(default_factory=list)  # words no rule read (fillers included)
 	unknown: list = field(default_factory=list)  # leftover words that are not fillers either
 	pieces: list = field(default_factory=list)  # the words the rules read, for `matched`
+	whole: str = ""  # the reply's words, normalized, in one line
 
 	@property
 	def has_constraints(self) -> bool:
@@ -555,6 +556,7 @@ def read_words(body: object, today: date, now: time | None) -> Scan:
 	if not clauses:
 		return Scan(empty=True)
 	whole = " ".join(_fix(t) for t in _TOKEN.findall(text))  # "but" kept: "any day but Monday"
+	scan.whole = whole
 
 	found = _PERSON.search(whole)
 	if found:

@@ -338,7 +338,15 @@ def _wish(scan: Scan, today: date, now: time | None, **more) -> tuple[Wish, str 
 
 
 def _picked(option: Offered, scan: Scan, pending: Pending, wish: Wish) -> Reading:
-	if len(scan.unknown) > 1:
+	# Nothing left over but courtesies: "2 is bad", "2 nvm", "2 for Maria", "2 jk" are not picks. A word we
+	# cannot read may take the number back, and booking a time the patient did not choose is the one mistake
+	# a person cannot undo before the patient has been told it is booked.
+	name_words = {w for w in normalize(option.practitioner_name)[1].split() if len(w) >= 3} - TITLES
+	if (
+		[w for w in scan.unknown if w not in name_words]
+		or _FOR_OTHERS.search(scan.whole)
+		or _NEGATIVE.search(scan.whole)
+	):
 		return Reading(UNCLEAR, matched=scan.matched or option.label)
 	named = option.practitioner_name if _names_practitioner(scan, option) else ""
 	matched = (
@@ -349,6 +357,19 @@ def _picked(option: Offered, scan: Scan, pending: Pending, wish: Wish) -> Readin
 		fresh = wish if wish.has_days_or_times() else pending.wish
 		return Reading(WANT, wish=fresh, matched=matched)
 	return Reading(PICK, option=option, matched=matched)
+
+
+# "2 is no good", "not 2", "2 won't work": a number named to turn it down.
+_NEGATIVE = re.compile(r"\b(?:no|not|nope|nah|cant|cannot|wont|dont|never|bad|nunca|tampoco|imposible)\b")
+
+# A number of people or of appointments, or a time for someone else: a person arranges it.
+_FOR_OTHERS = re.compile(
+	r"\b(?:[0-9]+|two|three|four|dos|tres|cuatro) (?:appointments?|appts?|spots?|slots?|people|persons?|of us"
+	r"|kids|children|citas|personas|de nosotros)\b"
+	r"|\b(?:both of us|all of us|the two of us|for us|for both|for all|los dos|las dos|para los|para las)\b"
+	r"|\b(?:roommate|friend|partner|boyfriend|girlfriend|fiance|coworker|neighbor|neighbour|amigo|amiga"
+	r"|novio|novia|vecino|vecina|companero|companera)s?\b"
+)
 
 
 _SEVERAL = Offered("", "", "", None, datetime.min, 0)  # a day or time that fits more than one offered time

@@ -272,6 +272,11 @@ _STOP_CLAUSE_WORDS = r"(?:stop|stopall|unsubscribe|optout|opt ?-?out|revoke|alto
 _STOP_CLAUSE = re.compile(
 	rf"^[\W_]*{_STOP_CLAUSE_WORDS}\s*[.!?,;:\n\-]|(?:[.!?,;:\n]|\s-)\s*{_STOP_CLAUSE_WORDS}[\W_]*$",
 )
+# Opt-out keywords that mean nothing else in a short reply, and the few ways such a reply does not opt out.
+_STOP_SHORT = frozenset({"stop", "stopall", "unsubscribe", "optout", "revoke", "detener"})
+_STOP_NOT = re.compile(
+	r"\b(?:dont|do not|never|wont|cant|not|to|didnt|wouldnt|cannot) stop\b|\bstop (?:by|in|over|at)\b"
+)
 # A shouted keyword inside a mixed-case sentence: "Not interested STOP".
 # Not a verb in a sentence: "my gums won't STOP bleeding" is about bleeding (triage reads it), not an opt-out.
 _STOP_SHOUTED = re.compile(
@@ -520,7 +525,8 @@ _DAY = (
 	r"|la (?:proxima semana|semana que viene)|este fin de semana"
 	# A part of the day ("mornings work", "after work is best", "por las tardes me sirve").
 	r"|(?:early |late )?(?:mornings|afternoons|evenings)|in the (?:morning|afternoon|evening)s?|after work"
-	r"|after school|lunchtime|lunch time|(?:por|en) (?:la|las) (?:mananas?|tardes?|noches?))"
+	r"|after school|lunchtime|lunch time|(?:por|en) (?:la|las) (?:mananas?|tardes?|noches?)"
+	r"|any ?time (?:this|next) week|any ?time (?:this|next) (?:monday|tuesday|wednesday|thursday|friday))"
 )
 _DAY_BOOKING = re.compile(
 	rf"\b{_DAY}(?: (?:at|around|after|before|in the) [a-z0-9 ]{{1,15}}?)? (?:works?|would work|could work"
@@ -534,7 +540,18 @@ _DAY_BOOKING = re.compile(
 	rf"|mejor|agendame|me queda bien)(?: (?:in|on|for|ir|el))* {_DAY}\b"
 )
 # A bare day ("Tuesday", "tomorrow afternoon") answering an offer to book.
-_BARE_DAY = re.compile(rf"^(?:(?:yes|yeah|ok|okay|sure|si) )?{_DAY}(?: (?:please|pls|por favor|thanks))?$")
+_BARE_DAY = re.compile(
+	rf"^(?:(?:yes|yeah|ok|okay|sure|si) )?{_DAY}"
+	r"(?: (?:at|around|after|before|despues de las|antes de las|a las) [0-9]{1,2}(?: ?[0-9]{2})? ?(?:am|pm)?"
+	r"| (?:en|por) la (?:manana|tarde|noche))?"
+	r"(?: (?:please|pls|por favor|thanks))?$"
+)
+# "Next available", "asap": the earliest time, a booking.
+_EARLIEST_BOOKING = re.compile(
+	r"^(?:(?:yes|yeah|ok|okay|sure|si) )?(?:the )?(?:next available|first available|earliest|soonest|asap"
+	r"|as soon as possible|lo antes posible|lo mas pronto posible|cuanto antes|la primera disponible)"
+	r"(?: (?:please|pls|one|time|appointment|slot|spot|por favor|thanks))*$"
+)
 
 _MORE_BOOKING = re.compile(
 	r"\b(?:due for|overdue for|just want|just need|need|want|time for|get|ready for|come in for|book|schedule)"
@@ -837,6 +854,13 @@ def _stop(text: str, flat: str, core: str, body: object) -> Intent | None:
 	found = _STOP_SHOUTED.search(_shouted_form(body))
 	if found:
 		return Intent(STOP, matched=found.group(0).lower())
+	# A short reply with an opt-out keyword in it, whatever else it holds ("2 STOP", "yes stop", "stop 2"):
+	# honoured as an opt-out, never read as a pick.
+	words = flat.split(" ")
+	if len(words) <= 4 and not _STOP_NOT.search(flat):
+		found = next((w for w in words if w in _STOP_SHORT), None)
+		if found:
+			return Intent(STOP, matched=found)
 	return None
 
 
@@ -885,7 +909,7 @@ def _read(text: str, flat: str, core: str, body: object, *, offered_choices: int
 			return Intent(LEAVING, leave_reason=reason, matched=found.group(0))
 
 	# A day that works is a booking, even when "next week" is in it; a day alone answers the offer.
-	found = _DAY_BOOKING.search(flat) or _BARE_DAY.match(core)
+	found = _DAY_BOOKING.search(flat) or _BARE_DAY.match(core) or _EARLIEST_BOOKING.match(core)
 	if found:
 		return Intent(BOOK, matched=found.group(0).strip())
 

@@ -100,12 +100,15 @@ def plan(
 	number_opted_out: bool,
 	has_hours: bool = False,
 	pending: bt.Pending | None = None,
+	with_person: bool = False,
 ) -> Plan:
 	"""The effects of one understood text (see the module docstring for the order).
 
 	matched_patients: patients on the sender's number; has_lapse: the one patient has an open lapse;
 	number_opted_out: the number said STOP before; has_hours: the practice's opening hours are set (HELP
-	names them); pending: the question our last text asked (the one given to understand())."""
+	names them); pending: the question our last text asked (the one given to understand()); with_person: a
+	person has taken this patient's conversation over (a text went to them since our last question), so no
+	booking reply is answered automatically until we ask again."""
 	category = u.category
 	alone = matched_patients == 1
 	reading = u.reading
@@ -165,6 +168,10 @@ def plan(
 	if category in (r.BOOKING, r.NOT_NOW) and not has_lapse:
 		# A known patient with no open lapse: no link to give and nothing to pause. A person answers.
 		return Plan(category, answer=ANSWER_THANKS, **person)
+	if category == r.BOOKING and with_person:
+		# A person has the conversation (the rounds ran out, or a clinical text reached them): the patient's
+		# next booking words are for them too, never a time booked behind their back.
+		return Plan(category, answer=ANSWER_THANKS, pause=True, **person)
 	if category == r.BOOKING and (pending is not None or _names_a_wish(reading)):
 		return _by_text(u, pending, person)
 	if category == r.BOOKING:

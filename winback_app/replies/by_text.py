@@ -54,15 +54,19 @@ def step(
 		return _to_person(plan, language)
 	if plan.book:
 		return _book(plan, sender, booking_lapse, language, now, pending)
+	# "None of those" turns the times down for the rest of the conversation, not only the last offer's.
+	refused = tuple(x for x in plan.offer_exclude if isinstance(x, datetime))
+	exclude = (*plan.offer_exclude, *conversation.refused_starts(sender.conversation)) if refused else ()
 	return _offer(
 		plan,
 		sender,
 		booking_lapse,
 		plan.offer or talk.Wish(),
-		plan.offer_exclude,
+		exclude,
 		plan.offer_count,
 		language,
 		now,
+		refused=refused,
 	)
 
 
@@ -112,6 +116,7 @@ def _offer(
 	now: datetime,
 	*,
 	taken: bool = False,
+	refused: tuple[datetime, ...] = (),
 ) -> Outcome:
 	settings = get_settings()
 	free = service.offer(booking_lapse)
@@ -137,6 +142,7 @@ def _offer(
 		options=options,
 		wish=wish,
 		new_round=True,
+		refused=refused,
 	)
 	return Outcome(text, plan)
 

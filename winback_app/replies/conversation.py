@@ -60,6 +60,7 @@ def find(patient: str | None, phone: str, lead: str | None = None) -> frappe._di
 			Conversation.rounds,
 			Conversation.appointment,
 			Conversation.wish,
+			Conversation.refused,
 		)
 		.where(_whose(patient, lead) & (Conversation.phone == phone))
 		.limit(1)
@@ -127,6 +128,18 @@ def pending(row: frappe._dict | None, now: datetime, lapse: str | None) -> talk.
 	return talk.Pending(kind, wish=wish, rounds=row.rounds or 0)
 
 
+def refused_of(stored: str | None) -> list[str]:
+	"""The starts (ISO) the patient turned down in this conversation."""
+	try:
+		return [str(x) for x in json.loads(stored)] if stored else []
+	except (ValueError, TypeError):
+		return []
+
+
+def refused_starts(row: frappe._dict | None) -> tuple[datetime, ...]:
+	return tuple(get_datetime(x) for x in refused_of(row.refused)) if row else ()
+
+
 def wish_of(stored: str | None) -> talk.Wish:
 	try:
 		return talk.Wish.from_dict(json.loads(stored)) if stored else talk.Wish()
@@ -146,6 +159,7 @@ def ask(
 	new_round: bool = False,
 	appointment: str | None = None,
 	lead: str | None = None,
+	refused: tuple[datetime, ...] = (),
 ) -> str:
 	"""Record the question our answer asks (or the booking it made). Returns the conversation's name. A new-patient
 	lead's conversation (lead, no patient yet) becomes the patient's once booking made one."""
@@ -163,8 +177,11 @@ def ask(
 		doc.wish = json.dumps(wish.to_dict(), sort_keys=True)
 	if new_round:
 		doc.rounds = (doc.rounds or 0) + 1
+	if refused:
+		doc.refused = json.dumps(sorted({*refused_of(doc.refused), *(r.isoformat() for r in refused)}))
 	if kind == talk.BOOKED:
 		doc.rounds = 0
+		doc.refused = None
 	doc.set(
 		"offered",
 		[
@@ -236,6 +253,7 @@ def register_questions(asked: list[tuple[str, str, str | None, str]], now: datet
 			"rounds": 0,
 			"wish": None,
 			"appointment": None,
+			"refused": None,
 		}
 		if key in existing:
 			updates[existing[key]] = values

@@ -212,6 +212,7 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		number_opted_out=opted_out,
 		has_hours=bool((get_settings().get("practice_hours") or "").strip()),
 		pending=sender.pending,
+		with_person=bool(sender.conversation and sender.conversation.status == "With a person"),
 	)
 	return understood, plan
 
@@ -295,7 +296,8 @@ def reply_row(
 		category=plan.category,
 		urgent=int(plan.urgent),
 		matched=untrusted.as_text(understood.matched or understood.intent.matched, DATA_LENGTH),
-		choice=understood.choice or 0,
+		# The number picked: a part of the day (1/2/3) or one of the times offered, as staff read the reply.
+		choice=int(plan.book.label) if plan.book and plan.book.label.isdigit() else understood.choice or 0,
 		needs_person=int(plan.needs_person),
 		suggested_answer=plan.suggested_answer if plan.needs_person else None,
 		language=language,

@@ -111,15 +111,7 @@ def assign_batch(limit: int = BATCH, failed: set[str] | None = None) -> int:
 	failed = failed if failed is not None else set()
 	waiting = (
 		frappe.qb.from_(Reply)
-		.select(
-			Reply.name,
-			Reply.patient_name,
-			Reply.patient,
-			Reply.from_number,
-			Reply.body,
-			Reply.routed_to,
-			Reply.urgent,
-		)
+		.select(Reply.name, Reply.category, Reply.routed_to, Reply.urgent)
 		.where(Reply.needs_person == 1)
 		.where(Reply.handled == 0)
 		.where(
@@ -185,18 +177,21 @@ def assign_one(reply, people: People) -> None:
 			frappe.share.add_docshare(
 				"Win-Back SMS Reply", reply.name, user, read=1, flags={"ignore_share_permission": True}
 			)
-	who = reply.patient_name or reply.patient or reply.from_number
+	# The ToDo names no patient and quotes nothing they wrote: frappe e-mails a ToDo's description to its
+	# assignees (and, when that mail fails, writes it into an Error Log with the job's variables). The reply it
+	# links to holds the name and the words, behind the desk's permissions.
+	category = _(reply.category) if reply.get("category") else _("Other")
 	message = (
-		_("Urgent: text from {0} needs an answer now: {1}")
+		_("Urgent: a patient's text needs an answer now ({0}).")
 		if reply.urgent
-		else _("Text from {0} needs an answer: {1}")
+		else _("A patient's text needs an answer ({0}).")
 	)
 	add(
 		{
 			"assign_to": users,
 			"doctype": "Win-Back SMS Reply",
 			"name": reply.name,
-			"description": message.format(who, (reply.body or "")[:200]),
+			"description": message.format(category),
 			"date": frappe.utils.today(),
 			"priority": "High",
 		},

@@ -29,6 +29,7 @@ class WinBackConversation(Document):
 			"", "Part of day", "Next available", "A day", "One of the times", "Yes to the time", "Booked"
 		]
 		phone: DF.Data
+		refused: DF.SmallText | None
 		rounds: DF.Int
 		status: DF.Literal["Open", "Booked", "With a person", "Closed"]
 		wish: DF.SmallText | None

@@ -1,0 +1,86 @@
+"""Review of book by text (issue 15): replies that must never book the option their digit names.
+
+Each reply is read as the webhook reads it (engine.replies.understand with the pending question, then
+engine.reply_plan.plan) under three numbered times. A digit in a reply that rejects it, takes it back, asks for
+someone else or says STOP is not a pick: booking it makes an appointment the patient did not choose."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from winback_app.engine import booking_talk as bt
+from winback_app.engine import replies as r
+from winback_app.engine import reply_plan
+
+NOW = datetime(2026, 12, 1, 16, 40, tzinfo=timezone.utc)  # Tuesday 11:40 in New York
+TZ = "America/New_York"
+THREE = (
+	bt.Offered("1", "HLC-PRAC-0001", "Dr. Lee", None, datetime(2026, 12, 2, 9, 0), 30),
+	bt.Offered("2", "HLC-PRAC-0001", "Dr. Lee", None, datetime(2026, 12, 3, 14, 0), 30),
+	bt.Offered("3", "HLC-PRAC-0002", "Dr. Kim", None, datetime(2026, 12, 4, 10, 0), 30),
+)
+OPTIONS = bt.Pending(bt.OPTIONS, options=THREE, wish=bt.Wish(), rounds=1)
+CONFIRM = bt.Pending(bt.CONFIRM, options=THREE[:1], wish=bt.Wish(earliest=True), rounds=1)
+PARTS = bt.Pending(bt.PARTS)
+
+
+def turn(body, pending):
+	u = r.understand(body, now=NOW, tz=TZ, pending=pending)
+	return u, reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=pending)
+
+
+# STOP beats everything (engine.replies: "a reply that might be an opt-out is honoured as one").
+@pytest.mark.parametrize(
+	"body,pending",
+	[
+		("2 STOP", OPTIONS),
+		("STOP 2", OPTIONS),
+		("2 stop", OPTIONS),
+		("2 unsubscribe", OPTIONS),
+		("2 stopall", OPTIONS),
+		("yes stop", CONFIRM),
+		("2 STOP", PARTS),
+	],
+)
+def test_a_reply_with_stop_is_never_a_booking(body, pending):
+	_u, plan = turn(body, pending)
+	assert plan.book is None, f"{body!r} books option {plan.book and plan.book.label}"
+	assert plan.offer is None, f"{body!r} sends more times to a number that said STOP"
+
+
+# A digit the patient rejects, takes back, or asks for someone else is not a pick.
+@pytest.mark.parametrize(
+	"body",
+	[
+		"2 is bad",
+		"2 is no good",
+		"2 sucks",
+		"2 is impossible",
+		"2 - no sorry 3",
+		"we need 2 appointments",
+		"2 appts please",
+		"2 of us",
+		"book 2 for Jose",
+		"2 for Maria please",
+		"1 for me 1 for my roommate",
+		"2 weeks",
+		"2 nevermind",
+		"2 nvm",
+		"2 jk",
+		"2 oops",
+		"2 mistake",
+		"2 " + "x" * 1590,
+	],
+)
+def test_a_digit_that_is_not_a_choice_never_books(body):
+	_u, plan = turn(body, OPTIONS)
+	assert plan.book is None, f"{body!r} books option {plan.book and plan.book.label}"
+
+
+def test_the_spanish_no_times_text_fits_two_segments():
+	"""'No hay horas libres en línea ...' is UCS-2: 145 units with a booking link, three SMS."""
+	from winback_app.engine.sms import sms_size
+
+	link = "https://clinic.example.com/book/" + "A" * 22
+	text = bt.no_times_text("es", phone="(202) 555-0100", link=link)
+	assert sms_size(text).segments <= 2, text
