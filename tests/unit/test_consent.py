@@ -71,3 +71,30 @@ def test_a_text_without_consent_never_falls_back_to_email_when_consent_is_requir
 	decision = send("SMS", "Unknown", require=True, fall_back=True)
 	assert decision.action == SKIP
 	assert send("SMS", "Unknown", require=False, fall_back=True).action == SEND
+
+
+def send_to(channel: str, preferred: str | None, **kw):
+	values = {
+		"channel": channel,
+		"now": WED_1030,
+		"time_zone": "America/New_York",
+		"lapse_status": "In Cadence",
+		"mobile": "+12125550100",
+		"email": "pat@example.com",
+		"preferred_channel": preferred,
+	}
+	facts = SendFacts(**{**values, **kw})
+	return decide(facts, WINDOW, Caps(1, 3))
+
+
+def test_a_patient_who_prefers_email_gets_the_text_steps_by_email():
+	assert send_to("SMS", "Email").channel == "Email"
+	assert send_to("SMS", None).channel == "SMS"
+	assert send_to("SMS", "SMS").channel == "SMS"
+	assert send_to("Email", "SMS").channel == "Email", "email words are never sent as a text"
+	assert send_to("SMS", "Email", email_unsubscribed=True).channel == "SMS", "no email to steer to"
+	assert send_to("SMS", "Email", email=None).channel == "SMS"
+	skipped = send_to("SMS", "Email", require_consent=True, sms_consent="Unknown")
+	assert (skipped.action, skipped.reason) == (SKIP, "No consent on file"), (
+		"email follows the consent choice"
+	)

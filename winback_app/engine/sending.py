@@ -73,6 +73,8 @@ class SendFacts:
 	# A stricter end of the texting day where the patient lives (engine.states), and which state it is.
 	latest_end: time | None = None
 	state: str | None = None
+	# Patient > Preferred channel ("SMS", "Email", "Phone" or None). The dispatcher's chunk read supplies it.
+	preferred_channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,10 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 		)
 
 	channel = f.channel
+	if channel == "SMS" and prefers_email(f):
+		# The patient asked for email: a text step goes as an email with the same words (as a fallback would).
+		# The other way round an email step stays an email: its words are not a text's (a link, a size).
+		channel = "Email"
 	if channel == "SMS":
 		problem = sms_problem(f)
 		if problem:
@@ -139,6 +145,11 @@ def decide(f: SendFacts, window: SendWindow, caps: Caps) -> Decision:
 			tomorrow = window.next_open(f.now + timedelta(days=1), f.time_zone)
 			return Decision(POSTPONE, channel, over, tomorrow)
 	return Decision(SEND, channel)
+
+
+def prefers_email(f: SendFacts) -> bool:
+	"""The patient's preferred channel is email and an email can reach them."""
+	return f.preferred_channel == "Email" and bool(f.email) and not f.email_unsubscribed
 
 
 def window_for(window: SendWindow, channel: str, latest_end: time | None) -> SendWindow:
