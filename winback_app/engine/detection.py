@@ -30,6 +30,9 @@ AGE_UNKNOWN_NO_EMAIL = "Age unknown (no birth date): no texts, and no email"
 SELF_REGISTERED = "Registered through the public web form, no text consent"
 ALREADY_VISITED = "Already visited (a walk-in): not a new patient"
 HIGHER_PRIORITY = "Joins a higher-priority campaign"
+MAX_CYCLES = "Left this campaign unanswered as often as allowed"
+RESTING = "Resting after a cadence nobody answered"
+RESTING_ELSEWHERE = "Resting after another campaign's cadence nobody answered"
 
 # Win-Back Settings > "Patients with no birth date": who of them we contact, and how.
 UNKNOWN_AGE_EMAIL_ONLY = "Email only"
@@ -216,11 +219,67 @@ def describe(segment: SegmentSpec, c: Candidate, today: date) -> str:
 	return f"{what} on {c.event_date.isoformat()}{evidence}, {days} days ago; {segment.name} takes {window} days."
 
 
+@dataclass(frozen=True)
+class Restraint:
+	"""How often one patient may be asked again (re-entry with restraint).
+
+	max_cycles: a patient who left this many cadences of the same campaign unanswered (Exhausted) is not asked by it
+	again (a patient who came back each time is recalled as often as they lapse; holdouts do not count: nobody
+	wrote to them). after_exhausted_days: a cadence that ended unanswered (Exhausted) keeps the patient out of that campaign
+	this long, longer than its ordinary re-entry cooldown. chain_days: and out of every other nightly campaign
+	this long, so an unanswered patient does not move 9-18 months -> annual -> 9-18 months, a new cadence every
+	few months for years. 0 switches a rule off. Event campaigns (a missed appointment) are never held back."""
+
+	max_cycles: int = 3
+	after_exhausted_days: int = 365
+	chain_days: int = 120
+
+
+@dataclass(frozen=True)
+class PastLapse:
+	"""One finished episode, as the restraint rules need it."""
+
+	patient: str
+	segment: str
+	status: str
+	ended: date  # closed on (or joined on, when it never closed)
+	holdout: bool = False
+
+
+def restrained(
+	history: Iterable[PastLapse], segments: Iterable[str], today: date, rules: Restraint = Restraint()
+) -> dict[tuple[str, str], str]:
+	"""{(patient, campaign): why the patient may not join it today} under the restraint rules.
+
+	segments: the nightly campaigns being decided (an event campaign is never passed, so never held back)."""
+	names = list(segments)
+	cycles: dict[tuple[str, str], int] = {}
+	out: dict[tuple[str, str], str] = {}
+	for past in history:
+		key = (past.patient, past.segment)
+		if past.status != "Exhausted":
+			continue
+		if not past.holdout:
+			cycles[key] = cycles.get(key, 0) + 1
+		days = (today - past.ended).days
+		if rules.after_exhausted_days and days < rules.after_exhausted_days:
+			out.setdefault(key, RESTING)
+		if rules.chain_days and days < rules.chain_days:
+			for other in names:
+				if other != past.segment:
+					out.setdefault((past.patient, other), RESTING_ELSEWHERE)
+	if rules.max_cycles:
+		for key, n in cycles.items():
+			if n >= rules.max_cycles:
+				out[key] = MAX_CYCLES
+	return {key: why for key, why in out.items() if key[1] in names}
+
+
 def arbitrate(
 	segments: Iterable[SegmentSpec],
 	candidates: dict[str, dict[str, Candidate]],
 	patients: dict[str, PatientFacts],
-	cooldowns: set[tuple[str, str]],
+	cooldowns: set[tuple[str, str]] | dict[tuple[str, str], str],
 	today: date,
 	cycle: str,
 	policy: Policy = Policy(),
@@ -228,7 +287,8 @@ def arbitrate(
 	"""Place every candidate patient in at most one campaign: the first by priority whose rule matches.
 
 	Every (patient, campaign) pair whose rule matched but which did not become an entry is returned as an
-	Exclusion with its reason, so the manager's preview can count and sample them.
+	Exclusion with its reason, so the manager's preview can count and sample them. cooldowns: the pairs held back
+	by the re-entry cooldown, or {pair: reason} (the cooldown and the restraint rules, see restrained()).
 	"""
 	ordered = sorted(segments, key=lambda s: (s.priority, s.name))
 	result = Detection()
@@ -250,7 +310,8 @@ def arbitrate(
 			elif winner:
 				result.exclusions.append(Exclusion(pid, seg.name, f"{HIGHER_PRIORITY}: {winner}"))
 			elif (pid, seg.name) in cooldowns:
-				result.exclusions.append(Exclusion(pid, seg.name, COOLDOWN))
+				why = cooldowns.get((pid, seg.name)) if isinstance(cooldowns, dict) else None
+				result.exclusions.append(Exclusion(pid, seg.name, why or COOLDOWN))
 			else:
 				winner = seg.name
 				holdout = is_holdout(pid, seg.name, cycle, seg.holdout_percent)
