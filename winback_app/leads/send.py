@@ -202,9 +202,9 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 			if row.channel == rules.SMS:
 				asked.append((lead, row.to_address, body))
 	write_communications(messages)
-	register_questions(asked, now or now_datetime())
 	bulk.update_dicts("Win-Back Lead Text", updates)
 	status.answered(sorted(set(answered)), now_datetime())
+	register_questions(asked, now or now_datetime())
 	return counts
 
 
@@ -216,9 +216,22 @@ def register_questions(asked: list[tuple], now: datetime) -> None:
 
 	for lead, number, body in asked:
 		kind = booking_talk.question_in(body)
-		if kind:
+		if not kind:
+			continue
+		# A question that cannot be recorded costs the automatic reading of the answer (a person reads it),
+		# never the chunk's results, which are written already.
+		frappe.db.savepoint("winback_lead_question")
+		try:
 			conversation.ask(
 				patient=lead.patient, lead=lead.name, phone=number, lapse=None, kind=kind, now=now
+			)
+		except Exception as exc:
+			frappe.db.rollback(save_point="winback_lead_question")
+			log_error(
+				"Win-back: a lead's question could not be recorded",
+				exc,
+				doctype="Win-Back Lead",
+				name=lead.name,
 			)
 
 
@@ -329,8 +342,10 @@ def call_task(row, lead, body: str) -> SendResult:
 			"assign_to": front_desk_users(),
 			"doctype": "Win-Back Lead",
 			"name": lead.name,
-			"description": _("New patient to call back ({0}). Number: {1}. Suggested words: {2}").format(
-				_(lead.source), lead.phone or _("no number on file"), body
+			# No name, number or words: frappe e-mails a ToDo's description to its assignees. The Win-Back Lead it
+			# links to holds them, behind the desk's permissions (the text is on the lead text row).
+			"description": _("A new patient to call back ({0}): open the lead for the number.").format(
+				_(lead.source)
 			),
 			"date": frappe.utils.today(),
 			"priority": "High",
