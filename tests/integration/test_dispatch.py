@@ -1141,6 +1141,14 @@ def _forget_history(patients: list[str]) -> None:
 		frappe.qb.from_(Attempt).delete().where(Attempt.lapse.isin(lapses)).run()
 		frappe.qb.from_(Lapse).delete().where(Lapse.name.isin(lapses)).run()
 	frappe.qb.from_(Attempt).delete().where(Attempt.patient.isin(patients)).run()
+	Conversation = frappe.qb.DocType("Win-Back Conversation")
+	Offered = frappe.qb.DocType("Win-Back Offered Time")
+	conversations = (
+		frappe.qb.from_(Conversation).select(Conversation.name).where(Conversation.patient.isin(patients))
+	).run(pluck=True)
+	if conversations:
+		frappe.qb.from_(Offered).delete().where(Offered.parent.isin(conversations)).run()
+		frappe.qb.from_(Conversation).delete().where(Conversation.name.isin(conversations)).run()
 
 
 def _bulk_patients(n: int, start: int = 0) -> list[str]:

@@ -197,6 +197,9 @@ def ask(
 		],
 	)
 	doc.flags.ignore_permissions = True
+	# Written by the app from records it just read: a lapse or appointment deleted since (a merge, a cleanup)
+	# must not make the patient's next text fail.
+	doc.flags.ignore_links = True
 	doc.save() if not doc.is_new() else doc.insert()
 	return doc.name
 
