@@ -59,3 +59,36 @@ class TestRestraintRead(WinBackTestCase):
 		# Read per key range, like every detection read: a range without the patient says nothing of them.
 		first, last = sorted((quiet, unanswered))
 		self.assertNotIn((first, recall), held_back(self.specs(recall), getdate(), KeyRange(after=first)))
+
+
+class TestTheNightlyRunHoldsBack(WinBackTestCase):
+	"""The nightly run applies the restraint rules with the settings' numbers (Win-Back Settings > Asking Again)."""
+
+	def setUp(self):
+		super().setUp()
+		f.reference_records()
+		f.only_these_segments_enabled()
+
+	def unanswered_twenty_days_ago(self):
+		recall = f.segment("T Restraint Nightly", "Recall Window", min_days=180, max_days=270)
+		frappe.db.set_value("Campaign Segment", recall, "reentry_cooldown_days", 0)
+		p = f.patient()
+		f.past_appointment(p, 200)
+		detect_lapses()
+		[lapse] = f.lapses_of(p)
+		frappe.db.set_value(
+			"Patient Lapse", lapse.name, {"status": "Exhausted", "closed_on": now_datetime() - timedelta(days=20)}
+		)
+		return p
+
+	def test_an_unanswered_patient_rests_instead_of_a_fresh_cadence(self):
+		f.reset_settings()
+		p = self.unanswered_twenty_days_ago()
+		detect_lapses()
+		self.assertEqual([x.status for x in f.lapses_of(p)], ["Exhausted"], "no second cadence 20 days later")
+
+	def test_zero_switches_the_rest_off(self):
+		f.reset_settings(rest_after_unanswered_days=0, rest_from_other_campaigns_days=0)
+		p = self.unanswered_twenty_days_ago()
+		detect_lapses()
+		self.assertEqual(sorted(x.status for x in f.lapses_of(p)), ["Exhausted", "In Cadence"])

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from datetime import date
 
 import frappe
-from frappe.utils import getdate
+from frappe.utils import cint, getdate
 
 from winback_app.contacts import phones
-from winback_app.detection import reader, writer
-from winback_app.engine.detection import Candidate, Detection, arbitrate
+from winback_app.detection import reader, restraint, writer
+from winback_app.engine.detection import COOLDOWN, Candidate, Detection, Restraint, arbitrate
 from winback_app.engine.segments import SegmentSpec
 from winback_app.segments import enabled_segment_specs, segment_spec
 from winback_app.settings import clinic_time_zone, detection_policy, get_settings, send_window
@@ -66,6 +66,21 @@ def gather(
 	return candidates, last_any
 
 
+def restraint_rules(settings) -> Restraint:
+	"""Win-Back Settings > Asking Again (the engine's defaults where a site has not saved them yet)."""
+	default = Restraint()
+
+	def number(field: str, fallback: int) -> int:
+		value = settings.get(field)
+		return fallback if value is None else max(0, cint(value))
+
+	return Restraint(
+		max_cycles=number("max_unanswered_cycles", default.max_cycles),
+		after_exhausted_days=number("rest_after_unanswered_days", default.after_exhausted_days),
+		chain_days=number("rest_from_other_campaigns_days", default.chain_days),
+	)
+
+
 def decide_ranges(
 	segments: list[SegmentSpec], today: date, settings, size: int = reader.PATIENT_RANGE
 ) -> Iterator[tuple[Detection, dict, dict[str, Candidate]]]:
@@ -73,11 +88,15 @@ def decide_ranges(
 	site = reader.site_facts()
 	policy = detection_policy(settings)
 	cycle = cycle_of(today)
+	rules = restraint_rules(settings)
 	for key_range, rows in reader.patient_ranges(size):
 		candidates, last_any = gather(segments, today, settings, key_range)
 		patients = reader.patient_facts(today, key_range=key_range, rows=rows, site=site)
-		cooldowns = reader.cooldowns(segments, today, key_range)
-		yield arbitrate(segments, candidates, patients, cooldowns, today, cycle, policy), patients, last_any
+		# Held back: the campaign's own re-entry cooldown, and the restraint rules (a year's rest after an
+		# unanswered cadence, a rest from the other campaigns, no more after a few unanswered cycles).
+		held = {pair: COOLDOWN for pair in reader.cooldowns(segments, today, key_range)}
+		held.update(restraint.held_back(segments, today, key_range, rules))
+		yield arbitrate(segments, candidates, patients, held, today, cycle, policy), patients, last_any
 
 
 def decide(

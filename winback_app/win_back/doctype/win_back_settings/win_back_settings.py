@@ -37,6 +37,7 @@ class WinBackSettings(Document):
 		front_desk_user: DF.Link | None
 		max_messages_per_day: DF.Int
 		max_messages_per_week: DF.Int
+		max_unanswered_cycles: DF.Int
 		messages_per_second: DF.Int
 		minimum_age: DF.Int
 		missed_after_minutes: DF.Int
@@ -47,6 +48,8 @@ class WinBackSettings(Document):
 		practice_phone: DF.Data | None
 		public_base_url: DF.Data | None
 		request_timeout_seconds: DF.Int
+		rest_after_unanswered_days: DF.Int
+		rest_from_other_campaigns_days: DF.Int
 		send_on_friday: DF.Check
 		send_on_monday: DF.Check
 		send_on_saturday: DF.Check
