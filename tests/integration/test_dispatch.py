@@ -1239,3 +1239,21 @@ class TestOneLinkPerLapse(DispatchCase):
 		from winback_app.booking.service import lapse_for_token
 
 		self.assertEqual(lapse_for_token(links.pop()).name, lapse)
+
+
+class TestPreferredChannel(DispatchCase):
+	def test_a_patient_who_prefers_email_gets_the_text_step_by_email(self):
+		f.outgoing_email_account()
+		p, _lapse, name = self.lapse_due(winback_preferred_channel="Email")
+		_result, counts = self.run_once()
+		a = self.attempt(name)
+		self.assertEqual((counts, a.status), ({"Sent": 1}, "Sent"))
+		comm = frappe.get_doc("Communication", a.communication)
+		self.assertEqual(comm.communication_medium, "Email", "the same words, by email")
+		self.assertEqual(comm.recipients, frappe.db.get_value("Patient", p, "email"))
+
+	def test_a_patient_with_no_preference_gets_the_text(self):
+		_p, _lapse, name = self.lapse_due()
+		self.run_once()
+		comm = frappe.get_doc("Communication", self.attempt(name).communication)
+		self.assertEqual(comm.communication_medium, "SMS")

@@ -205,6 +205,7 @@ PATIENT_COLUMNS = (
 	"patient_name",
 	"email",
 	"winback_do_not_contact",
+	"winback_preferred_channel",
 	"winback_sms_consent",
 	"winback_time_zone",
 	"customer",
@@ -348,6 +349,7 @@ def facts_for(
 		number_week=facts.number_week[mobile] if mobile else 0,
 		latest_end=latest_end,
 		state=state,
+		preferred_channel=patient.get("winback_preferred_channel") or None,
 	)
 
 
