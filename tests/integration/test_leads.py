@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 
 import frappe
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import get_datetime, getdate, now_datetime
 
 from winback_app.engine import detection as rules_detection
 from winback_app.engine import leads as rules
@@ -21,8 +21,25 @@ from . import factories as f
 from .base import WinBackTestCase
 from .test_booking import fresh_address, request_from
 
-TUESDAY_23 = "2026-12-08 23:00:00"
-WEDNESDAY_9 = "2026-12-09 09:00:00"
+
+def _tuesday_after(days: int):
+	"""The first Tuesday at least `days` days from today. The minute job is site-wide: at a moment a week or more
+	after every record other tests left committed today, it finds only this test's records new (the last seven
+	days' registrations, the next 48 hours' appointments)."""
+	day = getdate() + timedelta(days=days)
+	return day + timedelta(days=(1 - day.weekday()) % 7)
+
+
+TUESDAY = _tuesday_after(15)
+
+
+def at(days: int, clock: str) -> str:
+	"""TUESDAY + days, at clock (system time zone): the tests' fixed week."""
+	return f"{TUESDAY + timedelta(days=days)} {clock}:00"
+
+
+TUESDAY_23 = at(0, "23:00")
+WEDNESDAY_9 = at(1, "09:00")
 
 
 def number() -> str:
@@ -137,8 +154,8 @@ class TestAnsweredWithinTheRules(LeadCase):
 			self.assertTrue(frappe.db.exists("Communication", first.communication))
 			# The follow-ups wait for the window (9:00-19:00 on weekdays), a day and three days later.
 			self.assertEqual([t.status for t in follow_ups], ["Scheduled", "Scheduled"])
-			self.assertEqual(get_datetime(follow_ups[0].due_at), get_datetime("2026-12-10 09:00:00"))
-			self.assertEqual(get_datetime(follow_ups[1].due_at), get_datetime("2026-12-14 09:00:00"))
+			self.assertEqual(get_datetime(follow_ups[0].due_at), get_datetime(at(2, "09:00")))
+			self.assertEqual(get_datetime(follow_ups[1].due_at), get_datetime(at(6, "09:00")))
 			wl = self.win_back_lead(lead)
 			self.assertEqual(wl.status, rules.ANSWERED)
 			self.assertEqual(get_datetime(wl.answered_on), get_datetime(TUESDAY_23))
@@ -195,12 +212,12 @@ class TestAnsweredWithinTheRules(LeadCase):
 class TestMissedCalls(LeadCase):
 	def test_one_text_back_per_number_per_day(self):
 		raw = number()
-		with self.freeze_time("2026-12-08 12:00:00"):
+		with self.freeze_time(at(0, "12:00")):
 			self.missed_call(raw)
 			self.missed_call(raw, status="Busy")
 			self.missed_call(raw)
 			run.handle_leads()
-		with self.freeze_time("2026-12-08 18:00:00"):
+		with self.freeze_time(at(0, "18:00")):
 			self.missed_call(raw, status="Failed")
 			run.handle_leads()
 		wl = frappe.get_all(
@@ -213,21 +230,22 @@ class TestMissedCalls(LeadCase):
 		self.assertEqual([t.status for t in sent], ["Sent"])
 		self.assertIn("Sorry we missed your call", sent[0].body)
 		# The next day, another missed call gets its own text-back, at once (they called first).
-		with self.freeze_time("2026-12-09 07:30:00"):
+		with self.freeze_time(at(1, "07:30")):
 			self.missed_call(raw)
 		sent = [t for t in self.texts_of(wl[0].name) if t.step == rules.FIRST]
 		self.assertEqual([t.status for t in sent], ["Sent", "Sent"])
 
 	def test_an_answered_call_or_a_patient_with_a_visit_booked_gets_nothing(self):
-		raw = number()
-		self.missed_call(raw, status="Completed")
-		patient_number = number()
-		patient = f.patient(mobile=patient_number)
-		self.made_patients.append(patient)
-		f.future_appointment(patient, 5)
-		frappe.db.commit()
-		self.missed_call(patient_number)
-		run.handle_leads()
+		with self.freeze_time(at(0, "12:00")):
+			raw = number()
+			self.missed_call(raw, status="Completed")
+			patient_number = number()
+			patient = f.patient(mobile=patient_number)
+			self.made_patients.append(patient)
+			f.future_appointment(patient, 5)
+			frappe.db.commit()
+			self.missed_call(patient_number)
+			run.handle_leads()
 		self.assertFalse(
 			frappe.get_all("Win-Back Lead", {"phone": ("in", [e164(raw), e164(patient_number)])})
 		)
@@ -267,29 +285,27 @@ class TestFollowUpsAndRest(LeadCase):
 		with self.freeze_time(TUESDAY_23):
 			lead = self.form_request()
 		wl = self.win_back_lead(lead).name
-		for moment in ("2026-12-10 09:00:00", "2026-12-12 09:00:00", "2026-12-14 09:00:00"):
+		for moment in (at(2, "09:00"), at(4, "09:00"), at(6, "09:00")):
 			with self.freeze_time(moment):
 				run.handle_leads()
 		texts = self.texts_of(wl)
 		self.assertEqual([t.step for t in texts], [rules.FIRST, rules.FOLLOW_UP_1, rules.FOLLOW_UP_2])
 		self.assertEqual([t.status for t in texts], ["Sent", "Sent", "Sent"])
-		self.assertEqual(get_datetime(texts[1].sent_at), get_datetime("2026-12-10 09:00:00"))
-		# Saturday 12th is not a sending day: the second follow-up left on Monday.
-		self.assertEqual(get_datetime(texts[2].sent_at), get_datetime("2026-12-14 09:00:00"))
+		self.assertEqual(get_datetime(texts[1].sent_at), get_datetime(at(2, "09:00")))
+		# Saturday is not a sending day: the second follow-up left on Monday.
+		self.assertEqual(get_datetime(texts[2].sent_at), get_datetime(at(6, "09:00")))
 		self.assertEqual(self.win_back_lead(lead).status, rules.ANSWERED)
-		with self.freeze_time("2026-12-17 10:00:00"):
+		with self.freeze_time(at(9, "10:00")):
 			run.handle_leads()
 		self.assertEqual(self.win_back_lead(lead).status, rules.RESTING)
 
 
 class TestConfirmation(LeadCase):
 	def test_a_first_appointment_not_confirmed_48_hours_before_gets_reply_c(self):
-		with self.freeze_time("2026-12-08 10:00:00"):
+		with self.freeze_time(at(0, "10:00")):
 			patient = f.patient(first_name="Avery")
 			self.made_patients.append(patient)
-			appointment = f.past_appointment(
-				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
-			)
+			appointment = f.past_appointment(patient, 0, status="Scheduled", at=get_datetime(at(1, "15:00")))
 			frappe.db.commit()
 			run.handle_leads()
 			wl = frappe.db.get_value(
@@ -305,13 +321,11 @@ class TestConfirmation(LeadCase):
 			self.assertEqual(frappe.db.count("Win-Back Lead", {"appointment": appointment}), 1)
 
 	def test_a_returning_patient_is_not_asked(self):
-		with self.freeze_time("2026-12-08 10:00:00"):
+		with self.freeze_time(at(0, "10:00")):
 			patient = f.patient()
 			self.made_patients.append(patient)
 			f.past_appointment(patient, 200)
-			appointment = f.past_appointment(
-				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
-			)
+			appointment = f.past_appointment(patient, 0, status="Scheduled", at=get_datetime(at(1, "15:00")))
 			frappe.db.commit()
 			run.handle_leads()
 		self.assertFalse(frappe.db.exists("Win-Back Lead", {"appointment": appointment}))
@@ -319,12 +333,13 @@ class TestConfirmation(LeadCase):
 
 class TestNewPatients(LeadCase):
 	def test_a_walk_in_with_a_visit_is_not_a_new_patient(self):
-		walk_in = f.patient()
-		f.past_encounter(walk_in, 1)
-		fresh = f.patient()
-		self.made_patients += [walk_in, fresh]
-		frappe.db.commit()
-		with self.freeze_time(now_datetime() + timedelta(hours=1)):
+		with self.freeze_time(at(0, "10:00")):
+			walk_in = f.patient()
+			f.past_encounter(walk_in, 0)  # seen without an appointment
+			fresh = f.patient()
+			self.made_patients += [walk_in, fresh]
+			frappe.db.commit()
+		with self.freeze_time(at(0, "11:00")):
 			intake.new_staff_patients(now_datetime())
 		self.assertFalse(frappe.db.exists("Win-Back Lead", {"patient": walk_in}))
 		self.assertEqual(
@@ -337,7 +352,7 @@ class TestFunnel(LeadCase):
 		from winback_app.leads import outcomes
 		from winback_app.win_back.report.new_patient_funnel.new_patient_funnel import execute
 
-		with self.freeze_time("2026-12-08 12:00:00"):
+		with self.freeze_time(at(0, "12:00")):
 			came = self.form_request()
 			booked = self.form_request()
 			self.form_request(consent=False, email="")  # no way to write: a call task for the front desk
@@ -353,7 +368,7 @@ class TestFunnel(LeadCase):
 				)
 			frappe.db.commit()
 			outcomes.move_on(now_datetime())
-			columns, rows, _msg, chart = execute({"from_date": "2026-12-08", "to_date": "2026-12-08"})
+			columns, rows, _msg, chart = execute({"from_date": TUESDAY, "to_date": TUESDAY})
 		by_source = {r["source"]: r for r in rows}
 		form = by_source[rules.REQUEST_FORM]
 		self.assertEqual((form["leads"], form["answered"], form["booked"], form["came"]), (3, 3, 2, 1))
@@ -528,12 +543,10 @@ class TestBookByText(LeadCase):
 		self.assertEqual({t.status for t in self.texts_of(wl.name) if t.step != rules.FIRST}, {"Cancelled"})
 
 	def test_c_confirms_the_first_appointment_through_the_hosts_status_path(self):
-		with self.freeze_time("2026-12-08 10:00:00"):
+		with self.freeze_time(at(0, "10:00")):
 			patient = f.patient(first_name="Avery")
 			self.made_patients.append(patient)
-			appointment = f.past_appointment(
-				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
-			)
+			appointment = f.past_appointment(patient, 0, status="Scheduled", at=get_datetime(at(1, "15:00")))
 			frappe.db.commit()
 			run.handle_leads()
 			mobile = frappe.db.get_value(
@@ -547,12 +560,10 @@ class TestBookByText(LeadCase):
 		)
 
 	def test_anything_else_than_c_does_not_confirm(self):
-		with self.freeze_time("2026-12-08 10:00:00"):
+		with self.freeze_time(at(0, "10:00")):
 			patient = f.patient()
 			self.made_patients.append(patient)
-			appointment = f.past_appointment(
-				patient, 0, status="Scheduled", at=get_datetime("2026-12-09 15:00:00")
-			)
+			appointment = f.past_appointment(patient, 0, status="Scheduled", at=get_datetime(at(1, "15:00")))
 			frappe.db.commit()
 			run.handle_leads()
 			mobile = frappe.db.get_value(

@@ -9,7 +9,7 @@ What a stranger typed (the request form) arrives here already made inert by the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,7 +74,7 @@ class Arrival:
 	consent_wording: str | None = None
 	preferred_times: str | None = None
 	request_ip: str | None = None
-	extra: dict = field(default_factory=dict)
+	booked_on: datetime | None = None  # an appointment exists already (an unconfirmed first appointment)
 
 
 def take_lead(lead: str, arrival: Arrival | None = None) -> str | None:
@@ -201,6 +201,7 @@ def open_lead(a: Arrival) -> str:
 			"consent_wording": a.consent_wording,
 			"preferred_times": a.preferred_times,
 			"request_ip": a.request_ip,
+			"booked_on": a.booked_on,
 		}
 	)
 	doc.flags.ignore_permissions = True
@@ -504,6 +505,7 @@ def unconfirmed_first_appointments(now: datetime) -> int:
 				phone=mobiles[r.patient],
 				patient=r.patient,
 				appointment=r.name,
+				booked_on=get_datetime(r.creation),
 				language=r.language,
 				sms_consent=r.winback_sms_consent or "Unknown",
 			)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
+from winback_app.compat import in_test
 from winback_app.infra.errors import log_error
 from winback_app.leads import intake, outcomes, send
 
@@ -28,7 +29,7 @@ def enqueue_send(lead: str) -> None:
 		job_id=f"winback_lead_send::{lead}",
 		deduplicate=True,
 		enqueue_after_commit=True,
-		now=frappe.flags.in_test,
+		now=in_test(),
 		lead=lead,
 	)
 

@@ -214,6 +214,7 @@ def register_questions(asked: list[tuple], now: datetime) -> None:
 	from winback_app.engine import booking_talk
 	from winback_app.replies import conversation
 
+	failed: list[str] = []
 	for lead, number, body in asked:
 		kind = booking_talk.question_in(body)
 		if not kind:
@@ -227,12 +228,12 @@ def register_questions(asked: list[tuple], now: datetime) -> None:
 			)
 		except Exception as exc:
 			frappe.db.rollback(save_point="winback_lead_question")
-			log_error(
-				"Win-back: a lead's question could not be recorded",
-				exc,
-				doctype="Win-Back Lead",
-				name=lead.name,
-			)
+			failed.append(lead.name)
+			error = exc
+	if failed:  # one Error Log for the chunk, naming the leads
+		log_error(
+			"Win-back: leads' questions could not be recorded", error, doctype="Win-Back Lead", records=failed
+		)
 
 
 def why_not(row, lead, blocked: dict[str, str]) -> str | None:
