@@ -25,7 +25,9 @@ def winback_demo(context, patients, force, remove):
 		result = demo.seed(
 			patients=patients, force=force, progress=lambda pct, text: click.echo(f"[{pct:3d}%] {text}")
 		)
-		click.echo(f"Demo clinic ready: {result}. Open /app/win-back in the desk.")
+		from winback_app.compat import desk_path
+
+		click.echo(f"Demo clinic ready: {result}. Open {desk_path('win-back')} in the desk.")
 	finally:
 		frappe.destroy()
 

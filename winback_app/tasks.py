@@ -15,13 +15,15 @@ The dotted paths tasks.* are public: frappe names each Scheduled Job Type after 
 
 import frappe
 
+from winback_app.compat import in_test
+
 
 def detect_lapses() -> dict:
 	"""Run detection now, in this process. Running it twice in a row creates nothing new."""
 	from winback_app.detection import run
 
 	# Progress goes to whoever started it (the desk's "Run detection now", or nobody for the nightly run).
-	return run.detect_lapses(publish_progress=not frappe.flags.in_test)
+	return run.detect_lapses(publish_progress=not in_test())
 
 
 def enqueue_detection() -> None:

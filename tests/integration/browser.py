@@ -134,7 +134,7 @@ def sign_in(page, base: str, user: str, password: str) -> None:
 	page.fill("#login_password", password)
 	page.click(".btn-login")
 	try:
-		page.wait_for_url(re.compile(r".*/app.*"), timeout=60_000)
+		page.wait_for_url(re.compile(r".*/(app|desk)\b.*"), timeout=60_000)  # the desk: /app on v15, /desk on v16
 	except Exception:
 		screenshot(page, "desk-login-failed")
 		raise

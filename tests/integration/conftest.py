@@ -219,7 +219,9 @@ def _connect() -> None:
 
 	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
 	frappe.connect()
-	frappe.flags.in_test = True
+	from winback_app.compat import set_in_test
+
+	set_in_test(True)  # frappe 16 reads frappe.in_test, 15 frappe.flags.in_test: both are set
 	frappe.set_user("Administrator")
 	frappe.clear_cache()
 	_connected = True

@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from winback_app.booking.links import booking_token
-from winback_app.booking.service import BookingProblem, book, lapse_by_name, offer
+from winback_app.booking.service import BookingProblem, book, book_retrying, lapse_by_name, offer
 from winback_app.detection.run import detect_lapses
 from winback_app.engine import booking_talk as talk
 from winback_app.replies import conversation
@@ -343,7 +343,7 @@ class TestTextAndPageTogether(TextBookingCase):
 
 		def by_page():
 			try:
-				name = book(token, first.practitioner, first.start, first.service_unit)
+				name = book_retrying(token, first.practitioner, first.start, first.service_unit)
 				frappe.db.commit()
 				return name
 			except BookingProblem as problem:

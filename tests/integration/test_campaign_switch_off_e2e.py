@@ -8,6 +8,8 @@ import frappe
 from frappe.utils import add_days, now_datetime
 from frappe.utils.password import update_password
 
+from winback_app.compat import DESK
+
 from . import browser
 from . import factories as f
 from .base import WinBackTestCase
@@ -86,7 +88,7 @@ class TestSwitchingACampaignOff(WinBackTestCase):
 		)
 
 	def switch_off(self, page, base: str, choice: str):
-		page.goto(f"{base}/app/campaign-segment/{self.segment}")
+		page.goto(f"{base}{DESK}/campaign-segment/{self.segment}")
 		enabled = page.locator('input[data-fieldname="enabled"][data-doctype="Campaign Segment"]')
 		enabled.wait_for(timeout=60_000)
 		self.assertTrue(enabled.is_checked())

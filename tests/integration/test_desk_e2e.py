@@ -12,6 +12,7 @@ from frappe.utils import add_months, getdate
 from frappe.utils.password import update_password
 
 from winback_app import demo
+from winback_app.compat import DESK
 
 from . import browser
 from . import factories as f
@@ -92,7 +93,7 @@ class TestDeskAfterDemo(DemoCase):
 		self.assertGreater(result["messages"], 0)
 		with browser.served_site() as base, browser.browser_page() as page:
 			browser.sign_in(page, base, MANAGER, PASSWORD)
-			page.goto(f"{base}/app/win-back")
+			page.goto(f"{base}{DESK}/win-back")
 			try:
 				page.get_by_text("Open win-backs").first.wait_for(timeout=60_000)
 			except Exception:
@@ -115,7 +116,7 @@ class TestDeskAfterDemo(DemoCase):
 				value = float(re.sub(r"[^\d.]", "", numbers.get(label.lower(), "")) or 0)
 				self.assertGreater(value, 0, f"{label}: {numbers}")
 
-			page.goto(f"{base}/app/query-report/Reactivation by Segment")
+			page.goto(f"{base}{DESK}/query-report/Reactivation by Segment")
 			page.locator(".dt-row").nth(1).wait_for(timeout=60_000)
 			page.wait_for_timeout(1500)  # let the chart finish drawing before the picture
 			browser.screenshot(page, "desk-report")

@@ -9,6 +9,7 @@ import frappe
 from frappe.utils import now_datetime
 from frappe.utils.password import update_password
 
+from winback_app.compat import DESK
 from winback_app.detection.run import detect_lapses
 
 from . import browser
@@ -110,7 +111,7 @@ class TestRepliesInTheDesk(WinBackTestCase):
 
 		with browser.served_site() as base, browser.browser_page() as page:
 			browser.sign_in(page, base, "Administrator", PASSWORD)
-			page.goto(f"{base}/app/win-back-sms-reply?handled=0&needs_person=1")
+			page.goto(f"{base}{DESK}/win-back-sms-reply?handled=0&needs_person=1")
 			page.wait_for_selector(f".list-row-container [data-name='{urgent}']", timeout=60_000)
 			page.wait_for_load_state("networkidle", timeout=60_000)
 			browser.screenshot(page, "replies-waiting-list")
@@ -118,7 +119,7 @@ class TestRepliesInTheDesk(WinBackTestCase):
 			near_row = page.locator(f".list-row-container:has([data-name='{near}'])").inner_text()
 			filters = page.locator(".standard-filter-section").inner_html()
 
-			page.goto(f"{base}/app/win-back-sms-reply/{near}")
+			page.goto(f"{base}{DESK}/win-back-sms-reply/{near}")
 			page.wait_for_selector(".form-layout", timeout=60_000)
 			page.wait_for_load_state("networkidle", timeout=60_000)
 			page.get_by_role("button", name="Reply with the suggested answer").click()

@@ -13,6 +13,7 @@ import unittest
 import frappe
 from frappe.utils.password import update_password
 
+from winback_app.compat import DESK
 from winback_app.detection.run import detect_lapses
 from winback_app.infra.communications import new_name
 from winback_app.infra.naming import STANDARD_COLUMNS
@@ -185,14 +186,14 @@ class TestHostileTextInTheDesk(WinBackTestCase):
 		frappe.db.commit()
 
 		routes = {
-			"reply": f"/app/win-back-sms-reply/{sid}",
-			"lapse": f"/app/patient-lapse/{lapse}",
-			"patient": f"/app/patient/{p}",
+			"reply": f"{DESK}/win-back-sms-reply/{sid}",
+			"lapse": f"{DESK}/patient-lapse/{lapse}",
+			"patient": f"{DESK}/patient/{p}",
 		}
 		old_routes = {
-			"reply": f"/app/win-back-sms-reply/{old_sid}",
-			"lapse": f"/app/patient-lapse/{old_lapse}",
-			"patient": f"/app/patient/{old_p}",
+			"reply": f"{DESK}/win-back-sms-reply/{old_sid}",
+			"lapse": f"{DESK}/patient-lapse/{old_lapse}",
+			"patient": f"{DESK}/patient/{old_p}",
 		}
 		with browser.served_site() as base, browser.browser_page() as page:
 			self.login(page, base)

@@ -15,7 +15,7 @@ from frappe.utils import get_datetime
 
 from winback_app.booking import limits
 from winback_app.booking.service import BookingProblem
-from winback_app.booking.service import book as book_slot
+from winback_app.booking.service import book_retrying as book_slot
 
 
 def _redirect(path: str) -> Response:
@@ -42,6 +42,9 @@ def book(token: str, practitioner: str, start: str, service_unit: str | None = N
 	try:
 		appointment = book_slot(token, practitioner, when, service_unit or None)
 	except BookingProblem as problem:
-		frappe.db.rollback(save_point="winback_booking")
+		try:
+			frappe.db.rollback(save_point="winback_booking")
+		except Exception:
+			frappe.db.rollback()  # the database ended the transaction (and the savepoint) itself: see book_retrying
 		return _redirect(f"{page}?taken=1" if problem.kind == "taken" else f"{page}?problem={problem.kind}")
 	return _redirect(f"{page}?done={quote(appointment)}")

@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 import frappe
 
 from winback_app.api.twilio_signature import is_from_twilio
+from winback_app.compat import RETRYABLE, in_test
 
 DEADLOCK_RETRIES = 2
 
@@ -69,7 +70,7 @@ def inbound(**kwargs) -> Response:
 			try:
 				recorded = record_inbound(form)
 				break
-			except frappe.QueryDeadlockError:
+			except RETRYABLE:
 				# MariaDB rolled the whole transaction back: nothing of this text was written, so run it again.
 				frappe.db.rollback()
 				if attempt == DEADLOCK_RETRIES:
@@ -125,7 +126,7 @@ def _rollback(save_point: str | None = None) -> None:
 
 def _commit() -> None:
 	"""Make the record durable before acting on it. Tests run in one rolled-back transaction instead."""
-	if not frappe.flags.in_test:
+	if not in_test():
 		frappe.db.commit()
 
 

@@ -16,6 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, getdate, now_datetime
 
 from winback_app.booking import reader
+from winback_app.compat import RETRYABLE
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
@@ -129,6 +130,21 @@ def default_company() -> str | None:
 def book(token: str, practitioner: str, start: datetime, service_unit: str | None = None) -> str:
 	"""The booking page's booking: the lapse behind the link, then book_for_lapse(). Returns the appointment name."""
 	return book_for_lapse(lapse_for_token(token), practitioner, start, service_unit, by_text=False)
+
+
+def book_retrying(token: str, practitioner: str, start: datetime, service_unit: str | None = None) -> str:
+	"""book() for a request of its own (the booking page): when the database gives up the transaction (a
+	deadlock, or on MariaDB 11.8's snapshot isolation a time another booking changed under this one; see
+	winback_app.compat), the whole request's transaction is rolled back and the booking tried once more on a
+	fresh snapshot, where the other booking is seen and the time is taken. The caller commits."""
+	for attempt in range(2):
+		try:
+			return book(token, practitioner, start, service_unit)
+		except RETRYABLE:
+			frappe.db.rollback()
+			if attempt:
+				raise BookingProblem("taken", _("Someone just took that time. Please choose another.")) from None
+	raise AssertionError("unreachable")
 
 
 def lapse_by_name(name: str | None) -> BookingLapse:

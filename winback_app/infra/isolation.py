@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import frappe
 
+from winback_app.compat import in_test
+
 
 @contextmanager
 def read_committed():
@@ -19,7 +21,7 @@ def read_committed():
 
 	Tests run inside one rolled-back transaction, so there the block runs as it is.
 	"""
-	if frappe.flags.in_test:
+	if in_test():
 		yield
 		return
 	frappe.db.commit()

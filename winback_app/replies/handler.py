@@ -26,6 +26,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, now_datetime
 
+from winback_app.compat import RETRYABLE
 from winback_app.contacts.optouts import is_blocked
 from winback_app.engine import booking_talk, replies, reply_plan, untrusted
 from winback_app.engine import lifecycle as lc
@@ -262,6 +263,8 @@ def answer_or_person(
 				sender.patient, sender.number, now, sender.lead.name if sender.lead else None
 			)
 		return text, plan
+	except RETRYABLE:
+		raise  # the database ended the transaction: the webhook records the text again from the start
 	except Exception as exc:
 		# No answer (a settings problem, say) must not cost the record of the text, least of all a STOP.
 		frappe.db.rollback(save_point="winback_inbound")

@@ -17,6 +17,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import DocType
 
+from winback_app.compat import in_test
 from winback_app.engine import routing
 from winback_app.infra.errors import log_error
 from winback_app.staff import front_desk_users, reply_readers
@@ -55,7 +56,7 @@ def route_to_person(reply, text: str, plan=None) -> None:
 		# one such job queued at a time: a burst of texts adds nothing while one waits to start
 		job_id="winback_assign_waiting_replies",
 		deduplicate=True,
-		now=bool(frappe.flags.in_test),  # as the host's own notifications do: tests see the ToDo at once
+		now=bool(in_test()),  # as the host's own notifications do: tests see the ToDo at once
 	)
 	for user in users:
 		frappe.publish_realtime(
@@ -91,7 +92,7 @@ def assign_waiting_replies() -> int:
 				if not assigned:
 					break
 				total += assigned
-				if not frappe.flags.in_test:
+				if not in_test():
 					frappe.db.commit()  # the front desk sees this pass's ToDos while the next one runs
 	except Exception as exc:
 		# Never through frappe's job handler: its Error Log keeps the frame's locals (the texts, names and

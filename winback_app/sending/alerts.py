@@ -14,10 +14,11 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_to_date, cint, now_datetime
 
 from winback_app import staff
+from winback_app.compat import desk_path
 
 Attempt = DocType("Win-Back Contact Attempt")
 CACHE_KEY = "winback_sending_alert"
-LIST_LINK = "/app/win-back-contact-attempt?status=%5B%22in%22%2C%5B%22Failed%22%2C%22Unknown%22%5D%5D"
+LIST_LINK = desk_path("win-back-contact-attempt?status=%5B%22in%22%2C%5B%22Failed%22%2C%22Unknown%22%5D%5D")
 
 
 def troubled_count(hours: int) -> int:

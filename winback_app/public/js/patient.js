@@ -14,7 +14,7 @@ frappe.ui.form.on("Patient", {
 			const parts = [];
 			if (s.lapse) {
 				parts.push(
-					`${__("Win-back")}: <a href="/app/patient-lapse/${encodeURIComponent(s.lapse.name)}">${esc(
+					`${__("Win-back")}: <a href="${frappe.utils.get_form_link("Patient Lapse", s.lapse.name)}">${esc(
 						__(s.lapse.status)
 					)}</a> ${__("in")} ${esc(s.lapse.segment)}${s.lapse.holdout ? " (" + __("holdout") + ")" : ""}`
 				);

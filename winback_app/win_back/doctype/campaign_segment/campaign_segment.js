@@ -73,7 +73,7 @@ function show_preview(frm) {
 				list
 					.map(
 						(x) =>
-							`<tr><td><a href="/app/patient/${encodeURIComponent(x.patient)}">${esc(
+							`<tr><td><a href="${frappe.utils.get_form_link("Patient", x.patient)}">${esc(
 								x.patient_name || x.patient
 							)}</a></td><td>${esc(x.reason)}${x.holdout ? " (" + __("holdout") + ")" : ""}</td></tr>`
 					)

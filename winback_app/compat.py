@@ -1,0 +1,42 @@
+"""Frappe 15 and Frappe 16 (Marley Health 15 and 16): the few places the two lines differ, in one module.
+
+Nothing else in the app reads the framework's version. What differs, and what the app does about it:
+
+- The desk moved from /app to /desk in v16: links the app builds point at DESK (frappe's own get_url_to_form
+  and, in the browser, frappe.utils.get_form_link follow it by themselves).
+- Test mode: v16 reads the module attribute frappe.in_test (set by frappe.tests.utils.toggle_test_mode); v15 only
+  frappe.flags.in_test. in_test() answers for both, set_in_test() sets both.
+- MariaDB 11.8 (v16's database) has innodb_snapshot_isolation on: a locking read of a row another transaction
+  changed after this one's snapshot fails with error 1020 ("Record has changed since last read"), which frappe
+  raises as QueryDeadlockError. Callers that take a lock after reading (booking) retry the transaction whole,
+  as they would after a deadlock: RETRYABLE names both.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+FRAPPE_MAJOR = int(str(getattr(frappe, "__version__", "15")).split(".")[0] or 15)
+DESK = "/desk" if FRAPPE_MAJOR >= 16 else "/app"
+RETRYABLE = (frappe.QueryDeadlockError,)
+
+
+def desk_path(route: str) -> str:
+	"""A path in the desk: desk_path("win-back-contact-attempt?status=x") -> "/app/win-back-contact-attempt?..."."""
+	return f"{DESK}/{route.lstrip('/')}"
+
+
+def in_test() -> bool:
+	"""frappe is running tests (either line's way of saying so)."""
+	return bool(getattr(frappe, "in_test", False) or frappe.flags.in_test)
+
+
+def set_in_test(enabled: bool) -> None:
+	"""Switch test mode the way the running line does (the test harness)."""
+	try:
+		from frappe.tests.utils import toggle_test_mode  # v16
+	except ImportError:
+		toggle_test_mode = None
+	if toggle_test_mode is not None:
+		toggle_test_mode(enabled)
+	frappe.flags.in_test = enabled
