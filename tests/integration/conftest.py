@@ -172,7 +172,8 @@ def _link_checkout() -> None:
 		capture_output=True,
 		text=True,
 	)
-	if probe.returncode != 0 or not probe.stdout.strip().startswith(str(REPO)):
+	# A path inside this checkout (with the separator: /work/main-snapshot is not /work/main).
+	if probe.returncode != 0 or not probe.stdout.strip().startswith(str(REPO) + os.sep):
 		# Editable install through the symlink: a later checkout only needs the symlink re-pointed.
 		_say(f"pip install -e {link} into {BENCH}/env")
 		subprocess.run(
