@@ -347,6 +347,17 @@ class TestNewPatients(LeadCase):
 		)
 
 
+class TestImportsAreNotWelcomed(LeadCase):
+	def test_a_burst_of_registrations_by_one_user_is_an_import(self):
+		with self.freeze_time(at(0, "10:00")):
+			imported = [f.patient() for _ in range(intake.IMPORT_BURST + 1)]
+			self.made_patients += imported
+			frappe.db.commit()
+		with self.freeze_time(at(0, "12:00")):
+			intake.new_staff_patients(now_datetime())
+		self.assertFalse(frappe.get_all("Win-Back Lead", {"patient": ("in", imported)}))
+
+
 class TestFunnel(LeadCase):
 	def test_leads_answered_booked_and_came_per_source(self):
 		from winback_app.leads import outcomes

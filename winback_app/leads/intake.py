@@ -514,6 +514,23 @@ def unconfirmed_first_appointments(now: datetime) -> int:
 	return made
 
 
+IMPORT_BURST = 25  # patients one user registers in one hour at the front desk, at the very most
+
+
+def import_bursts(since: datetime) -> set[tuple[str, datetime]]:
+	"""(owner, hour) in which a user created more than IMPORT_BURST patients: a data import, not the front desk."""
+	per_hour: dict[tuple[str, datetime], int] = {}
+	for owner, created in (
+		frappe.qb.from_(Patient)
+		.select(Patient.owner, Patient.creation)
+		.where(Patient.creation >= since)
+		.run()
+	):
+		key = (owner, created.replace(minute=0, second=0, microsecond=0))
+		per_hour[key] = per_hour.get(key, 0) + 1
+	return {key for key, n in per_hour.items() if n > IMPORT_BURST}
+
+
 def has_visit(patient: str) -> bool:
 	"""Seen at the clinic already (a walk-in's encounter, a procedure, a therapy session, a closed visit)."""
 	for doctype, done in (
@@ -529,7 +546,9 @@ def has_visit(patient: str) -> bool:
 
 def new_staff_patients(now: datetime) -> int:
 	"""Patients the front desk registered in the last NEW_PATIENT_DAYS with no appointment, no visit and no lead
-	yet: a welcome text each, in the window. Self-registered patients (the host's public form) need consent."""
+	yet: a welcome text each, in the window. Left out: self-registered patients (the host's public form: not
+	owned by a staff user) and imports (a user who created more than IMPORT_BURST patients in one hour was
+	loading records from another system, whose visits are not here: welcoming them would text every one)."""
 	since = add_days(now, -rules.NEW_PATIENT_DAYS)
 	booked = frappe.qb.from_(Appointment).select(Appointment.name).where(Appointment.patient == Patient.name)
 	known = frappe.qb.from_(WLead).select(WLead.name).where(WLead.patient == Patient.name)
@@ -540,6 +559,7 @@ def new_staff_patients(now: datetime) -> int:
 		.on(User.name == Patient.owner)
 		.select(
 			Patient.name,
+			Patient.owner,
 			Patient.first_name,
 			Patient.patient_name,
 			Patient.email,
@@ -558,7 +578,11 @@ def new_staff_patients(now: datetime) -> int:
 		.limit(SCAN_LIMIT)
 		.run(as_dict=True)
 	)
-	rows = unsettled("Patient", rows)
+	imported = import_bursts(since)
+	rows = unsettled(
+		"Patient",
+		[r for r in rows if (r.owner, r.creation.replace(minute=0, second=0, microsecond=0)) not in imported],
+	)
 	if not rows:
 		return 0
 	mobiles = dict(
