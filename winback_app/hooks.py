@@ -26,7 +26,7 @@ require_type_annotated_api_methods = True
 #   POST /api/method/winback_app.api.sms.status      api/sms.py -> sending/delivery.py (Twilio: reports, signed)
 #   frappe's signed email-unsubscribe link           integrations/frappe/email_unsubscribe.py (doc event below)
 #   GET  /request                                    www/request.py (the request-an-appointment form)
-#   POST /api/method/winback_app.api.lead_request.submit  api/lead_request.py -> leads/intake.py (creates a Lead)
+#   POST /api/method/winback_app.api.lead_request.submit  api/lead_request.py -> leads/request_form.py (a Lead)
 # Every other whitelisted method needs a signed-in user with a Win-Back role (winback_app/infra/access.py).
 
 # One-tap booking links: /book/<token> renders www/book.html.
