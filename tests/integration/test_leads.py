@@ -280,6 +280,51 @@ class TestExactlyOnce(LeadCase):
 			)
 
 
+class TestDeliveryReports(LeadCase):
+	def test_a_report_moves_a_lead_text_forward_and_a_dead_number_closes_the_lead(self):
+		import responses
+
+		from winback_app.api.sms import status as status_view
+
+		from .test_dispatch import MESSAGES_URL, twilio_post, twilio_settings
+
+		twilio_settings()
+		f.reset_settings(
+			sending_mode="Twilio",
+			default_time_zone=frappe.utils.get_system_timezone(),
+			twilio_account_sid="AC" + "0" * 32,
+			twilio_auth_token="test-auth-token",
+			twilio_messaging_service_sid="MG" + "1" * 32,
+		)
+		sids = ["SM" + frappe.generate_hash(length=32) for _ in range(2)]
+		leads = []
+		with responses.RequestsMock() as twilio:  # the network edge: Twilio accepts the texts
+			for sid in sids:
+				twilio.add(responses.POST, MESSAGES_URL, json={"sid": sid, "status": "queued"}, status=201)
+			leads = [self.form_request(), self.form_request()]
+		wls = [self.win_back_lead(lead).name for lead in leads]
+		first = [next(t for t in self.texts_of(wl) if t.step == rules.FIRST) for wl in wls]
+		self.assertEqual([t.status for t in first], ["Sent", "Sent"])
+
+		def report(sid, state, code=""):
+			params = {"MessageSid": sid, "MessageStatus": state, "ErrorCode": code, "To": "x"}
+			self.assertEqual(twilio_post(status_view, "winback_app.api.sms.status", params).status_code, 204)
+
+		provider_ids = {frappe.db.get_value("Win-Back Lead Text", t.name, "provider_id"): t for t in first}
+		delivered, dead = (provider_ids[sids[0]], provider_ids[sids[1]])
+		report(sids[0], "delivered")
+		report(sids[0], "sent")  # late: changes nothing
+		report(sids[1], "undelivered", "30006")
+		self.assertEqual(frappe.db.get_value("Win-Back Lead Text", delivered.name, "status"), "Delivered")
+		self.assertEqual(frappe.db.get_value("Win-Back Lead Text", dead.name, "status"), "Failed")
+		self.assertEqual(
+			frappe.db.get_value("Win-Back SMS Opt-Out", dead.to_address, "reason"), "Invalid Number"
+		)
+		dead_lead = frappe.db.get_value("Win-Back Lead Text", dead.name, "lead_record")
+		self.assertEqual(frappe.db.get_value("Win-Back Lead", dead_lead, "status"), rules.CLOSED)
+		frappe.db.delete("Win-Back SMS Opt-Out", {"name": dead.to_address})
+
+
 class TestFollowUpsAndRest(LeadCase):
 	def test_two_follow_ups_in_the_window_then_rest(self):
 		with self.freeze_time(TUESDAY_23):

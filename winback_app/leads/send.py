@@ -202,10 +202,27 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 			if row.channel == rules.SMS:
 				asked.append((lead, row.to_address, body))
 	write_communications(messages)
+	keep_reports(updates)
 	bulk.update_dicts("Win-Back Lead Text", updates)
 	status.answered(sorted(set(answered)), now_datetime())
 	register_questions(asked, now or now_datetime())
 	return counts
+
+
+def keep_reports(updates: dict[str, dict]) -> None:
+	"""A delivery report that reached a text while its chunk was still sending (leads/delivery.py) is kept: our
+	own "Sent" must not undo its "Delivered" or "Failed"."""
+	names = [name for name, values in updates.items() if values.get("provider") == "Twilio"]
+	if not names:
+		return
+	for name in (
+		frappe.qb.from_(WText)
+		.select(WText.name)
+		.where(WText.name.isin(names))
+		.where(WText.status.isin(("Delivered", "Failed")))
+		.run(pluck=True)
+	):
+		updates[name].pop("status", None)
 
 
 def register_questions(asked: list[tuple], now: datetime) -> None:
@@ -447,7 +464,7 @@ def texts_today(numbers: list[str]) -> dict[str, int]:
 	since = now_datetime() - timedelta(days=1)
 	counts: dict[str, int] = {}
 	for table, when, statuses in (
-		(WText, WText.sent_at, ("Sent", "Unknown")),
+		(WText, WText.sent_at, ("Sent", "Delivered", "Unknown")),
 		(Attempt, Attempt.sent_at, ("Sent", "Delivered", "Unknown")),
 	):
 		for number, n in (
@@ -475,7 +492,7 @@ def texted_before(numbers: list[str]) -> set[str]:
 		.distinct()
 		.where(WText.to_address.isin(numbers))
 		.where(WText.channel == "SMS")
-		.where(WText.status.isin(("Sent", "Unknown")))
+		.where(WText.status.isin(("Sent", "Delivered", "Unknown")))
 		.run(pluck=True)
 	)
 	seen |= set(

@@ -91,7 +91,7 @@ def confirm(patient: str, now: datetime, language: str) -> tuple[str, reply_plan
 		.where(WLead.source == rules.UNCONFIRMED)
 		.where(WLead.status.isin(rules.OPEN))
 		.where(WText.step == rules.CONFIRM)
-		.where(WText.status == "Sent")
+		.where(WText.status.isin(("Sent", "Delivered", "Unknown")))
 		.orderby(WText.sent_at, order=frappe.qb.desc)
 		.limit(1)
 		.run(as_dict=True)

@@ -42,7 +42,11 @@ def apply_status(sid: str, twilio_status: str, error_code: str = "", attempt: st
 	query = query.where(Attempt.name == attempt) if attempt else query.where(Attempt.provider_id == sid)
 	row = query.for_update().run(as_dict=True)
 	if not row:
-		return False
+		if attempt:
+			return False
+		from winback_app.leads.delivery import apply_lead_status
+
+		return apply_lead_status(sid, new, error_code)  # a new-patient lead's text (named by no attempt)
 	current = row[0]
 	if current.provider_id and current.provider_id != sid:
 		return False  # the attempt is known to have gone as another message

@@ -25,7 +25,9 @@ class WinBackLeadText(Document):
 		provider_id: DF.Data | None
 		sent_at: DF.Datetime | None
 		skip_reason: DF.Data | None
-		status: DF.Literal["Scheduled", "Sending", "Sent", "Skipped", "Failed", "Unknown", "Cancelled"]
+		status: DF.Literal[
+			"Scheduled", "Sending", "Sent", "Delivered", "Skipped", "Failed", "Unknown", "Cancelled"
+		]
 		step: DF.Data
 		to_address: DF.Data | None
 		todo: DF.Link | None
@@ -38,3 +40,5 @@ def on_doctype_update():
 	# The minute job claims due Scheduled rows; caps count what went to a number lately.
 	frappe.db.add_index("Win-Back Lead Text", ["status", "due_at"])
 	frappe.db.add_index("Win-Back Lead Text", ["to_address", "sent_at"])
+	# Twilio's delivery reports find a lead's text by its message id (leads/delivery.py).
+	frappe.db.add_index("Win-Back Lead Text", ["provider_id"])
