@@ -325,6 +325,28 @@ class TestDeliveryReports(LeadCase):
 		frappe.db.delete("Win-Back SMS Opt-Out", {"name": dead.to_address})
 
 
+class TestRefusedConfiguration(LeadCase):
+	def test_twilio_without_its_https_address_leaves_the_texts_scheduled(self):
+		from winback_app.leads import send
+		from winback_app.settings import PublicAddressMissingError
+
+		f.reset_settings(default_time_zone=frappe.utils.get_system_timezone(), pause_sending=1)
+		wl = self.win_back_lead(self.form_request()).name
+		f.reset_settings(
+			default_time_zone=frappe.utils.get_system_timezone(),
+			sending_mode="Twilio",
+			twilio_account_sid="AC" + "0" * 32,
+			twilio_auth_token="test-auth-token",
+			twilio_messaging_service_sid="MG" + "1" * 32,
+		)
+		# The form refuses this; a site can still get there (an address edited in the database, an old value).
+		frappe.db.set_single_value("Win-Back Settings", "public_base_url", "http://clinic.example.com")
+		frappe.clear_document_cache("Win-Back Settings", "Win-Back Settings")
+		with self.assertRaises(PublicAddressMissingError):
+			send.send_due()
+		self.assertEqual({t.status for t in self.texts_of(wl)}, {"Scheduled"})
+
+
 class TestFollowUpsAndRest(LeadCase):
 	def test_two_follow_ups_in_the_window_then_rest(self):
 		with self.freeze_time(TUESDAY_23):

@@ -76,14 +76,17 @@ def send_due(lead: str | None = None, now: datetime | None = None, chunk: int = 
 	if cint(settings.pause_sending):
 		return {"paused": 1}
 	recover_stale(now_datetime())
-	channels = None
+	frappe.db.commit()
+	if not anything_due(now):
+		return totals
+	# Built before anything is claimed: a configuration the channel refuses (Twilio without the https public
+	# address) stops the job here, and the texts stay Scheduled instead of being left Sending.
+	channels = lead_channels(settings)
 	while True:
 		claimed = claim(now or now_datetime(), chunk, lead)
 		frappe.db.commit()  # the claim is durable before any provider call
 		if not claimed:
 			break
-		if channels is None:
-			channels = lead_channels(settings)
 		for outcome, n in send_claimed(claimed, channels, settings, now).items():
 			totals[outcome] = totals.get(outcome, 0) + n
 		frappe.db.commit()  # the chunk's results, Communications and the leads' status
@@ -92,13 +95,13 @@ def send_due(lead: str | None = None, now: datetime | None = None, chunk: int = 
 	return totals
 
 
-def anything_due() -> bool:
+def anything_due(now: datetime | None = None) -> bool:
 	"""Is any lead text waiting to leave now? (One read of the (status, due_at) index: a late job's way out.)"""
 	return bool(
 		frappe.qb.from_(WText)
 		.select(WText.name)
 		.where(WText.status == "Scheduled")
-		.where(WText.due_at <= now_datetime())
+		.where(WText.due_at <= (now or now_datetime()))
 		.limit(1)
 		.run()
 	)
