@@ -6,6 +6,7 @@ import frappe
 from frappe.utils import cint, flt
 
 from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE
+from winback_app.engine.pacing import Pace
 from winback_app.engine.segments import SegmentSpec, TouchSpec, TouchWords
 from winback_app.engine.window import parse_time
 
@@ -43,6 +44,24 @@ def segment_spec(doc) -> SegmentSpec:
 		if doc.get("nurture_days") in (None, "")
 		else cint(doc.get("nurture_days")),
 		nurture_template=(doc.get("nurture_template") or "").strip() or DEFAULT_NURTURE_TEMPLATE,
+		pace=pace_of(doc),
+	)
+
+
+# Campaign Segment > Pace > "Takes new patients on", Monday first (Python's weekday order).
+INTAKE_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def pace_of(doc) -> Pace:
+	"""The campaign's pace. A document without the day fields (saved before they existed) takes patients every
+	day, and one without a horizon counts free slots over 14 days."""
+	days = frozenset(i for i, day in enumerate(INTAKE_DAYS) if cint(doc.get(f"intake_{day}")))
+	horizon = doc.get("pace_horizon_days")
+	return Pace(
+		intake_weekdays=frozenset() if len(days) == 7 else days,
+		daily_cap=cint(doc.get("daily_intake_cap")),
+		slots_per_patient=flt(doc.get("pace_slots_per_patient")),
+		horizon_days=14 if horizon in (None, "") else cint(horizon),
 	)
 
 

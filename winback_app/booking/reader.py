@@ -5,6 +5,7 @@ A handful of queries for any number of practitioners and days. Nothing here deci
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import frappe
@@ -36,6 +37,18 @@ def practitioners_for(practitioner: str | None, department: str | None) -> list[
 		same = [name for name, dept in bookable.items() if dept == department]
 		if same:
 			return same
+	return list(bookable)
+
+
+def campaign_practitioners(practitioners: Iterable[str] = (), departments: Iterable[str] = ()) -> list[str]:
+	"""Whose free slots a campaign's pace counts: the scheduled practitioners among its "Only for" practitioners,
+	else those of its "Only for" departments, else every active practitioner with a schedule (one query)."""
+	bookable = online_bookable()
+	named, depts = set(practitioners), set(departments)
+	if named:
+		return [p for p in bookable if p in named]
+	if depts:
+		return [p for p, dept in bookable.items() if dept in depts]
 	return list(bookable)
 
 

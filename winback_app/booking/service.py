@@ -8,7 +8,7 @@ where there is one, goes to the Error Log for staff.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import frappe
 from frappe import _
@@ -121,6 +121,35 @@ def offer(
 	)
 	slots = [s for s in slots if not s.check_in]
 	return filter_part_of_day(slots, part) if part else slots
+
+
+def free_slot_count(
+	practitioners: list[str], start: date, days: int, now: datetime | None = None
+) -> int | None:
+	"""How many more appointments these practitioners can take on days start .. start + days - 1: the free slots
+	offer() would compute for them (the clinic's online appointment type's length, holidays and leave, booked
+	appointments), each counted by its seats left. None when none of them has a schedule (capacity unknown). A
+	handful of queries for any number of practitioners and days."""
+	if not practitioners or days <= 0:
+		return None
+	settings = get_settings()
+	kind = settings.booking_appointment_type
+	minutes = cint(frappe.db.get_value("Appointment Type", kind, "default_duration")) if kind else 0
+	blocks = reader.schedule_blocks(practitioners, minutes or 30)
+	if not blocks:
+		return None
+	end = start + timedelta(days=days)
+	units = sorted({b.service_unit for b in blocks if b.service_unit})
+	slots = free_slots(
+		blocks,
+		reader.booked(practitioners, units, start, end),
+		start_day=start,
+		days=days,
+		now=now or now_datetime(),
+		lead=timedelta(hours=cint(settings.booking_lead_hours)),
+		closed_days=reader.closed_days(practitioners, default_company(), start, end),
+	)
+	return sum(slot.seats_left for slot in slots)
 
 
 def default_company() -> str | None:

@@ -19,7 +19,9 @@ from frappe.utils import cint, getdate
 
 from winback_app.contacts import phones
 from winback_app.detection import reader, restraint, writer
+from winback_app.detection.pace import Pacer, outlook
 from winback_app.engine.detection import COOLDOWN, Candidate, Detection, Restraint, arbitrate
+from winback_app.engine.pacing import WAITING
 from winback_app.engine.segments import SegmentSpec
 from winback_app.segments import enabled_segment_specs, segment_spec
 from winback_app.settings import clinic_time_zone, detection_policy, get_settings, send_window
@@ -124,12 +126,19 @@ def detect_lapses(today: date | None = None, publish_progress: bool = False) -> 
 	progress(publish_progress, 30, "Reading visits and opening lapses")
 	by_name, zone, window = {s.name: s for s in segments}, clinic_time_zone(), send_window()
 	created, holdout, excluded = 0, 0, {}
+	# Paced campaigns (Campaign Segment > Pace) take their day's quota, longest lapsed first, across every range.
+	pacer = Pacer(segments, today)
 	for detection, patients, last_any in decide_ranges(segments, today, settings):
-		entries = [with_last_visit(e, last_any) for e in detection.entries]
+		entries = pacer.take([with_last_visit(e, last_any) for e in detection.entries], patients)
 		created += len(writer.insert_lapses(entries, patients, by_name, cycle_of(today), zone, window))
 		holdout += sum(1 for e in entries if e.holdout)
 		for reason, n in detection.reason_counts().items():
 			excluded[reason] = excluded.get(reason, 0) + n
+	paced = pacer.joining()
+	created += len(writer.insert_lapses(paced, pacer.facts, by_name, cycle_of(today), zone, window))
+	holdout += sum(1 for e in paced if e.holdout)
+	if pacer.waiting():
+		excluded[WAITING] = pacer.waiting()
 	progress(publish_progress, 100, "Done")
 	return {"campaigns": len(segments), "created": created, "holdout": holdout, "excluded": excluded}
 
@@ -157,10 +166,11 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 		}
 	phones.sync_stale()
 	joining, holdout, excluded, joining_sample, excluded_sample = 0, 0, {}, [], []
-	for detection, patients, _last in decide_ranges([*segments, target], today, settings):
-		for e in detection.entries:
-			if e.segment != target.name:
-				continue
+	eligible, pacer = 0, Pacer([target], today)
+
+	def join(entries, patients):
+		nonlocal joining, holdout
+		for e in entries:
 			joining += 1
 			holdout += e.holdout
 			if len(joining_sample) < sample:
@@ -172,6 +182,11 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 						"holdout": e.holdout,
 					}
 				)
+
+	for detection, patients, _last in decide_ranges([*segments, target], today, settings):
+		mine = [e for e in detection.entries if e.segment == target.name]
+		eligible += len(mine)
+		join(pacer.take(mine, patients), patients)
 		for x in detection.exclusions:
 			if x.segment != target.name:
 				continue
@@ -184,12 +199,16 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 						"reason": x.reason,
 					}
 				)
+	join(pacer.joining(), pacer.facts)
+	if pacer.waiting():
+		excluded[WAITING] = pacer.waiting()
 	return {
 		"joining": joining,
 		"holdout": holdout,
 		"sample": joining_sample,
 		"excluded": excluded,
 		"excluded_sample": excluded_sample,
+		"pace": outlook(target, today, eligible),
 	}
 
 

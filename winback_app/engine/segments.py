@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import time
 
 from winback_app.engine.nurture import DEFAULT_NURTURE_DAYS, DEFAULT_NURTURE_TEMPLATE, is_nurture_touch
+from winback_app.engine.pacing import Pace
 from winback_app.engine.templates import check_template
 
 RULE_KINDS = (
@@ -83,6 +84,8 @@ class SegmentSpec:
 	nurture_after_snooze: bool = True
 	nurture_days: int = DEFAULT_NURTURE_DAYS  # the pause when the patient names no date
 	nurture_template: str = DEFAULT_NURTURE_TEMPLATE
+	# How many new patients a day it takes (engine.pacing): weekdays, a daily cap, pacing by capacity.
+	pace: Pace = field(default_factory=Pace)
 
 	def filter_values(self, doctype: str) -> frozenset[str]:
 		return frozenset(v for d, v in self.filters if d == doctype)
@@ -135,6 +138,10 @@ def validate_segment(spec: SegmentSpec, context: dict | None = None) -> SegmentC
 		)
 	if not spec.touches:
 		out.errors.append("Add at least one touch to the cadence.")
+	if spec.pace.daily_cap < 0 or spec.pace.slots_per_patient < 0 or spec.pace.horizon_days < 0:
+		out.errors.append("The pace settings cannot be negative.")
+	if spec.pace.slots_per_patient > 0 and spec.pace.horizon_days < 1:
+		out.errors.append("Pacing by free slots needs the number of days ahead to count them over.")
 
 	seen: set[tuple[int, str]] = set()
 	for index, touch in enumerate(sorted(spec.touches, key=lambda t: t.day_offset), start=1):

@@ -282,6 +282,15 @@ DEFAULT_SEGMENTS: list[dict] = [
 	},
 ]
 
+# Paced to the schedule (Campaign Segment > Pace): a nightly campaign switched on with a backlog takes at most 40
+# patients a day, and no more than 1 for every 2 free slots of its practitioners over the next 14 days; the rest
+# wait for later nights, longest lapsed first. The rescue answers each missed appointment as it happens.
+SHIPPED_PACE = {"daily_intake_cap": 40, "pace_slots_per_patient": 2, "pace_horizon_days": 14}
+DEFAULT_SEGMENTS = [
+	{**SHIPPED_PACE, **spec} if spec["rule_kind"] != "Missed Appointment" else spec
+	for spec in DEFAULT_SEGMENTS
+]
+
 # Each default campaign ships with its Spanish words ("Messages in other languages").
 from winback_app.setup.default_spanish import with_spanish  # noqa: E402 (the English data above comes first)
 

@@ -87,6 +87,7 @@ function show_preview(frm) {
 				: `<p><b>${r.joining}</b> ${__("patients would join today")} (${r.holdout} ${__(
 						"held out for measurement"
 				  )}).</p>
+				${r.pace ? `<p>${__("Pace")}: ${esc(r.pace.summary)}</p>` : ""}
 				<h5>${__("Left out, by reason")}</h5><table class="table table-sm">${
 						reasons || `<tr><td>${__("Nobody")}</td></tr>`
 				  }</table>

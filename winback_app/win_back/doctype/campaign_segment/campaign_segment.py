@@ -6,7 +6,7 @@ from frappe.model.document import Document
 from frappe.utils import cint, escape_html
 
 from winback_app.engine.segments import validate_segment
-from winback_app.segments import segment_spec
+from winback_app.segments import INTAKE_DAYS, segment_spec
 from winback_app.settings import consent_policy_chosen
 
 
@@ -28,13 +28,23 @@ class CampaignSegment(Document):
 		)
 
 		allow_clinical_detail: DF.Check
+		daily_intake_cap: DF.Int
 		description: DF.SmallText | None
 		enabled: DF.Check
 		fall_back_to_email: DF.Check
 		filters: DF.Table[CampaignSegmentFilter]
 		holdout_percent: DF.Percent
+		intake_friday: DF.Check
+		intake_monday: DF.Check
+		intake_saturday: DF.Check
+		intake_sunday: DF.Check
+		intake_thursday: DF.Check
+		intake_tuesday: DF.Check
+		intake_wednesday: DF.Check
 		max_days: DF.Int
 		min_days: DF.Int
+		pace_horizon_days: DF.Int
+		pace_slots_per_patient: DF.Float
 		priority: DF.Int
 		reentry_cooldown_days: DF.Int
 		rule_kind: DF.Literal[
@@ -70,6 +80,11 @@ class CampaignSegment(Document):
 		if strays:
 			frappe.throw(
 				_("Messages in other languages: no step is on day {0} by {1} ({2}).").format(*strays[0]),
+				title=_("This campaign cannot be saved yet"),
+			)
+		if not any(self.get(f"intake_{day}") for day in INTAKE_DAYS):
+			frappe.throw(
+				_("Pace: choose at least one day the campaign takes new patients on."),
 				title=_("This campaign cannot be saved yet"),
 			)
 		self.touches.sort(key=lambda t: t.day_offset)
