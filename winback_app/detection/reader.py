@@ -39,6 +39,7 @@ Session = DocType("Therapy Session")
 TherapyPlan = DocType("Therapy Plan")
 ServiceRequest = DocType("Service Request")
 Subscription = DocType("Subscription")
+PlanDetail = DocType("Subscription Plan Detail")
 Lapse = DocType("Patient Lapse")
 PatientPhone = DocType("Win-Back Patient Phone")
 OptOut = DocType("Win-Back SMS Opt-Out")
@@ -46,6 +47,7 @@ Unsubscribe = DocType("Email Unsubscribe")
 User = DocType("User")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
+MEMBER = ("Active", "Trialling")  # a Subscription in one of these is a current membership
 SEP = "|"
 PATIENT_RANGE = 5000  # patients read and decided together
 
@@ -401,9 +403,10 @@ def unfinished_treatment(
 
 
 def unfinished_therapy_plans(
-	last: dict[str, Candidate], key_range: KeyRange = EVERYONE
+	last: dict[str, Candidate], key_range: KeyRange = EVERYONE, templates: Iterable[str] | None = None
 ) -> dict[str, Candidate]:
-	"""Patients with a therapy plan not completed: the event date is their last visit (or the plan start)."""
+	"""Patients with a therapy plan not completed: the event date is their last visit (or the plan start).
+	templates: only plans made from these Therapy Plan Templates (a campaign's "Only for"); None: every plan."""
 	query = (
 		frappe.qb.from_(TherapyPlan)
 		.select(
@@ -423,6 +426,8 @@ def unfinished_therapy_plans(
 		.where(TherapyPlan.status.isin(("Not Started", "In Progress")))
 		.groupby(TherapyPlan.patient)
 	)
+	if templates is not None:
+		query = query.where(TherapyPlan.therapy_plan_template.isin(sorted(templates) or [""]))
 	rows = key_range.limit(query, TherapyPlan.patient).run()
 	out = {}
 	for patient, candidate in _unpack(rows, "Therapy Plan").items():
@@ -458,8 +463,18 @@ def never_booked(today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE) 
 
 
 def lapsed_memberships(today: date, seg: SegmentSpec, key_range: KeyRange = EVERYONE) -> dict[str, Candidate]:
-	"""Patients whose customer's ERPNext Subscription was cancelled or went unpaid inside the window."""
+	"""Patients whose customer's ERPNext Subscription was cancelled or went unpaid inside the window, limited to
+	the campaign's "Only for" subscription plans when it names some. A patient whose customer has an active or
+	trialling subscription (renewed, or on another plan) is a member, not lapsed, and is not a candidate."""
 	ended = IfNull(Subscription.cancelation_date, Subscription.current_invoice_end)
+	current = DocType("Subscription").as_("current_membership")
+	member = (
+		frappe.qb.from_(current)
+		.select(current.name)
+		.where(current.party_type == "Customer")
+		.where(current.party == Patient.customer)
+		.where(current.status.isin(MEMBER))
+	)
 	query = (
 		frappe.qb.from_(Subscription)
 		.join(Patient)
@@ -472,6 +487,16 @@ def lapsed_memberships(today: date, seg: SegmentSpec, key_range: KeyRange = EVER
 		.where(ended <= frappe.utils.add_days(today, -(seg.min_days or 0)))
 		.groupby(Patient.name)
 	)
+	query = query.where(ExistsCriterion(member).negate())
+	if plans := seg.filter_values("Subscription Plan"):
+		on_plan = (
+			frappe.qb.from_(PlanDetail)
+			.select(PlanDetail.name)
+			.where(PlanDetail.parent == Subscription.name)
+			.where(PlanDetail.parenttype == "Subscription")
+			.where(PlanDetail.plan.isin(sorted(plans)))
+		)
+		query = query.where(ExistsCriterion(on_plan))
 	if seg.max_days:
 		query = query.where(ended > frappe.utils.add_days(today, -seg.max_days))
 	return _unpack(key_range.limit(query, Patient.name).run(), "Subscription")

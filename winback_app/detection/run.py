@@ -27,6 +27,8 @@ from winback_app.segments import enabled_segment_specs, segment_spec
 from winback_app.settings import clinic_time_zone, detection_policy, get_settings, send_window
 
 EVENT_RULES = ("Missed Appointment",)  # opened by the rescue trigger, not by the nightly pass
+# "Only for" filters that limit which plans count, not which visits (reader.last_visits never sees them).
+PLAN_FILTERS = ("Therapy Plan Template", "Subscription Plan")
 
 
 def cycle_of(day: date) -> str:
@@ -44,17 +46,24 @@ def gather(
 	for seg in segments:
 		kind = seg.rule_kind
 		if kind in ("Recall Window", "Annual Check-in", "Med Spa Maintenance"):
-			if kind == "Med Spa Maintenance" and not seg.filter_values("Clinical Procedure Template"):
-				candidates[seg.name] = {}
-				continue
-			key = tuple(sorted(seg.filters))
-			if key not in by_filters:
-				by_filters[key] = reader.last_visits(sources, seg.filters, key_range=key_range)
-			candidates[seg.name] = by_filters[key]
+			found: dict[str, Candidate] = {}
+			if kind != "Med Spa Maintenance" or seg.filter_values("Clinical Procedure Template"):
+				key = tuple(sorted(f for f in seg.filters if f[0] not in PLAN_FILTERS))
+				if key not in by_filters:
+					by_filters[key] = reader.last_visits(sources, key, key_range=key_range)
+				found = by_filters[key]
+			if kind == "Med Spa Maintenance" and seg.filter_values("Therapy Plan Template"):
+				# A series paused mid-way: an unfinished therapy plan of the mapped templates, dated by its last visit.
+				paused = reader.unfinished_therapy_plans(
+					last_any, key_range, seg.filter_values("Therapy Plan Template")
+				)
+				found = latest_of(found, paused)
+			candidates[seg.name] = found
 		elif kind == "Unfinished Treatment":
 			candidates[seg.name] = reader.unfinished_treatment(today, seg, key_range)
 		elif kind == "Unfinished Therapy Plan":
-			candidates[seg.name] = reader.unfinished_therapy_plans(last_any, key_range)
+			templates = seg.filter_values("Therapy Plan Template") or None
+			candidates[seg.name] = reader.unfinished_therapy_plans(last_any, key_range, templates)
 		elif kind == "New Patient Never Booked":
 			# Each with the last visit it may have (a walk-in's): engine.detection leaves those out, with the reason.
 			candidates[seg.name] = {
@@ -66,6 +75,16 @@ def gather(
 		else:
 			candidates[seg.name] = {}
 	return candidates, last_any
+
+
+def latest_of(*found: dict[str, Candidate]) -> dict[str, Candidate]:
+	"""Per patient, the candidate with the latest event among several (a patient active lately is not lapsed)."""
+	out: dict[str, Candidate] = {}
+	for by_patient in found:
+		for patient, c in by_patient.items():
+			if patient not in out or c.event_date > out[patient].event_date:
+				out[patient] = c
+	return out
 
 
 def restraint_rules(settings) -> Restraint:

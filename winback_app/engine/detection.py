@@ -212,6 +212,8 @@ def describe(segment: SegmentSpec, c: Candidate, today: date) -> str:
 		"Lapsed Membership": "Membership ended",
 		"Missed Appointment": "Missed appointment",
 	}.get(segment.rule_kind, "Last visit")
+	if c.evidence_doctype == "Therapy Plan":  # a med spa series paused mid-way reads like an unfinished plan
+		what = "Therapy plan unfinished; last visit"
 	evidence = f" ({c.evidence_doctype} {c.evidence_name})" if c.evidence_name else ""
 	window = (
 		f"{segment.min_days or 0}-{segment.max_days}" if segment.max_days else f"{segment.min_days or 0}+"

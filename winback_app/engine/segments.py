@@ -27,6 +27,11 @@ RULE_KINDS = (
 # Rule kinds whose window is measured in days and therefore needs a lower bound.
 WINDOWED = {k for k in RULE_KINDS if k != "Missed Appointment"}
 CHANNELS = ("SMS", "Email", "Call Task")
+# "Only for" choices that limit plans rather than visits, and the rules that read them.
+FILTER_ONLY_FOR = {
+	"Therapy Plan Template": ("Med Spa Maintenance", "Unfinished Therapy Plan"),
+	"Subscription Plan": ("Lapsed Membership",),
+}
 
 
 def base_language(code: str | None) -> str:
@@ -132,10 +137,15 @@ def validate_segment(spec: SegmentSpec, context: dict | None = None) -> SegmentC
 		spec.enabled
 		and spec.rule_kind == "Med Spa Maintenance"
 		and not spec.filter_values("Clinical Procedure Template")
+		and not spec.filter_values("Therapy Plan Template")
 	):
 		out.errors.append(
-			"Med spa maintenance needs at least one Clinical Procedure Template under Only for before it can be enabled."
+			"Med spa maintenance needs at least one Clinical Procedure Template (or Therapy Plan Template) under "
+			"Only for before it can be enabled."
 		)
+	for doctype, kinds in FILTER_ONLY_FOR.items():
+		if spec.filter_values(doctype) and spec.rule_kind not in kinds:
+			out.errors.append(f"Only for: {doctype} limits only {' and '.join(kinds).lower()} campaigns.")
 	if not spec.touches:
 		out.errors.append("Add at least one touch to the cadence.")
 	if spec.pace.daily_cap < 0 or spec.pace.slots_per_patient < 0 or spec.pace.horizon_days < 0:

@@ -1,4 +1,5 @@
-"""Campaign Segment Filter: limits a campaign to given appointment types, procedures, departments or practitioners."""
+"""Campaign Segment Filter: limits a campaign to given appointment types, procedures, departments or practitioners,
+therapy plan templates (med spa series, unfinished plans) or subscription plans (memberships)."""
 
 from frappe.model.document import Document
 
@@ -13,7 +14,12 @@ class CampaignSegmentFilter(Document):
 		from frappe.types import DF
 
 		filter_doctype: DF.Literal[
-			"Appointment Type", "Clinical Procedure Template", "Medical Department", "Healthcare Practitioner"
+			"Appointment Type",
+			"Clinical Procedure Template",
+			"Medical Department",
+			"Healthcare Practitioner",
+			"Therapy Plan Template",
+			"Subscription Plan",
 		]
 		parent: DF.Data
 		parentfield: DF.Data
