@@ -32,8 +32,8 @@ PASSES = 20  # per job: 10,000 replies; the five-minute task takes any rest
 def route_to_person(reply, text: str, plan=None) -> None:
 	"""A live alert to the reply's people now, and their ToDo through the host's assignment right after commit.
 
-	The alert carries the first words as typed, which the desk escapes; the ToDo quotes the stored (escaped)
-	body. The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
+	The alert carries the first words as typed, which the desk escapes (it stays in the desk); the ToDo, which
+	frappe e-mails to its assignees, names the category only. The assignment (ToDo, sharing, Notification Log, e-mail) is the slow part of a reply (~20 ms of ORM work):
 	a short job queued when this request commits does it, so Twilio gets its answer at once and the front
 	desk has the ToDo a moment later. The job assigns every reply still waiting, so a burst of replies costs
 	one job start, not one per text; the every-five-minutes task runs it too, so a lost job loses nothing.
