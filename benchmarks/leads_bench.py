@@ -70,6 +70,7 @@ def burst(
 	from winback_app.leads import intake
 
 	results: dict[str, tuple[float, float]] = {}
+	errors: dict[str, int] = {}
 	lock = threading.Lock()
 	gate = threading.Barrier(clients)
 	chunks = [phones[i::clients] for i in range(clients)]
@@ -111,8 +112,19 @@ def burst(
 					consent_on=frappe.utils.now_datetime(),
 					consent_wording="bench",
 				)
-				doc.insert(ignore_permissions=True)
-				frappe.db.commit()
+				try:
+					doc.insert(ignore_permissions=True)
+					frappe.db.commit()
+				except Exception as exc:  # counted by class and reported; the client goes on
+					frappe.db.rollback()
+					with lock:
+						kind = f"{type(exc).__name__} {exc.args[0] if exc.args else ''}"
+						errors[kind] = errors.get(kind, 0) + 1
+						if os.environ.get("LEADS_BENCH_TRACE"):
+							import traceback
+
+							traceback.print_exc()
+					continue
 				with lock:
 					results[doc.name] = (start, time.time())
 		finally:
@@ -123,6 +135,8 @@ def burst(
 		t.start()
 	for t in threads:
 		t.join()
+	if errors:
+		print(f"inserts that failed, by error: {errors}")
 	return results
 
 
@@ -279,6 +293,10 @@ def main() -> None:
 					[to_epoch(r.sent_at) - made[k][0] for k, r in sent.items()],
 				)
 			)
+			frappe.db.rollback()
+			left = [r.status for r in texts(list(made)).values() if not r.sent_at]
+			if left:
+				print("not sent yet, by status:", {s: left.count(s) for s in sorted(set(left))})
 	finally:
 		stop(workers)
 		frappe.db.rollback()

@@ -11,9 +11,11 @@ from werkzeug.wrappers import Response
 
 import frappe
 
+from winback_app.compat import RETRYABLE
 from winback_app.leads import request_form
 
 PAGE = "/request"
+DEADLOCK_RETRIES = 2
 
 
 def _redirect(query: str) -> Response:
@@ -35,13 +37,21 @@ def submit(**kwargs) -> Response:
 
 			return busy_response()
 		return _redirect(f"problem={refused.kind}")
-	frappe.db.savepoint("winback_lead_request")
-	try:
-		request_form.create_lead(req, frappe.local.lang)
-	except Exception as exc:
-		frappe.db.rollback(save_point="winback_lead_request")
-		from winback_app.infra.errors import log_error
+	for attempt in range(DEADLOCK_RETRIES + 1):
+		frappe.db.savepoint("winback_lead_request")
+		try:
+			request_form.create_lead(req, frappe.local.lang)
+			break
+		except RETRYABLE:
+			# The database gave up the whole transaction (two requests at once): nothing of it was written.
+			frappe.db.rollback()
+			if attempt < DEADLOCK_RETRIES:
+				continue
+			return _redirect("problem=clinic")
+		except Exception as exc:
+			frappe.db.rollback(save_point="winback_lead_request")
+			from winback_app.infra.errors import log_error
 
-		log_error("Win-back: an appointment request could not be recorded", exc, doctype="Lead")
-		return _redirect("problem=clinic")
+			log_error("Win-back: an appointment request could not be recorded", exc, doctype="Lead")
+			return _redirect("problem=clinic")
 	return _redirect("sent=1")

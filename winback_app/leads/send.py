@@ -75,23 +75,32 @@ def send_due(lead: str | None = None, now: datetime | None = None, chunk: int = 
 	totals: dict[str, int] = {}
 	if cint(settings.pause_sending):
 		return {"paused": 1}
-	recover_stale(now_datetime())
+	# READ COMMITTED, as the dispatcher: the claim's locking read takes no gap locks, so it never deadlocks with
+	# the Leads being inserted meanwhile (each writes its texts into the same index), and the last look before
+	# each provider call sees an opt-out committed a moment ago.
 	frappe.db.commit()
-	if not anything_due(now):
-		return totals
-	# Built before anything is claimed: a configuration the channel refuses (Twilio without the https public
-	# address) stops the job here, and the texts stay Scheduled instead of being left Sending.
-	channels = lead_channels(settings)
-	while True:
-		claimed = claim(now or now_datetime(), chunk, lead)
-		frappe.db.commit()  # the claim is durable before any provider call
-		if not claimed:
-			break
-		for outcome, n in send_claimed(claimed, channels, settings, now).items():
-			totals[outcome] = totals.get(outcome, 0) + n
-		frappe.db.commit()  # the chunk's results, Communications and the leads' status
-		if len(claimed) < chunk:
-			break
+	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+	try:
+		recover_stale(now_datetime())
+		frappe.db.commit()
+		if not anything_due(now):
+			return totals
+		# Built before anything is claimed: a configuration the channel refuses (Twilio without the https public
+		# address) stops the job here, and the texts stay Scheduled instead of being left Sending.
+		channels = lead_channels(settings)
+		while True:
+			claimed = claim(now or now_datetime(), chunk, lead)
+			frappe.db.commit()  # the claim is durable before any provider call
+			if not claimed:
+				break
+			for outcome, n in send_claimed(claimed, channels, settings, now).items():
+				totals[outcome] = totals.get(outcome, 0) + n
+			frappe.db.commit()  # the chunk's results, Communications and the leads' status
+			if len(claimed) < chunk:
+				break
+	finally:
+		frappe.db.rollback()
+		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 	return totals
 
 

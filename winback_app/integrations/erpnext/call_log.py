@@ -2,6 +2,7 @@
 
 import frappe
 
+from winback_app.compat import RETRYABLE
 from winback_app.engine.leads import is_missed_call
 from winback_app.infra.errors import log_error
 
@@ -15,6 +16,8 @@ def on_change(doc, method=None):
 	frappe.db.savepoint("winback_take_lead")
 	try:
 		lead = intake.take_call_log(doc.name)
+	except RETRYABLE:
+		raise  # the database gave up the whole transaction (the Lead with it): the caller starts it again
 	except Exception as exc:
 		frappe.db.rollback(save_point="winback_take_lead")  # nothing half-made: the minute job takes it again
 		log_error("Win-back: a missed call could not be taken", exc, doctype="Call Log", name=doc.name)

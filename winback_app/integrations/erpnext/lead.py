@@ -2,6 +2,7 @@
 
 import frappe
 
+from winback_app.compat import RETRYABLE
 from winback_app.infra.errors import log_error
 
 
@@ -13,6 +14,8 @@ def after_insert(doc, method=None):
 	frappe.db.savepoint("winback_take_lead")
 	try:
 		lead = intake.take_lead(doc.name, doc.flags.get("winback_arrival"))
+	except RETRYABLE:
+		raise  # the database gave up the whole transaction (the Lead with it): the caller starts it again
 	except Exception as exc:
 		frappe.db.rollback(save_point="winback_take_lead")  # nothing half-made: the minute job takes it again
 		# Never stop the clinic from recording a lead; the minute job takes it later.
