@@ -5,6 +5,7 @@ intake.py        a Lead, a missed call, an unconfirmed first appointment, a staf
                  Lead and its planned texts (idempotent)
 request_form.py  the request-an-appointment form's rules: signed stamp, honeypot, limits, consent wording, its Lead
 send.py          due lead texts leave exactly once (claim committed first), through the app's SMS channel
+delivery.py      Twilio's delivery reports for lead texts: forward only; a dead number closes the lead
 status.py        the one writer of a Win-Back Lead's status and of its cancelled texts
 outcomes.py      booked (from any source), came (the first visit), resting (nothing back)
 talk.py          texts from a lead: the book-by-text conversation, "C" confirms, booking makes the Patient
