@@ -129,6 +129,8 @@ class TestPacing(WinBackTestCase):
 		shown = preview(seg, today=day)
 		self.assertEqual(shown["joining"], quota)
 		self.assertEqual(shown["excluded"][WAITING], 2)
+		waiting = [x["patient"] for x in shown["excluded_sample"] if x["reason"] == WAITING]
+		self.assertEqual(sorted(waiting), sorted(patients[:2]))  # the two most recently seen wait
 		self.assertEqual(shown["pace"]["free_slots"], free)
 		self.assertEqual(
 			shown["pace"]["summary"],

@@ -78,6 +78,9 @@ def joined_on(day: date, segments: list[str]) -> dict[str, int]:
 	)
 
 
+SAMPLE = 20
+
+
 class Pacer:
 	"""Holds back the entries of paced campaigns until every range is decided; see the module docstring."""
 
@@ -86,6 +89,8 @@ class Pacer:
 		self.kept: dict[str, list[Entry]] = {name: [] for name in self.quota}
 		self.seen: dict[str, int] = {name: 0 for name in self.quota}
 		self.facts: dict[str, PatientFacts] = {}
+		# A few who wait, with their names: the preview shows them among those left out.
+		self.waiting_sample: list[tuple[Entry, str]] = []
 
 	def take(self, entries: list[Entry], patients: dict[str, PatientFacts]) -> list[Entry]:
 		"""The entries to write now (campaigns without a pace); a paced campaign's are kept for later."""
@@ -99,7 +104,9 @@ class Pacer:
 			self.facts[entry.patient] = patients[entry.patient]
 			touched.add(entry.segment)
 		for name in touched:
-			self.kept[name], _waiting = pick(self.kept[name], self.quota[name])
+			self.kept[name], waiting = pick(self.kept[name], self.quota[name])
+			for entry in waiting[: max(0, SAMPLE - len(self.waiting_sample))]:
+				self.waiting_sample.append((entry, self.facts[entry.patient].patient_name))
 		if touched:
 			keep = {e.patient for kept in self.kept.values() for e in kept}
 			self.facts = {p: f for p, f in self.facts.items() if p in keep}

@@ -221,6 +221,8 @@ def preview(segment_name: str, today: date | None = None, sample: int = 20) -> d
 	join(pacer.joining(), pacer.facts)
 	if pacer.waiting():
 		excluded[WAITING] = pacer.waiting()
+		for e, name in pacer.waiting_sample[: max(0, sample - len(excluded_sample))]:
+			excluded_sample.append({"patient": e.patient, "patient_name": name, "reason": WAITING})
 	return {
 		"joining": joining,
 		"holdout": holdout,
