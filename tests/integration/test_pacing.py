@@ -174,3 +174,28 @@ class TestPacing(WinBackTestCase):
 		self.assertEqual(shown["pace"]["summary"], "3 eligible, all join at once (no pace set).")
 		detect_lapses()
 		self.assertEqual(sorted(self.joined(patients)), sorted(patients))
+
+
+class TestPaceDefaultsPatch(WinBackTestCase):
+	def test_shipped_campaigns_still_off_get_the_shipped_pace_and_the_clinics_are_left_alone(self):
+		from winback_app.patches.v1_0 import pace_defaults
+		from winback_app.setup.default_segments import SHIPPED_PACE
+
+		f.reset_settings()
+		f.only_these_segments_enabled()
+		Seg = frappe.qb.DocType("Campaign Segment")
+		frappe.qb.update(Seg).set(Seg.daily_intake_cap, 0).set(Seg.pace_slots_per_patient, 0).run()
+		frappe.qb.update(Seg).set(Seg.enabled, 1).where(Seg.name == "Annual Check-in").run()
+		frappe.qb.update(Seg).set(Seg.daily_intake_cap, 7).where(Seg.name == "Dormant 18+ Months").run()
+		own = f.segment("T Pace Clinic's Own", "Recall Window", min_days=180, enabled=0)
+
+		pace_defaults.execute()
+
+		def pace(name):
+			return frappe.db.get_value("Campaign Segment", name, list(SHIPPED_PACE), as_dict=True)
+
+		self.assertEqual(pace("Win-Back 9-18 Months"), SHIPPED_PACE)
+		self.assertEqual(pace("Missed Appointment Rescue").daily_intake_cap, 0)  # answered as it happens
+		self.assertEqual(pace("Annual Check-in").daily_intake_cap, 0)  # switched on: the clinic's
+		self.assertEqual(pace("Dormant 18+ Months").daily_intake_cap, 7)  # a pace already set
+		self.assertEqual(pace(own).daily_intake_cap, 0)
