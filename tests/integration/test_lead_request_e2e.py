@@ -75,12 +75,47 @@ class TestRequestFormInTheBrowser(WinBackTestCase):
 			["status", "due_at"],
 			as_dict=True,
 		)
-		self.assertIn(first.status, ("Scheduled", "Sent"))
+		# A short-queue worker of the bench (any site's) may be sending it right now.
+		self.assertIn(first.status, ("Scheduled", "Sending", "Sent"))
 		self.assertLessEqual(first.due_at, frappe.utils.now_datetime())
-		run.send_now(wl.name)
-		self.assertEqual(
-			frappe.db.get_value(
+		deadline, state = time.monotonic() + 60, first.status
+		while state != "Sent" and time.monotonic() < deadline:
+			run.send_now(wl.name)  # the worker's job, here
+			frappe.db.rollback()
+			state = frappe.db.get_value(
 				"Win-Back Lead Text", {"lead_record": wl.name, "step": rules.FIRST}, "status"
-			),
-			"Sent",
+			)
+			if state != "Sent":
+				time.sleep(0.5)
+		self.assertEqual(state, "Sent")
+
+	def test_the_manager_sees_the_request_in_the_funnel(self):
+		from frappe.utils.password import update_password
+
+		from winback_app.compat import DESK
+
+		from .test_desk_e2e import MANAGER, PASSWORD
+
+		f.desk_user(MANAGER, role="Win-Back Manager")
+		update_password(MANAGER, PASSWORD)
+		self.leads = [self.visitor_request()]
+		frappe.db.commit()
+		with browser.served_site() as base, browser.browser_page() as page:
+			browser.sign_in(page, base, MANAGER, PASSWORD)
+			page.goto(f"{base}{DESK}/query-report/New Patient Funnel")
+			page.locator(".dt-row").nth(1).wait_for(timeout=60_000)
+			page.wait_for_timeout(1500)  # let the chart finish drawing before the picture
+			browser.screenshot(page, "lead-funnel-report")
+			self.assertIn("Request Form", page.locator(".report-wrapper").inner_text())
+
+	def visitor_request(self) -> str:
+		"""A request as the form makes it (its checks are the other test's), committed for the web server."""
+		req = request_form.Request(
+			first_name="Avery",
+			last_name="Silva",
+			phone=e164(number()),
+			email=None,
+			preferred_times="Friday morning",
+			consent=True,
 		)
+		return request_form.create_lead(req)

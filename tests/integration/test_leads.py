@@ -455,6 +455,10 @@ class TestFunnel(LeadCase):
 		self.assertEqual(missed["median_minutes_to_answer"], 0)
 		self.assertTrue(frappe.db.get_value("Win-Back Lead", {"call_log": call}, "answered_on"))
 		self.assertEqual(len(chart["data"]["datasets"]), 2)
+		everyone = by_source["All sources"]
+		self.assertEqual(
+			(everyone["leads"], everyone["answered"], everyone["booked"], everyone["came"]), (4, 4, 2, 1)
+		)
 
 
 class TestWalkInsAreNotNewPatients(WinBackTestCase):

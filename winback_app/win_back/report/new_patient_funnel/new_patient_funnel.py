@@ -45,21 +45,29 @@ def compute(filters) -> list[dict]:
 		)
 		for source, status, received, answered, booked_on, came in query.run()
 	]
-	return [
-		{
-			"source": _(r.source),
-			"leads": r.leads,
-			"answered": r.answered,
-			"booked": r.booked,
-			"came": r.came,
-			"booked_rate": flt(100 * r.booked / r.leads, 1) if r.leads else 0,
-			"came_rate": flt(100 * r.came / r.leads, 1) if r.leads else 0,
-			"median_minutes_to_answer": flt(r.median_minutes_to_answer, 1)
-			if r.median_minutes_to_answer is not None
-			else None,
-		}
-		for r in rules.funnel(facts)
-	]
+	rows = [row(r, _(r.source)) for r in rules.funnel(facts)]
+	if len(rows) > 1:  # every source together (its median is the median of all leads, not a sum)
+		everyone = rules.funnel([(ALL, *fact[1:]) for fact in facts])[0]
+		rows.append(row(everyone, _("All sources")))
+	return rows
+
+
+ALL = "All sources"
+
+
+def row(r: rules.FunnelRow, label: str) -> dict:
+	return {
+		"source": label,
+		"leads": r.leads,
+		"answered": r.answered,
+		"booked": r.booked,
+		"came": r.came,
+		"booked_rate": flt(100 * r.booked / r.leads, 1) if r.leads else 0,
+		"came_rate": flt(100 * r.came / r.leads, 1) if r.leads else 0,
+		"median_minutes_to_answer": flt(r.median_minutes_to_answer, 1)
+		if r.median_minutes_to_answer is not None
+		else None,
+	}
 
 
 def columns() -> list[dict]:
@@ -75,6 +83,7 @@ def columns() -> list[dict]:
 			"fieldname": "median_minutes_to_answer",
 			"label": _("Median minutes to first answer"),
 			"fieldtype": "Float",
+			"precision": 1,
 			"width": 220,
 		},
 	]
@@ -89,6 +98,7 @@ def chart(rows: list[dict]) -> dict | None:
 			"datasets": [
 				{"name": r["source"], "values": [r["leads"], r["answered"], r["booked"], r["came"]]}
 				for r in rows
+				if r["source"] != _(ALL)
 			],
 		},
 		"type": "bar",
