@@ -126,7 +126,18 @@ class LeadCase(WinBackTestCase):
 		return frappe.get_all(
 			"Win-Back Lead Text",
 			{"lead_record": wl},
-			["name", "step", "status", "due_at", "sent_at", "body", "channel", "to_address", "communication"],
+			[
+				"name",
+				"step",
+				"status",
+				"skip_reason",
+				"due_at",
+				"sent_at",
+				"body",
+				"channel",
+				"to_address",
+				"communication",
+			],
 			order_by="due_at asc",
 		)
 
@@ -183,6 +194,25 @@ class TestAnsweredWithinTheRules(LeadCase):
 				),
 				1,
 			)
+
+	def test_a_lead_marked_do_not_contact_or_opted_out_meanwhile_gets_nothing(self):
+		from winback_app.contacts.optouts import block_number
+
+		with self.freeze_time(TUESDAY_23):
+			quiet, stopped = self.erpnext_lead(), self.erpnext_lead()
+			frappe.db.set_value("Lead", quiet, "status", "Do Not Contact")
+			block_number(self.win_back_lead(stopped).phone, "Opted Out", source="Staff", words="test")
+			frappe.db.commit()
+		with self.freeze_time(WEDNESDAY_9):
+			run.handle_leads()
+		for lead, why in ((quiet, "Do Not Contact"), (stopped, "opted out")):
+			wl = self.win_back_lead(lead)
+			first = next(t for t in self.texts_of(wl.name) if t.step == rules.FIRST)
+			self.assertIn(first.status, ("Skipped", "Cancelled"), lead)
+			self.assertIn(why, first.skip_reason)
+			self.assertFalse(frappe.db.exists("Communication", {"reference_name": wl.name}))
+		self.assertEqual(self.win_back_lead(stopped).status, rules.CLOSED)
+		frappe.db.delete("Win-Back SMS Opt-Out", {"name": self.win_back_lead(stopped).phone})
 
 	def test_a_form_lead_who_did_not_tick_the_box_gets_email_not_texts(self):
 		lead = self.form_request(consent=False)

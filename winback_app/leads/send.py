@@ -55,6 +55,7 @@ CHUNK = 200
 MISSED_CALL_KEY = "missed-call:"  # leads/intake.py missed_call_key
 LEAD_FIELDS = (
 	"name",
+	"lead",
 	"status",
 	"source",
 	"first_name",
@@ -157,6 +158,8 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 	counts: dict[str, int] = {}
 	leads = rows_by_name([r.lead_record for r in claimed])
 	blocked = opted_out_numbers([r.to_address for r in claimed if r.channel == rules.SMS])
+	blocked.update(unsubscribed([r for r in claimed if r.channel == rules.EMAIL]))
+	blocked.update(do_not_contact(leads))
 	texted_today = texts_today([r.to_address for r in claimed if r.channel == rules.SMS])
 	window, tz = send_window(), clinic_time_zone()
 	updates: dict[str, dict] = {}
@@ -272,6 +275,10 @@ def why_not(row, lead, blocked: dict[str, str]) -> str | None:
 		return f"The lead is {lead.status}"
 	if row.channel == rules.SMS and row.to_address in blocked:
 		return blocked[row.to_address]
+	if row.channel == rules.EMAIL and row.to_address in blocked:
+		return blocked[row.to_address]
+	if lead.name in blocked:  # the ERPNext Lead is marked Do Not Contact or unsubscribed
+		return blocked[lead.name]
 	if row.step == rules.CONFIRM:
 		appt = frappe.db.get_value(
 			"Patient Appointment", lead.appointment, ["status", "appointment_datetime"], as_dict=True
@@ -466,6 +473,42 @@ def opted_out_numbers(numbers: list[str]) -> dict[str, str]:
 		n: _("Number opted out of texts") if r == "Opted Out" else _("Number flagged: {0}").format(r)
 		for n, r in rows
 	}
+
+
+def unsubscribed(rows: list) -> dict[str, str]:
+	"""Addresses that unsubscribed from all mail, or from this lead's: {address: reason}."""
+	addresses = sorted({r.to_address for r in rows if r.to_address})
+	if not addresses:
+		return {}
+	Unsubscribe = DocType("Email Unsubscribe")
+	leads = sorted({r.lead_record for r in rows})
+	hits = (
+		frappe.qb.from_(Unsubscribe)
+		.select(Unsubscribe.email)
+		.where(Unsubscribe.email.isin(addresses))
+		.where(
+			(Unsubscribe.global_unsubscribe == 1)
+			| ((Unsubscribe.reference_doctype == "Win-Back Lead") & Unsubscribe.reference_name.isin(leads))
+		)
+		.run(pluck=True)
+	)
+	return {email: _("Unsubscribed from email") for email in hits}
+
+
+def do_not_contact(leads: dict[str, frappe._dict]) -> dict[str, str]:
+	"""Leads whose ERPNext Lead the clinic marked Do Not Contact (or unsubscribed) since: {lead: reason}."""
+	names = {lead.lead: lead.name for lead in leads.values() if lead.lead}
+	if not names:
+		return {}
+	Lead = DocType("Lead")
+	rows = (
+		frappe.qb.from_(Lead)
+		.select(Lead.name)
+		.where(Lead.name.isin(sorted(names)))
+		.where((Lead.status == "Do Not Contact") | (Lead.unsubscribed == 1))
+		.run(pluck=True)
+	)
+	return {names[name]: _("The Lead is marked Do Not Contact") for name in rows}
 
 
 def texts_today(numbers: list[str]) -> dict[str, int]:
