@@ -57,6 +57,14 @@ def number() -> str:
 	raise AssertionError("no free fictional number left")
 
 
+def free_number(area: str) -> str:
+	"""A fictional (area) 555-01xx number no patient and no lead of the site has."""
+	taken = set(frappe.get_all("Win-Back Lead", pluck="phone")) | set(
+		frappe.get_all("Win-Back Patient Phone", pluck="phone")
+	)
+	return next(f"({area}) 555-01{n:02d}" for n in range(100) if f"+1{area}55501{n:02d}" not in taken)
+
+
 def e164(raw: str) -> str:
 	return "+1" + "".join(c for c in raw if c.isdigit())
 
@@ -213,6 +221,22 @@ class TestAnsweredWithinTheRules(LeadCase):
 			self.assertFalse(frappe.db.exists("Communication", {"reference_name": wl.name}))
 		self.assertEqual(self.win_back_lead(stopped).status, rules.CLOSED)
 		frappe.db.delete("Win-Back SMS Opt-Out", {"name": self.win_back_lead(stopped).phone})
+
+	def test_a_state_with_earlier_texting_hours_holds_a_text_for_the_morning(self):
+		"""Florida's texts end at 20:00 (Win-Back Settings > State windows), whatever the clinic's window."""
+		from winback_app.sending.states import configured_ends
+		from winback_app.settings import get_settings
+
+		f.reset_settings(default_time_zone="America/New_York", window_end="21:00:00")
+		self.assertEqual(str(configured_ends(get_settings()).get("FL")), "20:00:00")
+		florida, dc = (free_number(area) for area in ("305", "202"))
+		with self.freeze_time(at(0, "20:30")):
+			in_florida = self.win_back_lead(self.erpnext_lead(mobile=florida)).name
+			in_dc = self.win_back_lead(self.erpnext_lead(mobile=dc)).name
+			run.handle_leads()
+		self.assertEqual(self.texts_of(in_dc)[0].status, "Sent", "the clinic's window is open until 21:00")
+		first = self.texts_of(in_florida)[0]
+		self.assertEqual((first.status, get_datetime(first.due_at)), ("Scheduled", get_datetime(WEDNESDAY_9)))
 
 	def test_a_form_lead_who_did_not_tick_the_box_gets_email_not_texts(self):
 		lead = self.form_request(consent=False)

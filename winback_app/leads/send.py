@@ -27,6 +27,7 @@ from winback_app.contacts.optouts import block_number
 from winback_app.engine import leads as rules
 from winback_app.engine.answers import SMS_CONTEXT
 from winback_app.engine.sending import ensure_first_sms_identifies
+from winback_app.engine.states import latest_end, number_state
 from winback_app.infra import bulk
 from winback_app.infra.clock import to_db, to_utc
 from winback_app.infra.communications import Message, new_name
@@ -43,6 +44,7 @@ from winback_app.sending.channels.base import (
 	SendResult,
 )
 from winback_app.sending.render import OPT_OUT_TEXT
+from winback_app.sending.states import configured_ends
 from winback_app.settings import clinic_time_zone, get_settings, send_window
 
 WLead = DocType("Win-Back Lead")
@@ -161,7 +163,8 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 	blocked.update(unsubscribed([r for r in claimed if r.channel == rules.EMAIL]))
 	blocked.update(do_not_contact(leads))
 	texted_today = texts_today([r.to_address for r in claimed if r.channel == rules.SMS])
-	window, tz = send_window(), clinic_time_zone()
+	clinic_window, tz = send_window(), clinic_time_zone()
+	ends = configured_ends(settings)  # stricter texting hours by US state (the number's area code)
 	updates: dict[str, dict] = {}
 	messages: list[Message] = []
 	answered: list[str] = []
@@ -178,6 +181,14 @@ def send_claimed(claimed: list, channels: dict, settings, now: datetime | None =
 		# A missed call on a lead we already had is answered as fresh as the call itself (planned at once).
 		heard = row.due_at if answers_fresh_contact(row) else lead.received_on
 		received = to_utc(get_datetime(heard)) if heard else None
+		window = clinic_window
+		if row.channel == rules.SMS:
+			end, state = latest_end({number_state(row.to_address)}, ends)
+			window = clinic_window.ending_by(end)
+			if window.never_open:
+				updates[row.name] = {"status": "Skipped", "skip_reason": f"No texting hours left in {state}"}
+				counts["Skipped"] = counts.get("Skipped", 0) + 1
+				continue
 		wait = rules.may_leave_now(row.step, bool(lead.wrote_first), received, to_utc(moment), window, tz)
 		if wait is not None:
 			updates[row.name] = {
