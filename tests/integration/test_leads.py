@@ -678,6 +678,27 @@ class TestBookByText(LeadCase):
 		# The follow-ups were cancelled when they answered.
 		self.assertEqual({t.status for t in self.texts_of(wl.name) if t.step != rules.FIRST}, {"Cancelled"})
 
+	def test_a_lead_who_writes_before_our_first_text_gets_times_and_no_first_text(self):
+		from winback_app.replies import conversation
+
+		with self.freeze_time(TUESDAY_23):
+			raw = number()
+			wl = self.win_back_lead(
+				self.erpnext_lead(mobile=raw)
+			).name  # imported: its first text waits for 9:00
+		with self.freeze_time(at(1, "07:00")):
+			answer = self.say(e164(raw), "Friday morning")
+			options = conversation.find(None, e164(raw), wl).options
+			self.assertTrue(options and all(o.start.weekday() == 4 for o in options), answer)
+		with self.freeze_time(WEDNESDAY_9):
+			run.handle_leads()
+		self.assertEqual({t.status for t in self.texts_of(wl)}, {"Cancelled"})
+		self.assertEqual(frappe.db.get_value("Win-Back Lead", wl, "status"), rules.TALKING)
+		self.assertEqual(
+			get_datetime(frappe.db.get_value("Win-Back Lead", wl, "answered_on")),
+			get_datetime(at(1, "07:00")),
+		)
+
 	def test_c_confirms_the_first_appointment_through_the_hosts_status_path(self):
 		with self.freeze_time(at(0, "10:00")):
 			patient = f.patient(first_name="Avery")

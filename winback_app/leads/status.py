@@ -29,12 +29,17 @@ def answered(leads: list[str], when: datetime) -> None:
 
 
 def replied(lead: str, when: datetime) -> None:
-	"""They wrote back: the conversation has them, so the follow-ups still planned are cancelled."""
+	"""They wrote back: the conversation has them, so whatever is still planned is cancelled (a first text not sent
+	yet included: they wrote before the window opened)."""
 	frappe.qb.update(WLead).set(WLead.status, rules.TALKING).set(WLead.last_reply_on, when).where(
 		WLead.name == lead
 	).where(WLead.status.isin((rules.NEW, rules.ANSWERED, rules.RESTING))).run()
-	frappe.qb.update(WLead).set(WLead.last_reply_on, when).where(WLead.name == lead).run()
-	cancel_texts([lead], "They replied", steps=(rules.FOLLOW_UP_1, rules.FOLLOW_UP_2))
+	# The webhook answers their text at once (times, a question, or "someone will text you"): if they wrote
+	# before our first text left, that answer is the first one.
+	frappe.qb.update(WLead).set(WLead.last_reply_on, when).set(
+		WLead.answered_on, Coalesce(WLead.answered_on, when)
+	).where(WLead.name == lead).run()
+	cancel_texts([lead], "They replied")
 
 
 def booked(lead: str, *, appointment: str, patient: str, when: datetime) -> None:
