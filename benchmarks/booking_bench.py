@@ -386,6 +386,67 @@ def offer_in_process(site: str, lapse_row: tuple, practitioners: list[str], comp
 		frappe.destroy()
 
 
+# --- where the time goes ----------------------------------------------------------------------------------
+
+
+def profile(site: str, group: list[tuple], plain: list[tuple], top: int = 40) -> None:
+	"""The offer and booking texts of these patients through frappe.app.application in this process, one after
+	the other (no concurrency), each phase under cProfile, with its SQL time (frappe.db.sql wrapped)."""
+	import cProfile
+	import pstats
+
+	from werkzeug.test import EnvironBuilder
+
+	os.environ["FRAPPE_SITE"] = site  # noqa: SIM112 (frappe's own variable)
+	import frappe
+	from frappe.app import application
+	from frappe.database.database import Database
+
+	sql_time = [0.0, 0]
+	original = Database.sql
+
+	def timed_sql(self, *a, **k):
+		began = time.perf_counter()
+		try:
+			return original(self, *a, **k)
+		finally:
+			sql_time[0] += time.perf_counter() - began
+			sql_time[1] += 1
+
+	Database.sql = timed_sql
+
+	def call(request):
+		path, data, headers = request
+		environ = EnvironBuilder(path=path, method="POST", data=data, headers=headers).get_environ()
+		b"".join(application(environ, lambda status, headers, exc_info=None: None))
+
+	# the first patient of every practitioner, then the second; the pair picks different options
+	spread = [(r, "1") for r in group[0::2]] + [(r, "2") for r in group[1::2]]
+	for kind in ("plain", "offer", "book"):
+		if kind == "plain":  # other patients, whose lapses never book
+			texts = [(r[1], "thanks!") for r in plain]
+		else:
+			texts = [(r[1], pick if kind == "book" else "yes mornings") for r, pick in spread]
+		requests = signed(site, texts, "X" + kind[0].upper())
+		sql_time[:] = [0.0, 0]
+		profiler = cProfile.Profile()
+		started = time.perf_counter()
+		profiler.enable()
+		for request in requests:
+			call(request)
+		profiler.disable()
+		n = len(requests)
+		wall = (time.perf_counter() - started) / n
+		print(
+			f"{kind}: {n} texts in process, {wall * 1000:.1f} ms each under cProfile, of which SQL "
+			f"{sql_time[0] / n * 1000:.1f} ms in {sql_time[1] / n:.0f} queries"
+		)
+		if kind != "plain":
+			pstats.Stats(profiler).sort_stats("cumulative").print_stats(top)
+	Database.sql = original
+	frappe.destroy()
+
+
 # --- clean up --------------------------------------------------------------------------------------------
 
 
@@ -396,8 +457,29 @@ def cleanup(site: str, rows: list[tuple], before: dict, errors_before: int) -> d
 		numbers = [r[1] for r in rows]
 		lapses = [r[2] for r in rows]
 		appointments = frappe.get_all("Patient Appointment", {"patient": ("in", patients)}, pluck="name")
+		# healthcare puts every appointment in the calendar: an Event with the patient as a participant
+		Participant = frappe.qb.DocType("Event Participants")
+		events = (
+			frappe.qb.from_(Participant)
+			.select(Participant.parent)
+			.distinct()
+			.where(Participant.reference_doctype == "Patient")
+			.where(Participant.reference_docname.like(PREFIX + "-%"))
+			.run(pluck=True)
+		)
 		replies = frappe.get_all("Win-Back SMS Reply", {"from_number": ("in", numbers)}, pluck="name")
 		comms = frappe.get_all("Communication", {"phone_no": ("in", numbers)}, pluck="name")
+		# and on the patient's timeline, a Communication of the Event (frappe's Event.sync_communication)
+		Link = frappe.qb.DocType("Communication Link")
+		linked = (
+			frappe.qb.from_(Link)
+			.select(Link.parent)
+			.distinct()
+			.where(Link.link_doctype == "Patient")
+			.where(Link.link_name.like(PREFIX + "-%"))
+			.run(pluck=True)
+		)
+		comms = sorted({*comms, *linked})
 		convs = frappe.get_all("Win-Back Conversation", {"patient": ("in", patients)}, pluck="name")
 		todos = frappe.get_all(
 			"ToDo",
@@ -407,6 +489,7 @@ def cleanup(site: str, rows: list[tuple], before: dict, errors_before: int) -> d
 		)
 		counts = {
 			"appointments": len(appointments),
+			"calendar events": len(events),
 			"replies": len(replies),
 			"communications": len(comms),
 			"conversations": len(convs),
@@ -420,6 +503,8 @@ def cleanup(site: str, rows: list[tuple], before: dict, errors_before: int) -> d
 			("Communication", "name", comms),
 			("Version", "docname", [*appointments, *lapses]),
 			("Patient Appointment", "name", appointments),
+			("Event Participants", "parent", events),
+			("Event", "name", events),
 			("Win-Back Offered Time", "parent", convs),
 			("Win-Back Conversation", "name", convs),
 			("Win-Back SMS Reply", "name", replies),
@@ -475,6 +560,9 @@ def main():
 	parser.add_argument("--clients", type=int, default=8)
 	parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="bench: 2 x cores + 1")
 	parser.add_argument("--offer-runs", type=int, default=100)
+	parser.add_argument(
+		"--profile", type=int, default=0, help="N: profile N offers and N bookings in process (no web server)"
+	)
 	args = parser.parse_args()
 	p = args.patients
 	practitioners = args.practitioners or max(1, p // 2)
@@ -499,6 +587,13 @@ def main():
 		rounds.append((rows[base : base + p], rows[base + p : base + 2 * p]))
 
 	picks = ("1", "2")  # the two patients of a practitioner pick different options
+	if args.profile:
+		try:
+			first = 2 * warm_n
+			profile(args.site, rows[first : first + args.profile], rows[first + p : first + p + args.profile])
+		finally:
+			print(f"rows written {cleanup(args.site, rows, before, errors_before)} (cleaned up)")
+		return
 	result = {"ping": [], "plain": [], "offer": [], "book": []}
 	seen, loads = [], []
 	server, port = wb.start_gunicorn(args.site, args.workers, 1)
@@ -524,7 +619,7 @@ def main():
 					after_offer = outcomes(args.site, book_rows)
 			loads.append(os.getloadavg()[0])
 			seen.append((after_offer, outcomes(args.site, book_rows), outcomes(args.site, plain_rows)))
-		lag = wb.assignment_lag(args.site, [r[1] for _b, plain_rows in rounds for r in plain_rows])
+		lag = wb.assignment_lag(args.site, [r[1] for _b, plain_rows in rounds for r in plain_rows], timeout=30)
 	finally:
 		server.terminate()
 		worker.terminate()
