@@ -62,8 +62,18 @@ def test_the_request_form_texts_only_with_its_box_ticked():
 		mobile="+12025550101",
 		email="a@example.com",
 		require_consent=rules.consent_required(rules.REQUEST_FORM, False),
+		wrote_first=True,
 	)
-	assert rules.channel_for(unticked) == rules.EMAIL
+	assert rules.channel_for(unticked) == rules.EMAIL, "they asked us to get back to them"
+
+
+def test_where_consent_is_required_an_imported_lead_without_it_gets_a_call_not_an_email():
+	imported = rules.Reach(mobile="+12025550101", email="a@example.com", require_consent=True)
+	assert rules.channel_for(imported) == rules.CALL_TASK
+	assert (
+		rules.channel_for(rules.Reach(email="a@example.com", require_consent=True, consent="Granted"))
+		== rules.EMAIL
+	)
 
 
 def test_missed_calls_are_incoming_and_unanswered():

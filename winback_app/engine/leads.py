@@ -72,19 +72,21 @@ class Reach:
 	email: str | None = None
 	number_block: str | None = None  # the opt-out record's reason, when the number is on the list
 	consent: str = "Unknown"  # Unknown | Granted | Revoked
-	require_consent: bool = False  # Win-Back Settings > "Only patients who granted consent"
+	require_consent: bool = (
+		False  # Win-Back Settings > "Only patients who granted consent" (or none chosen yet)
+	)
+	wrote_first: bool = False  # they asked us to get back to them (the request form, a call)
 
 
 def channel_for(r: Reach) -> str:
-	"""Text when the number may be texted, else email, else a call task for the front desk."""
-	if (
-		r.mobile
-		and not r.number_block
-		and r.consent != "Revoked"
-		and (not r.require_consent or r.consent == "Granted")
-	):
+	"""Text when the number may be texted, else email, else a call task for the front desk.
+
+	Where consent is required and not on file, email is an answer only to someone who asked us to get back to
+	them (the request form); the clinic's consent rule holds for email too otherwise, as for campaigns."""
+	consented = not r.require_consent or r.consent == "Granted"
+	if r.mobile and not r.number_block and r.consent != "Revoked" and consented:
 		return SMS
-	if r.email:
+	if r.email and (consented or r.wrote_first):
 		return EMAIL
 	return CALL_TASK
 

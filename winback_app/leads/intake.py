@@ -28,7 +28,13 @@ from winback_app.engine.untrusted import as_text, display_first_name
 from winback_app.infra import bulk
 from winback_app.infra.clock import to_db, to_utc
 from winback_app.infra.naming import STANDARD_COLUMNS
-from winback_app.settings import clinic_time_zone, get_settings, phone_region, send_window
+from winback_app.settings import (
+	clinic_time_zone,
+	get_settings,
+	phone_region,
+	require_consent,
+	send_window,
+)
 
 LEAD = "Win-Back Lead"
 TEXT = "Win-Back Lead Text"
@@ -234,9 +240,8 @@ def plan_texts(doc, now: datetime) -> list[str]:
 			email=doc.email,
 			number_block=is_blocked(doc.phone) if doc.phone else None,
 			consent=doc.sms_consent or "Unknown",
-			require_consent=rules.consent_required(
-				doc.source, settings.sms_consent_policy == "Only patients who granted consent"
-			),
+			require_consent=rules.consent_required(doc.source, require_consent(settings)),
+			wrote_first=bool(doc.wrote_first),
 		)
 	)
 	to = doc.phone if channel == rules.SMS else doc.email if channel == rules.EMAIL else doc.phone
@@ -295,9 +300,8 @@ def plan_again(lead: str, a: Arrival) -> None:
 			email=doc.email,
 			number_block=is_blocked(doc.phone) if doc.phone else None,
 			consent=doc.sms_consent or "Unknown",
-			require_consent=rules.consent_required(
-				doc.source, get_settings().sms_consent_policy == "Only patients who granted consent"
-			),
+			require_consent=rules.consent_required(doc.source, require_consent()),
+			wrote_first=bool(doc.wrote_first),
 		)
 	)
 	to = doc.email if channel == rules.EMAIL else doc.phone
