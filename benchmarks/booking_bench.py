@@ -515,20 +515,27 @@ def cleanup(site: str, rows: list[tuple], before: dict, errors_before: int) -> d
 		):
 			for i in range(0, len(values), 500):
 				frappe.db.delete(doctype, {field: ("in", values[i : i + 500])})
-		for name in frappe.get_all("Healthcare Practitioner", {"first_name": ("like", PRACTITIONER + " %")}, pluck="name"):
-			frappe.delete_doc("Healthcare Practitioner", name, ignore_permissions=True, force=True)
-		for name in frappe.get_all(
-			"Healthcare Service Unit", {"healthcare_service_unit_name": ("like", UNIT_TYPE + " %")}, pluck="name"
+		# rows, not delete_doc: delete_doc queues a job per document, and frappe 16 refuses to queue one when its
+		# queue is long (QueueOverloaded), which would leave the clinic behind
+		for doctype, names in (
+			(
+				"Healthcare Practitioner",
+				frappe.get_all("Healthcare Practitioner", {"first_name": ("like", PRACTITIONER + " %")}, pluck="name"),
+			),
+			(
+				"Healthcare Service Unit",
+				frappe.get_all(
+					"Healthcare Service Unit", {"healthcare_service_unit_name": ("like", UNIT_TYPE + " %")}, pluck="name"
+				),
+			),
+			("Practitioner Schedule", [SCHEDULE]),
+			("Healthcare Service Unit Type", [UNIT_TYPE]),
+			("Appointment Type", [APPOINTMENT_TYPE]),
+			("Medical Department", [DEPARTMENT]),
 		):
-			frappe.delete_doc("Healthcare Service Unit", name, ignore_permissions=True, force=True)
-		for doctype, name in (
-			("Practitioner Schedule", SCHEDULE),
-			("Healthcare Service Unit Type", UNIT_TYPE),
-			("Appointment Type", APPOINTMENT_TYPE),
-			("Medical Department", DEPARTMENT),
-		):
-			if frappe.db.exists(doctype, name):
-				frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
+			for table in frappe.get_meta(doctype).get_table_fields():
+				frappe.db.delete(table.options, {"parenttype": doctype, "parent": ("in", names)})
+			frappe.db.delete(doctype, {"name": ("in", names)})
 		settings = frappe.get_single("Win-Back Settings")
 		settings.update({f: before[f] for f in SETTINGS})
 		settings.save(ignore_permissions=True)
@@ -626,8 +633,17 @@ def main():
 		server.wait(timeout=20)
 		worker.wait(timeout=20)
 
-	in_process = offer_in_process(args.site, rounds[0][1][0], refs["practitioners"], refs["company"], args.offer_runs)
-	written = cleanup(args.site, rows, before, errors_before)
+	try:
+		in_process = offer_in_process(
+			args.site, rounds[0][1][0], refs["practitioners"], refs["company"], args.offer_runs
+		)
+		report(args, p, practitioners, result, seen, loads, lag, in_process)
+	finally:
+		print(f"rows written {cleanup(args.site, rows, before, errors_before)} (cleaned up)")
+
+
+def report(args, p, practitioners, result, seen, loads, lag, in_process) -> None:
+	med = statistics.median
 
 	print(
 		f"book by text through the webhook, {args.rounds} round(s) of {p} requests per kind, {args.clients} client threads, "
@@ -686,7 +702,6 @@ def main():
 			f"  free_slots {r['floor'] * 1000:6.2f} ms   offer+choose_options {r['ours'] * 1000:6.2f} ms"
 			f"   ratio {r['ours'] / r['floor']:.2f}x   ({r['options']} options, morning {r['morning']}, exact {r['exact']})"
 		)
-	print(f"rows written {written} (cleaned up)")
 
 
 if __name__ == "__main__":
