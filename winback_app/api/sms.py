@@ -8,6 +8,7 @@ import frappe
 
 from winback_app.api.twilio_signature import is_from_twilio
 from winback_app.compat import RETRYABLE, in_test
+from winback_app.infra.isolation import read_committed
 
 DEADLOCK_RETRIES = 2
 
@@ -56,28 +57,33 @@ def inbound(**kwargs) -> Response:
 
 	recorded = None
 	try:
-		frappe.db.savepoint("winback_inbound_record")
-		if not is_from_twilio():
-			return _forbidden()
-		from winback_app.replies.handler import record_inbound
+		# READ COMMITTED for the record step: a booking by text re-checks its time with a locking read after the
+		# request has read other rows, and at REPEATABLE READ on MariaDB 11.8 (snapshot isolation) any booking
+		# committed meanwhile makes that read fail (error 1020) instead of seeing it; the practitioner's lock
+		# taken first serializes the bookings themselves (booking/service.py).
+		with read_committed():
+			frappe.db.savepoint("winback_inbound_record")
+			if not is_from_twilio():
+				return _forbidden()
+			from winback_app.replies.handler import record_inbound
 
-		form = frappe.request.form.to_dict(flat=True)
-		if not (form.get("MessageSid") or form.get("SmsSid") or "").strip():
-			return Response(
-				"A text without a message id cannot be recorded.", status=400, mimetype="text/plain"
-			)
-		for attempt in range(DEADLOCK_RETRIES + 1):
-			try:
-				recorded = record_inbound(form)
-				break
-			except RETRYABLE:
-				# MariaDB rolled the whole transaction back: nothing of this text was written, so run it again.
-				frappe.db.rollback()
-				if attempt == DEADLOCK_RETRIES:
-					raise
-		if recorded is None:
-			return _twiml(None)  # a replay: recorded the first time
-		_commit()
+			form = frappe.request.form.to_dict(flat=True)
+			if not (form.get("MessageSid") or form.get("SmsSid") or "").strip():
+				return Response(
+					"A text without a message id cannot be recorded.", status=400, mimetype="text/plain"
+				)
+			for attempt in range(DEADLOCK_RETRIES + 1):
+				try:
+					recorded = record_inbound(form)
+					break
+				except RETRYABLE:
+					# MariaDB rolled the whole transaction back: nothing of this text was written, so run it again.
+					frappe.db.rollback()
+					if attempt == DEADLOCK_RETRIES:
+						raise
+			if recorded is None:
+				return _twiml(None)  # a replay: recorded the first time
+			_commit()
 	except Exception as exc:
 		_rollback(save_point="winback_inbound_record")
 		log_error("Win-back: an inbound text could not be recorded", exc, doctype="Win-Back SMS Reply")

@@ -270,6 +270,8 @@ def book_for_lapse(
 				else _("Booked online from a win-back message."),
 			}
 		).insert(ignore_permissions=True)
+	except RETRYABLE:
+		raise  # a deadlock (two bookings numbering appointments at once): the caller runs the booking again
 	except Exception as exc:
 		log_error(
 			"Win-back booking refused by clinic settings", exc, doctype="Patient Lapse", name=lapse.name
