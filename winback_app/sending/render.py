@@ -254,68 +254,55 @@ def _practitioner_names(ids: set) -> dict[str, str]:
 	}
 
 
-def _appointments(names: list[str]) -> dict[str, dict]:
+def _fields_by_name(table, names: list[str], fields: dict[str, str]) -> dict[str, dict]:
+	"""{name: {key: value}} for these records in one query; `fields` maps each fact's key to the record's column."""
+	columns = list(dict.fromkeys(fields.values()))
 	rows = (
-		frappe.qb.from_(Appointment)
-		.select(
-			Appointment.name,
-			Appointment.appointment_type,
-			Appointment.procedure_template,
-			Appointment.practitioner,
-			Appointment.department,
-			Appointment.therapy_plan,
-		)
-		.where(Appointment.name.isin(names))
+		frappe.qb.from_(table)
+		.select(table.name, *(table[column] for column in columns))
+		.where(table.name.isin(names))
 		.run(as_dict=True)
 	)
-	return {
-		r.name: {
-			"appointment_type": r.appointment_type,
-			"procedure_name": r.procedure_template,
-			"practitioner": r.practitioner,
-			"department": r.department,
-			"_therapy_plan_id": r.therapy_plan,
-		}
-		for r in rows
-	}
+	return {r.name: {key: r[column] for key, column in fields.items()} for r in rows}
+
+
+def _appointments(names: list[str]) -> dict[str, dict]:
+	return _fields_by_name(
+		Appointment,
+		names,
+		{
+			"appointment_type": "appointment_type",
+			"procedure_name": "procedure_template",
+			"practitioner": "practitioner",
+			"department": "department",
+			"_therapy_plan_id": "therapy_plan",
+		},
+	)
 
 
 def _procedures(names: list[str]) -> dict[str, dict]:
-	rows = (
-		frappe.qb.from_(Procedure)
-		.select(
-			Procedure.name,
-			Procedure.procedure_template,
-			Procedure.practitioner,
-			Procedure.medical_department,
-			Procedure.appointment,
-		)
-		.where(Procedure.name.isin(names))
-		.run(as_dict=True)
+	return _fields_by_name(
+		Procedure,
+		names,
+		{
+			"procedure_name": "procedure_template",
+			"practitioner": "practitioner",
+			"department": "medical_department",
+			"_appointment": "appointment",
+		},
 	)
-	return {
-		r.name: {
-			"procedure_name": r.procedure_template,
-			"practitioner": r.practitioner,
-			"department": r.medical_department,
-			"_appointment": r.appointment,
-		}
-		for r in rows
-	}
 
 
 def _encounters(names: list[str]) -> dict[str, dict]:
-	rows = (
-		frappe.qb.from_(Encounter)
-		.select(
-			Encounter.name,
-			Encounter.appointment_type,
-			Encounter.practitioner,
-			Encounter.medical_department,
-			Encounter.appointment,
-		)
-		.where(Encounter.name.isin(names))
-		.run(as_dict=True)
+	found = _fields_by_name(
+		Encounter,
+		names,
+		{
+			"appointment_type": "appointment_type",
+			"practitioner": "practitioner",
+			"department": "medical_department",
+			"_appointment": "appointment",
+		},
 	)
 	diagnoses: dict[str, list[str]] = defaultdict(list)
 	for parent, diagnosis in (
@@ -328,16 +315,9 @@ def _encounters(names: list[str]) -> dict[str, dict]:
 	):
 		if diagnosis:
 			diagnoses[parent].append(diagnosis)
-	return {
-		r.name: {
-			"appointment_type": r.appointment_type,
-			"practitioner": r.practitioner,
-			"department": r.medical_department,
-			"diagnosis": ", ".join(diagnoses.get(r.name, [])),
-			"_appointment": r.appointment,
-		}
-		for r in rows
-	}
+	for name, row in found.items():
+		row["diagnosis"] = ", ".join(diagnoses.get(name, []))
+	return found
 
 
 def _service_requests(names: list[str]) -> dict[str, dict]:
@@ -391,29 +371,17 @@ def _therapy_plans(names: list[str]) -> dict[str, dict]:
 
 
 def _therapy_sessions(names: list[str]) -> dict[str, dict]:
-	rows = (
-		frappe.qb.from_(TherapySession)
-		.select(
-			TherapySession.name,
-			TherapySession.therapy_type,
-			TherapySession.practitioner,
-			TherapySession.department,
-			TherapySession.appointment,
-			TherapySession.therapy_plan,
-		)
-		.where(TherapySession.name.isin(names))
-		.run(as_dict=True)
+	return _fields_by_name(
+		TherapySession,
+		names,
+		{
+			"procedure_name": "therapy_type",
+			"practitioner": "practitioner",
+			"department": "department",
+			"_appointment": "appointment",
+			"_therapy_plan_id": "therapy_plan",
+		},
 	)
-	return {
-		r.name: {
-			"procedure_name": r.therapy_type,
-			"practitioner": r.practitioner,
-			"department": r.department,
-			"_appointment": r.appointment,
-			"_therapy_plan_id": r.therapy_plan,
-		}
-		for r in rows
-	}
 
 
 def _subscriptions(names: list[str]) -> dict[str, dict]:
