@@ -489,16 +489,11 @@ def unconfirmed_first_appointments(now: datetime) -> int:
 	rows = unsettled("Patient Appointment", rows)
 	if not rows:
 		return 0
-	mobiles = dict(
-		frappe.qb.from_(PatientPhone)
-		.select(PatientPhone.patient, PatientPhone.phone)
-		.where(PatientPhone.patient.isin([r.patient for r in rows]))
-		.where(PatientPhone.source == "Mobile")
-		.run()
-	)
+	mobiles = mobiles_of([r.patient for r in rows])
+	seen = visited([r.patient for r in rows])
 	made = 0
 	for r in rows:
-		if not mobiles.get(r.patient) or has_visit(r.patient):
+		if not mobiles.get(r.patient) or r.patient in seen:
 			leave_alone("Patient Appointment", r.name)
 			continue
 		open_lead(
@@ -535,17 +530,33 @@ def import_bursts(since: datetime) -> set[tuple[str, datetime]]:
 	return {key for key, n in per_hour.items() if n > IMPORT_BURST}
 
 
-def has_visit(patient: str) -> bool:
-	"""Seen at the clinic already (a walk-in's encounter, a procedure, a therapy session, a closed visit)."""
+def visited(patients: list[str]) -> set[str]:
+	"""Those of these patients seen at the clinic already (a walk-in's encounter, a procedure, a therapy session,
+	a closed visit): one query per kind of visit, whatever the number of patients."""
+	seen: set[str] = set()
+	if not patients:
+		return seen
 	for doctype, done in (
 		("Patient Encounter", {"docstatus": 1}),
 		("Clinical Procedure", {"docstatus": 1}),
 		("Therapy Session", {"docstatus": 1}),
 		("Patient Appointment", {"status": ("in", ("Closed", "Checked Out"))}),
 	):
-		if frappe.db.exists(doctype, {"patient": patient, **done}):
-			return True
-	return False
+		seen.update(
+			frappe.get_all(doctype, {"patient": ("in", patients), **done}, pluck="patient", distinct=True)
+		)
+	return seen
+
+
+def mobiles_of(patients: list[str]) -> dict[str, str]:
+	"""{patient: mobile (E.164)} from the app's phone lookup, one query."""
+	return dict(
+		frappe.qb.from_(PatientPhone)
+		.select(PatientPhone.patient, PatientPhone.phone)
+		.where(PatientPhone.patient.isin(patients))
+		.where(PatientPhone.source == "Mobile")
+		.run()
+	)
 
 
 def new_staff_patients(now: datetime) -> int:
@@ -589,16 +600,11 @@ def new_staff_patients(now: datetime) -> int:
 	)
 	if not rows:
 		return 0
-	mobiles = dict(
-		frappe.qb.from_(PatientPhone)
-		.select(PatientPhone.patient, PatientPhone.phone)
-		.where(PatientPhone.patient.isin([r.name for r in rows]))
-		.where(PatientPhone.source == "Mobile")
-		.run()
-	)
+	mobiles = mobiles_of([r.name for r in rows])
+	seen = visited([r.name for r in rows])
 	made = 0
 	for r in rows:
-		if has_visit(r.name) or not (mobiles.get(r.name) or r.email):
+		if r.name in seen or not (mobiles.get(r.name) or r.email):
 			leave_alone("Patient", r.name)
 			continue
 		open_lead(
