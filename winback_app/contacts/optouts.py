@@ -140,3 +140,23 @@ def allow_number(e164: str, *, source: str = "Reply") -> bool:
 
 def is_blocked(e164: str) -> str | None:
 	return frappe.db.get_value("Win-Back SMS Opt-Out", {"name": e164, "active": 1}, "reason")
+
+
+def block_reasons(numbers) -> dict[str, str]:
+	"""The blocked numbers among these, read once: {number: the reason shown to staff on a skipped text}."""
+	from frappe import _
+
+	numbers = sorted({n for n in numbers if n})
+	if not numbers:
+		return {}
+	rows = (
+		frappe.qb.from_(OptOut)
+		.select(OptOut.name, OptOut.reason)
+		.where(OptOut.name.isin(numbers))
+		.where(OptOut.active == 1)
+		.run()
+	)
+	return {
+		n: _("Number opted out of texts") if r == "Opted Out" else _("Number flagged: {0}").format(r)
+		for n, r in rows
+	}

@@ -23,7 +23,7 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import cint, get_datetime, now_datetime
 
-from winback_app.contacts.optouts import block_number
+from winback_app.contacts.optouts import block_number, block_reasons
 from winback_app.engine import leads as rules
 from winback_app.engine.answers import SMS_CONTEXT
 from winback_app.engine.sending import ensure_first_sms_identifies
@@ -50,7 +50,6 @@ from winback_app.settings import clinic_time_zone, get_settings, send_window
 WLead = DocType("Win-Back Lead")
 WText = DocType("Win-Back Lead Text")
 Attempt = DocType("Win-Back Contact Attempt")
-OptOut = DocType("Win-Back SMS Opt-Out")
 STALE_AFTER = timedelta(minutes=15)
 RETRY_AFTER = timedelta(minutes=5)
 CHUNK = 200
@@ -159,7 +158,7 @@ def lead_channels(settings) -> dict:
 def send_claimed(claimed: list, channels: dict, settings, now: datetime | None = None) -> dict:
 	counts: dict[str, int] = {}
 	leads = rows_by_name([r.lead_record for r in claimed])
-	blocked = opted_out_numbers([r.to_address for r in claimed if r.channel == rules.SMS])
+	blocked = block_reasons(r.to_address for r in claimed if r.channel == rules.SMS)
 	blocked.update(unsubscribed([r for r in claimed if r.channel == rules.EMAIL]))
 	blocked.update(do_not_contact(leads))
 	texted_today = texts_today([r.to_address for r in claimed if r.channel == rules.SMS])
@@ -467,23 +466,6 @@ def rows_by_name(names: list[str]) -> dict[str, frappe._dict]:
 		.run(as_dict=True)
 	)
 	return {r.name: r for r in rows}
-
-
-def opted_out_numbers(numbers: list[str]) -> dict[str, str]:
-	numbers = sorted({n for n in numbers if n})
-	if not numbers:
-		return {}
-	rows = (
-		frappe.qb.from_(OptOut)
-		.select(OptOut.name, OptOut.reason)
-		.where(OptOut.name.isin(numbers))
-		.where(OptOut.active == 1)
-		.run()
-	)
-	return {
-		n: _("Number opted out of texts") if r == "Opted Out" else _("Number flagged: {0}").format(r)
-		for n, r in rows
-	}
 
 
 def unsubscribed(rows: list) -> dict[str, str]:

@@ -64,7 +64,6 @@ from winback_app.sending.render import context, load_facts, opt_out_text, patien
 
 ATTEMPT = "Win-Back Contact Attempt"
 Attempt = DocType(ATTEMPT)
-OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
 BREAKER_PAUSE = timedelta(minutes=5)  # what a stopped run's rest waits before the next run may take it
@@ -411,20 +410,9 @@ def keep_reports(updates: dict[str, dict]) -> None:
 
 def chunk_opt_outs(claimed: list[Claimed]) -> dict[str, str]:
 	"""Every blocked number of the chunk, read once: {number: reason shown to staff}."""
-	numbers = sorted({c.to for c in claimed if c.decision.channel == "SMS" and c.to})
-	if not numbers:
-		return {}
-	rows = (
-		frappe.qb.from_(OptOut)
-		.select(OptOut.name, OptOut.reason)
-		.where(OptOut.name.isin(numbers))
-		.where(OptOut.active == 1)
-		.run()
-	)
-	return {
-		n: _("Number opted out of texts") if r == "Opted Out" else _("Number flagged: {0}").format(r)
-		for n, r in rows
-	}
+	from winback_app.contacts.optouts import block_reasons
+
+	return block_reasons(c.to for c in claimed if c.decision.channel == "SMS" and c.to)
 
 
 def record(c: Claimed, message: OutboundMessage, result: SendResult, communications: list[Message]) -> dict:
