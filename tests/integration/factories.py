@@ -606,3 +606,24 @@ def remove_committed_patients(patients: list[str]) -> None:
 	frappe.db.delete("Win-Back Patient Phone", {"patient": ("in", patients)})
 	frappe.db.delete("Dynamic Link", {"link_doctype": "Patient", "link_name": ("in", patients)})
 	frappe.db.delete("Patient", {"name": ("in", patients)})
+
+
+def remove_committed_campaign(segment: str, patients: list[str]) -> None:
+	"""Take away what a committed (browser) test made in its campaign: the lapses, their replies with the
+	Communications, ToDos, notifications and shares they made, the patients and the campaign. The caller commits."""
+	lapses = frappe.get_all("Patient Lapse", {"segment": segment}, pluck="name")
+	replies = frappe.get_all("Win-Back SMS Reply", {"lapse": ("in", lapses or [""])}, pluck="name")
+	comms = frappe.get_all(
+		"Communication", {"reference_name": ("in", [*lapses, *replies] or [""])}, pluck="name"
+	)
+	frappe.db.delete("Communication Link", {"parent": ("in", comms or [""])})
+	frappe.db.delete("Communication", {"name": ("in", comms or [""])})
+	frappe.db.delete("ToDo", {"reference_name": ("in", replies or [""])})
+	frappe.db.delete("Notification Log", {"document_name": ("in", replies or [""])})
+	frappe.db.delete("DocShare", {"share_name": ("in", replies or [""])})
+	frappe.db.delete("Win-Back SMS Reply", {"name": ("in", replies or [""])})
+	frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
+	frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})
+	remove_committed_patients(patients)
+	if frappe.db.exists("Campaign Segment", segment):
+		frappe.delete_doc("Campaign Segment", segment, force=True, ignore_permissions=True)

@@ -56,25 +56,7 @@ class TestHostileTextInTheDesk(WinBackTestCase):
 
 	def tearDown(self):
 		frappe.db.rollback()
-		lapses = frappe.get_all("Patient Lapse", {"segment": SEGMENT}, pluck="name")
-		replies = frappe.get_all("Win-Back SMS Reply", {"lapse": ("in", lapses or [""])}, pluck="name")
-		comms = frappe.get_all(
-			"Communication", {"reference_name": ("in", [*lapses, *replies] or [""])}, pluck="name"
-		)
-		frappe.db.delete("Communication Link", {"parent": ("in", comms or [""])})
-		frappe.db.delete("Communication", {"name": ("in", comms or [""])})
-		frappe.db.delete("ToDo", {"reference_name": ("in", replies or [""])})
-		frappe.db.delete("Notification Log", {"document_name": ("in", replies or [""])})
-		frappe.db.delete("Win-Back SMS Reply", {"name": ("in", replies or [""])})
-		frappe.db.delete("Win-Back Contact Attempt", {"lapse": ("in", lapses or [""])})
-		frappe.db.delete("Patient Lapse", {"name": ("in", lapses or [""])})
-		for patient in self.patients:
-			for appt in frappe.get_all("Patient Appointment", {"patient": patient}, pluck="name"):
-				frappe.delete_doc("Patient Appointment", appt, force=True, ignore_permissions=True)
-			frappe.db.delete("Win-Back Patient Phone", {"patient": patient})
-			frappe.db.delete("Patient", {"name": patient})
-		if frappe.db.exists("Campaign Segment", SEGMENT):
-			frappe.delete_doc("Campaign Segment", SEGMENT, force=True, ignore_permissions=True)
+		f.remove_committed_campaign(SEGMENT, self.patients)
 		f.only_these_segments_enabled()
 		f.reset_settings()
 		frappe.db.commit()
