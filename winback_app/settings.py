@@ -61,6 +61,7 @@ def detection_policy(settings=None):
 		minimum_age=cint(s.minimum_age),
 		require_sms_consent=require_consent(s),
 		unknown_age=s.get("unknown_age_policy") or UNKNOWN_AGE_EMAIL_ONLY,
+		reach_minors_through_guardian=bool(cint(s.get("reach_minors_through_guardian"))),
 	)
 
 

@@ -122,6 +122,30 @@ class TestTranscripts(TextBookingCase):
 		)
 		self.assertTrue(any("by text" in s for s in alert), "the front desk hears of it")
 
+	def test_thanks_after_booking_by_text_needs_nobody(self):
+		p, lapse, _a, number = self.patient_with_lapse()
+		self.say(number, "yes mornings")
+		options = self.offered(p, number)
+		answer, _ = self.say(number, "1")
+		self.assert_booked(p, number, options[0], lapse, answer)
+		for body in ("thanks see you then", "Thank you!", "great thanks"):
+			_answer, sid = self.say(number, body)
+			self.assertFalse(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"), body)
+
+	def test_after_a_page_booking_thanks_needs_nobody_and_a_change_reaches_a_person(self):
+		p, lapse, _a, number = self.patient_with_lapse()
+		token = booking_token(
+			{"name": lapse, "booking_token_encrypted": None}, frappe.get_cached_doc("Win-Back Settings")
+		)
+		slot = offer(lapse_by_name(lapse))[0]
+		book(token, slot.practitioner, slot.start, slot.service_unit)
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Booked")
+		_answer, sid = self.say(number, "thanks, see you then!")
+		self.assertFalse(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"))
+		_answer, sid = self.say(number, "actually I can't make it, can we reschedule")
+		self.assertTrue(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"))
+		self.assertEqual(len(self.appointments(p)), 1, "nothing booked or cancelled by the texts")
+
 	def test_the_day_1_text_is_answered_directly_with_2(self):
 		p, lapse, attempt, number = self.lapse_asking(RECALL_OFFER)
 		body = frappe.db.get_value("Win-Back Contact Attempt", attempt, "body")

@@ -105,10 +105,12 @@ def reply_by_sms(lapse: str, message: str) -> dict:
 		frappe.throw(_("Write a message first."))
 	if len(message) > 1600:
 		frappe.throw(_("A text can be at most 1,600 characters."))
-	doc = frappe.db.get_value("Patient Lapse", lapse, ["patient", "patient_name", "time_zone"], as_dict=True)
-	number = frappe.db.get_value(
-		"Win-Back Patient Phone", {"patient": doc.patient, "source": "Mobile"}, "phone"
+	doc = frappe.db.get_value(
+		"Patient Lapse", lapse, ["patient", "patient_name", "time_zone", "guardian"], as_dict=True
 	)
+	# A minor reached through a parent: the parent's number, consent and time; either one's do-not-contact.
+	contact = doc.guardian or doc.patient
+	number = frappe.db.get_value("Win-Back Patient Phone", {"patient": contact, "source": "Mobile"}, "phone")
 	if not number:
 		frappe.throw(_("{0} has no mobile number we can text.").format(doc.patient_name))
 	# The dispatcher locks the number's rows while it spends its caps: so does a staff text.
@@ -117,10 +119,12 @@ def reply_by_sms(lapse: str, message: str) -> dict:
 	).for_update().run()
 	patient = frappe.db.get_value(
 		"Patient",
-		doc.patient,
+		contact,
 		["winback_do_not_contact", "winback_sms_consent", "winback_time_zone"],
 		as_dict=True,
 	)
+	if doc.guardian and frappe.db.get_value("Patient", doc.patient, "winback_do_not_contact"):
+		patient.winback_do_not_contact = 1
 	settings = get_settings()
 	decision = staff_texts.decide(
 		staff_text_facts(patient, doc.time_zone, number),

@@ -13,7 +13,8 @@ the patient's data and would otherwise keep names, numbers and message bodies of
 removed), together with what the desk attached to them (ToDos, comments, versions, view logs, shares,
 notifications, follows), as frappe does for the patient itself. Communications stay, unlinked, as the host
 keeps the patient's own. Opt-outs stay, keyed by number, with the patient link cleared: STOP outlives the
-record. Email unsubscribes stay as they are.
+record. Email unsubscribes stay as they are. A deleted parent's children, reached through them, stop being
+written to, and their lapses forget the parent's number and email.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 
+from winback_app.engine import lifecycle as lc
 from winback_app.lapses import lifecycle
 
 Lapse = DocType("Patient Lapse")
@@ -30,6 +32,7 @@ PatientPhone = DocType("Win-Back Patient Phone")
 OptOut = DocType("Win-Back SMS Opt-Out")
 
 MERGED_REASON = "Patient merged into {0}, whose win-back continues"
+GUARDIAN_GONE_REASON = "The parent this patient was reached through was deleted"
 # What frappe deletes for a deleted document (frappe.model.delete_doc.delete_dynamic_links), by column names.
 DESK_RECORDS = (
 	("ToDo", "reference_type", "reference_name"),
@@ -100,6 +103,23 @@ def forget(patient: str) -> None:
 		frappe.qb.from_(Lapse).delete().where(Lapse.name.isin(lapses)).run()
 	frappe.qb.from_(PatientPhone).delete().where(PatientPhone.patient == patient).run()
 	frappe.qb.update(OptOut).set(OptOut.patient, None).where(OptOut.patient == patient).run()
+	forget_as_guardian(patient)
+
+
+def forget_as_guardian(patient: str) -> None:
+	"""The children's lapses reached through this parent stop (nobody else's number may take over unasked) and
+	lose the parent's link, number and email."""
+	reached = frappe.qb.from_(Lapse).select(Lapse.name).where(Lapse.guardian == patient).run(pluck=True)
+	if not reached:
+		return
+	lifecycle.close(reached, GUARDIAN_GONE_REASON, only_from=lc.IN_PROGRESS)
+	(
+		frappe.qb.update(Lapse)
+		.set(Lapse.guardian, None)
+		.set(Lapse.mobile, None)
+		.set(Lapse.email, None)
+		.where(Lapse.name.isin(reached))
+	).run()
 
 
 def _detach_desk_records(doctype: str, names: list[str]) -> None:

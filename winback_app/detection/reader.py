@@ -17,7 +17,7 @@ Nothing here decides anything: the engine does.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from pypika.terms import ExistsCriterion
@@ -28,7 +28,7 @@ from frappe.query_builder.functions import Cast, Concat, IfNull, Max
 from frappe.utils import getdate
 
 from winback_app.engine import lifecycle as lc
-from winback_app.engine.detection import Candidate, PatientFacts
+from winback_app.engine.detection import GUARDIAN_RELATIONS, Candidate, PatientFacts, Policy, is_minor
 from winback_app.engine.segments import SegmentSpec
 
 Patient = DocType("Patient")
@@ -45,6 +45,7 @@ PatientPhone = DocType("Win-Back Patient Phone")
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 User = DocType("User")
+Relation = DocType("Patient Relation")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
 MEMBER = ("Active", "Trialling")  # a Subscription in one of these is a current membership
@@ -278,6 +279,7 @@ def patient_facts(
 	key_range: KeyRange = EVERYONE,
 	rows: list | None = None,
 	site: SiteFacts | None = None,
+	policy: Policy | None = None,
 ) -> dict[str, PatientFacts]:
 	"""Patients with what the exclusions need: four queries per range (Patient rows, future appointments, open
 	lapses, mobiles) and the site-wide lists (SiteFacts, read here unless given).
@@ -285,6 +287,7 @@ def patient_facts(
 	only limits every query to some patients (the rescue trigger looks at a handful); key_range to a range of
 	them, whose Patient rows the caller may have read already (patient_ranges); future_from counts an
 	appointment as "future" from that instant instead of from today (a missed appointment is today's too).
+	policy: when it reaches minors through a parent, the range's minors carry their parents' facts (with_guardians).
 	"""
 
 	def limit(query, column):
@@ -340,6 +343,41 @@ def patient_facts(
 			email_blocked=bool(email) and email in unsubscribed,
 			self_registered=owner not in staff,
 		)
+	if policy is not None and policy.reach_minors_through_guardian:
+		facts = with_guardians(facts, policy, today, site)
+	return facts
+
+
+def with_guardians(
+	facts: dict[str, PatientFacts], policy: Policy, today: date, site: SiteFacts
+) -> dict[str, PatientFacts]:
+	"""The minors among these patients with their parents' facts (PatientFacts.guardians): the Father and Mother
+	rows of the host's Patient Relation table on the child's record, in the record's order. One query for the
+	relations and patient_facts' four for the parents, whatever the number of minors."""
+	minors = sorted(name for name, f in facts.items() if is_minor(f, policy, today))
+	if not minors:
+		return facts
+	rows = (
+		frappe.qb.from_(Relation)
+		.select(Relation.parent, Relation.patient)
+		.where(Relation.parenttype == "Patient")
+		.where(Relation.parentfield == "patient_relation")
+		.where(Relation.parent.isin(minors))
+		.where(Relation.relation.isin(GUARDIAN_RELATIONS))
+		.where(Relation.patient.isnotnull())
+		.orderby(Relation.parent)
+		.orderby(Relation.idx)
+		.run()
+	)
+	if not rows:
+		return facts
+	guardians = patient_facts(today, only=sorted({g for _, g in rows}), site=site)
+	by_child: dict[str, list[PatientFacts]] = {}
+	for child, guardian in rows:
+		if guardian in guardians and guardian != child:
+			by_child.setdefault(child, []).append(guardians[guardian])
+	for child, found in by_child.items():
+		facts[child] = replace(facts[child], guardians=tuple(found))
 	return facts
 
 

@@ -79,8 +79,8 @@ def rescue_missed_appointments(now=None) -> dict:
 		return {"created": 0, "arrived": len(here), "late_arrivals": late}
 	from winback_app.detection import reader
 
-	patients = reader.patient_facts(today, only=list(by_patient), future_from=now)
 	policy = detection_policy(settings)
+	patients = reader.patient_facts(today, only=list(by_patient), future_from=now, policy=policy)
 	candidates = {seg.name: by_patient for seg in segments}
 	detection = arbitrate(
 		segments, candidates, patients, reader.cooldowns(segments, today), today, cycle_of(today), policy

@@ -112,7 +112,7 @@ def decide_ranges(
 	rules = restraint_rules(settings)
 	for key_range, rows in reader.patient_ranges(size):
 		candidates, last_any = gather(segments, today, settings, key_range)
-		patients = reader.patient_facts(today, key_range=key_range, rows=rows, site=site)
+		patients = reader.patient_facts(today, key_range=key_range, rows=rows, site=site, policy=policy)
 		# Held back: the campaign's own re-entry cooldown, and the restraint rules (a year's rest after an
 		# unanswered cadence, a rest from the other campaigns, no more after a few unanswered cycles).
 		held = {pair: COOLDOWN for pair in reader.cooldowns(segments, today, key_range)}

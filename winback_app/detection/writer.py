@@ -47,6 +47,7 @@ LAPSE_FIELDS = [
 	"email",
 	"time_zone",
 	"reply_handled",
+	"guardian",
 ]
 ATTEMPT_FIELDS = [
 	*STANDARD_COLUMNS,
@@ -81,9 +82,16 @@ def insert_lapses(
 	lapse_rows, attempt_rows = [], []
 	for name, entry in zip(names, entries, strict=True):
 		facts = patients[entry.patient]
+		# A minor reached through a parent: the parent's number and email are the ones written to.
+		reach = (
+			next((g for g in facts.guardians if g.patient == entry.guardian), None)
+			if entry.guardian
+			else None
+		)
+		contact = reach or facts
 		c = entry.candidate
 		seg = segments[entry.segment]
-		tz = facts.time_zone or clinic_tz
+		tz = facts.time_zone or contact.time_zone or clinic_tz
 		planned = [] if entry.holdout else plan(seg.touches, to_utc(now), tz, window)
 		lapse_rows.append(
 			(
@@ -111,10 +119,11 @@ def insert_lapses(
 				entry.reason,
 				c.evidence_doctype or None,
 				c.evidence_name or None,
-				facts.mobile,
-				facts.email,
+				contact.mobile,
+				contact.email,
 				tz,
 				0,
+				reach.patient if reach else None,
 			)
 		)
 		attempt_rows.extend((name, entry, p) for p in planned)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from winback_app.engine.segments import SegmentSpec
@@ -25,6 +25,7 @@ NO_CONSENT = "No consent on file (the practice messages only patients who grante
 COOLDOWN = "Left this campaign recently (re-entry cooldown)"
 DISABLED = "Patient record is disabled"
 MINOR = "Younger than the minimum age"
+MINOR_NO_GUARDIAN = "Younger than the minimum age, and no parent on record who may be contacted"
 AGE_UNKNOWN = "Age unknown (no birth date)"
 AGE_UNKNOWN_NO_EMAIL = "Age unknown (no birth date): no texts, and no email"
 SELF_REGISTERED = "Registered through the public web form, no text consent"
@@ -39,6 +40,8 @@ UNKNOWN_AGE_EMAIL_ONLY = "Email only"
 UNKNOWN_AGE_NOT_CONTACTED = "Not contacted"
 UNKNOWN_AGE_TEXTS_AND_EMAIL = "Texts and email"
 UNKNOWN_AGE_POLICIES = (UNKNOWN_AGE_EMAIL_ONLY, UNKNOWN_AGE_NOT_CONTACTED, UNKNOWN_AGE_TEXTS_AND_EMAIL)
+# The host's Patient Relation rows (on the child's record: "this patient is my Father") that make a parent.
+GUARDIAN_RELATIONS = ("Father", "Mother")
 # Campaigns for patients the clinic has never seen: only they can be made of web-form registrations alone.
 NEVER_BOOKED_RULE = "New Patient Never Booked"
 
@@ -61,6 +64,9 @@ class PatientFacts:
 	# Created by a guest or a website user (the host's public registration web form), not by staff: the name,
 	# number and email are whatever a stranger typed.
 	self_registered: bool = False
+	# The parents on the patient's record (Patient Relation Father/Mother, in the record's order), each with
+	# their own facts: read only for minors, and only when the practice reaches minors through a parent.
+	guardians: tuple[PatientFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ class Policy:
 	# A patient with no birth date may be a child. With a minimum age set, such a patient gets email only by
 	# default (a text reaches a phone that may be a child's and cannot be unsent); see UNKNOWN_AGE_POLICIES.
 	unknown_age: str = UNKNOWN_AGE_EMAIL_ONLY
+	# Win-Back Settings > "Reach minors through a parent or guardian": a patient under the minimum age is written to
+	# through a parent on their record (their number, their email, their consent) instead of being left out.
+	reach_minors_through_guardian: bool = False
 
 	def age_unknown_blocks_texts(self, dob: date | None) -> bool:
 		return not dob and bool(self.minimum_age) and self.unknown_age != UNKNOWN_AGE_TEXTS_AND_EMAIL
@@ -96,6 +105,7 @@ class Entry:
 	candidate: Candidate
 	holdout: bool
 	reason: str
+	guardian: str | None = None  # the parent (Patient) a minor is reached through: their number and email
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,31 @@ def can_email(p: PatientFacts, policy: Policy | None = None) -> bool:
 	return bool(p.email) and not p.email_blocked
 
 
+def is_minor(p: PatientFacts, policy: Policy, today: date) -> bool:
+	age = age_on(p.dob, today)
+	return bool(policy.minimum_age) and age is not None and age < policy.minimum_age
+
+
+def guardian_to_reach(p: PatientFacts, policy: Policy, today: date) -> PatientFacts | None:
+	"""The parent a minor is reached through, or None (an adult, the setting off, or no parent who may be).
+
+	The first parent on the child's record who is not a minor by their own record, is not marked do not contact
+	or disabled, and can be texted or emailed under the practice's consent choice. A parent with no birth date
+	counts as an adult (staff recorded them as the child's parent), so the no-birth-date rule does not hold
+	their texts back. The child's own do-not-contact still holds (checked before this)."""
+	if not policy.reach_minors_through_guardian or not is_minor(p, policy, today):
+		return None
+	as_adult = replace(policy, unknown_age=UNKNOWN_AGE_TEXTS_AND_EMAIL)
+	for guardian in p.guardians:
+		if is_minor(guardian, policy, today) or guardian.do_not_contact or guardian.disabled:
+			continue
+		if guardian.patient == p.patient:
+			continue
+		if can_text(guardian, as_adult) or can_email(guardian, policy):
+			return guardian
+	return None
+
+
 def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | None:
 	"""The first reason this patient cannot join any campaign today, or None."""
 	if p.has_future_appointment:
@@ -161,7 +196,9 @@ def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | Non
 		return DISABLED
 	age = age_on(p.dob, today)
 	if policy.minimum_age and age is not None and age < policy.minimum_age:
-		return MINOR
+		if not policy.reach_minors_through_guardian:
+			return MINOR
+		return None if guardian_to_reach(p, policy, today) else MINOR_NO_GUARDIAN
 	if policy.minimum_age and age is None and policy.unknown_age == UNKNOWN_AGE_NOT_CONTACTED:
 		return AGE_UNKNOWN
 	if not can_text(p, policy) and not can_email(p, policy):
@@ -300,6 +337,7 @@ def arbitrate(
 		if facts is None:  # a candidate whose Patient record is gone: nothing to contact
 			continue
 		blocked = patient_exclusion(facts, policy, today)
+		guardian = None if blocked else guardian_to_reach(facts, policy, today)
 		winner: str | None = None
 		for seg in ordered:
 			cand = candidates.get(seg.name, {}).get(pid)
@@ -317,5 +355,14 @@ def arbitrate(
 			else:
 				winner = seg.name
 				holdout = is_holdout(pid, seg.name, cycle, seg.holdout_percent)
-				result.entries.append(Entry(pid, seg.name, cand, holdout, describe(seg, cand, today)))
+				result.entries.append(
+					Entry(
+						pid,
+						seg.name,
+						cand,
+						holdout,
+						describe(seg, cand, today),
+						guardian.patient if guardian else None,
+					)
+				)
 	return result

@@ -45,6 +45,9 @@ CONTEXT_VARIABLES: dict[str, str] = {
 	"opt_out_text": "Reply STOP to opt out.",
 	"last_visit_month": "March 2026",
 	"practitioner_name": "Dr. Rivera",
+	# The parent a minor is reached through (Win-Back Settings > Reach minors through a parent or guardian);
+	# empty in a message to the patient themself. A step that uses it is the manager's wording for parents.
+	"guardian_first_name": "Jordan",
 }
 
 # Variables that reveal clinical detail. They render in email, but an SMS template that uses them is

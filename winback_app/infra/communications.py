@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import frappe
-from frappe.utils import now_datetime
+from frappe.utils import escape_html, now_datetime
 
 from winback_app.engine.untrusted import as_html, as_text
 from winback_app.infra import bulk
@@ -40,6 +40,7 @@ COLUMNS = (
 	"delivery_status",
 	"seen",
 	"text_content",
+	"sender_full_name",
 )
 LINK_COLUMNS = (
 	*STANDARD_COLUMNS,
@@ -70,6 +71,9 @@ class Message:
 	patient: str | None = None
 	patient_title: str | None = None
 	name: str = ""
+	# Who wrote it, as the timeline names them (a patient's name or number); None: the user who wrote the row.
+	# Stored escaped: the desk's timeline template prints it as HTML.
+	sender_name: str | None = None
 
 
 def new_name() -> str:
@@ -108,6 +112,7 @@ def write(messages: list[Message]) -> list[str]:
 				m.delivery_status,
 				m.seen,
 				as_text(m.content),
+				escape_html(m.sender_name[:140]) if m.sender_name else None,
 			)
 			for name, m in zip(names, messages, strict=True)
 		],

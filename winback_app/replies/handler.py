@@ -46,6 +46,8 @@ from winback_app.settings import clinic_time_zone, get_settings, phone_region
 
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
+Appointment = DocType("Patient Appointment")
+UPCOMING = ("Scheduled", "Open", "Confirmed")
 Reply = DocType("Win-Back SMS Reply")
 PatientPhone = DocType("Win-Back Patient Phone")
 # What the webhook writes on a reply row besides its name (the MessageSid).
@@ -111,6 +113,11 @@ class Sender:
 		return self.people[self.patient].lapse if self.patient else None
 
 	@property
+	def texted_by(self) -> str | None:
+		"""The parent's name when the one patient is a minor reached through the parent who texted."""
+		return self.people[self.patient].get("texted_by") if self.patient else None
+
+	@property
 	def language(self) -> str | None:
 		"""The one patient's language on the host's Patient record (None: read the text's)."""
 		return self.people[self.patient].language if self.patient else None
@@ -153,7 +160,9 @@ def record_inbound(form: dict) -> Recorded | None:
 		return None  # Twilio retried a webhook we already recorded: nothing more to do
 	# The patient's text and our answer are on the timeline before anything refers to them (an opt-out
 	# records which message asked for it). Communications take plain text: write() stores it escaped.
-	messages = [conversation_message(reply, "Received", body, sender.lapse, reply.communication)]
+	messages = [
+		conversation_message(reply, "Received", body, sender.lapse, reply.communication, sender.texted_by)
+	]
 	if answer:
 		messages.append(conversation_message(reply, "Sent", answer, sender.lapse))
 	write_communications(messages)
@@ -194,6 +203,10 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		):
 			# Offered before conversations were kept: the link's "reply 1, 2 or 3".
 			sender.pending = booking_talk.Pending(booking_talk.PARTS)
+		if sender.pending is None and lapse is None and has_upcoming_appointment(sender.patient, now):
+			# Booked (on the page, at the desk) with no win-back open: the text is about that appointment, as
+			# after a booking by text ("thanks, see you then" needs nobody; "I can't make it" reaches a person).
+			sender.pending = booking_talk.Pending(booking_talk.BOOKED)
 	elif sender.lead and not opted_out:
 		sender.conversation = conversation.find(None, sender.number, sender.lead.name)
 		sender.pending = conversation.pending(sender.conversation, now, None)
@@ -216,6 +229,19 @@ def understand(body: str, sender: Sender) -> tuple[replies.Understanding, reply_
 		with_person=bool(sender.conversation and sender.conversation.status == "With a person"),
 	)
 	return understood, plan
+
+
+def has_upcoming_appointment(patient: str, now) -> bool:
+	"""The patient has an appointment from today on that is still on (one indexed query)."""
+	return bool(
+		frappe.qb.from_(Appointment)
+		.select(Appointment.name)
+		.where(Appointment.patient == patient)
+		.where(Appointment.appointment_date >= now.date())
+		.where(Appointment.status.isin(UPCOMING))
+		.limit(1)
+		.run()
+	)
 
 
 def practice_answers():
@@ -393,11 +419,69 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 				detected_on=row.detected_on,
 				time_zone=row.lapse_time_zone,
 			)
+	if people:
+		people = with_children_reached(people)
 	return people
 
 
-def conversation_message(reply, direction: str, text: str, lapse, name: str = "") -> Message:
-	"""The patient's text or our answer, as a Communication on the patient's timeline and the lapse."""
+def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._dict]:
+	"""A parent's text about the minor reached through them (Patient Lapse.guardian) is the child's: the child's
+	active lapse joins the people on the number, speaking the parent's language and time. The parent, when they
+	have no win-back of their own, steps aside, so a parent with one child in a win-back answers for that child
+	(the reply, a "not now", a STOP's lapse, a booking by text are the child's). Two children, or a parent with a
+	win-back of their own, make several people on the number: a person decides, as for any family number."""
+	rows = (
+		frappe.qb.from_(Lapse)
+		.join(Patient)
+		.on(Patient.name == Lapse.patient)
+		.select(
+			Lapse.guardian,
+			Lapse.patient,
+			Patient.patient_name,
+			Lapse.name.as_("lapse"),
+			Lapse.choices_offered_on,
+			Lapse.booking_token_encrypted,
+			Lapse.detected_on,
+			Lapse.time_zone.as_("lapse_time_zone"),
+		)
+		.where(Lapse.guardian.isin(sorted(people)))
+		.where(Lapse.status.isin(lc.ACTIVE))
+		.orderby(Lapse.patient)
+		.run(as_dict=True)
+	)
+	if not rows:
+		return people
+	parents = {row.guardian for row in rows}
+	for row in rows:
+		parent = people[row.guardian]
+		child = people.setdefault(
+			row.patient,
+			frappe._dict(patient_name=row.patient_name, language=None, time_zone=None, lapse=None),
+		)
+		child.language = parent.language
+		child.time_zone = parent.time_zone
+		child.texted_by = parent.patient_name
+		if child.lapse is None or row.detected_on > child.lapse.detected_on:
+			child.lapse = frappe._dict(
+				name=row.lapse,
+				choices_offered_on=row.choices_offered_on,
+				booking_token_encrypted=row.booking_token_encrypted,
+				detected_on=row.detected_on,
+				time_zone=row.lapse_time_zone,
+				guardian=row.guardian,
+			)
+	return {
+		patient: person
+		for patient, person in people.items()
+		if not (patient in parents and person.lapse is None)
+	}
+
+
+def conversation_message(
+	reply, direction: str, text: str, lapse, name: str = "", texted_by: str | None = None
+) -> Message:
+	"""The patient's text or our answer, as a Communication on the patient's timeline and the lapse.
+	texted_by: who wrote a received text when it was not the patient (a parent answering for a child)."""
 	return Message(
 		name=name,
 		subject=_("Text message from patient") if direction == "Received" else _("Automatic answer"),
@@ -410,4 +494,7 @@ def conversation_message(reply, direction: str, text: str, lapse, name: str = ""
 		seen=0 if direction == "Received" else 1,
 		patient=reply.patient,
 		patient_title=reply.patient_name,
+		sender_name=(texted_by or reply.patient_name or reply.from_number)
+		if direction == "Received"
+		else None,
 	)

@@ -35,10 +35,12 @@ Attempt = DocType("Win-Back Contact Attempt")
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
 PatientPhone = DocType("Win-Back Patient Phone")
+Relation = DocType("Patient Relation")
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 
 COUNTED = ("Sending", "Sent", "Delivered", "Unknown")
+GUARDIAN_NOT_ON_RECORD = "The parent this minor is reached through is no longer on their record"
 MAX_POSTPONES = 7
 
 
@@ -51,6 +53,9 @@ class Claimed:
 	to: str = ""
 	window: SendWindow | None = None  # the window this message must leave in (the patient's state included)
 	time_zone: str | None = None
+	guardian: dict | None = (
+		None  # the parent a minor is reached through (their Patient row): the words go to them
+	)
 
 
 @dataclass
@@ -103,6 +108,9 @@ class ChunkFacts:
 	number_day: Counter
 	number_week: Counter
 	ends: dict  # {patient: (latest end, state)}: a stricter state window
+	# (child, parent) pairs still on the child's record as Father or Mother: a lapse reached through a parent who
+	# is no longer there (a custody change, a correction) is not written to
+	guardians_on_record: set = field(default_factory=set)
 
 
 def take_due(now: datetime, batch: int) -> list:
@@ -129,12 +137,16 @@ def take_due(now: datetime, batch: int) -> list:
 
 
 def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
-	"""Lock the chunk's patients and phone numbers, then read everything the decisions need."""
-	patient_ids = sorted({a.patient for a in due})
+	"""Lock the chunk's patients and phone numbers, then read everything the decisions need.
+
+	A minor's lapse reached through a parent (Patient Lapse.guardian) is decided on the parent's number, email,
+	consent and caps of that number: the parent's row is read and locked with the patients'."""
+	lapses = rows_by_name(Lapse, LAPSE_COLUMNS, sorted({a.lapse for a in due}))
+	guardians = {(lapse.patient, lapse.guardian) for lapse in lapses.values() if lapse.get("guardian")}
+	patient_ids = sorted({a.patient for a in due} | {g for _child, g in guardians})
 	patients = rows_by_name(Patient, PATIENT_COLUMNS, patient_ids, lock=True)
 	mobiles = lock_numbers(patient_ids)
 	numbers = sorted(set(mobiles.values()))
-	lapses = rows_by_name(Lapse, LAPSE_COLUMNS, sorted({a.lapse for a in due}))
 	blocks = read_blocks(numbers)
 	unsubscribed = read_unsubscribed(patients)
 	day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
@@ -157,7 +169,26 @@ def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
 		number_day,
 		number_week,
 		ends,
+		guardians_on_record(guardians),
 	)
+
+
+def guardians_on_record(pairs: set) -> set:
+	"""Which (child, parent) pairs are still on the child's record as Father or Mother: one query."""
+	if not pairs:
+		return set()
+	from winback_app.engine.detection import GUARDIAN_RELATIONS
+
+	rows = (
+		frappe.qb.from_(Relation)
+		.select(Relation.parent, Relation.patient)
+		.where(Relation.parenttype == "Patient")
+		.where(Relation.parentfield == "patient_relation")
+		.where(Relation.parent.isin(sorted({child for child, _g in pairs})))
+		.where(Relation.relation.isin(GUARDIAN_RELATIONS))
+		.run()
+	)
+	return {(child, guardian) for child, guardian in rows} & pairs
 
 
 def lock_numbers(patient_ids: list[str]) -> dict[str, str]:
@@ -210,6 +241,7 @@ PATIENT_COLUMNS = (
 	"winback_time_zone",
 	"customer",
 	"dob",
+	"language",
 )
 LAPSE_COLUMNS = (
 	"name",
@@ -224,6 +256,8 @@ LAPSE_COLUMNS = (
 	"evidence_name",
 	"booking_token_encrypted",
 	"segment",
+	"patient",
+	"guardian",
 )
 
 
@@ -281,7 +315,15 @@ def decide_each(
 		if touch is None:
 			skips.append((a.name, "The campaign step no longer exists"))
 			continue
-		f = facts_for(a, lapse, patient, touch, seg, facts, now_utc, require_consent, known_age_for_texts)
+		guardian = None
+		if lapse.get("guardian"):
+			if (a.patient, lapse["guardian"]) not in facts.guardians_on_record:
+				skips.append((a.name, GUARDIAN_NOT_ON_RECORD))
+				continue
+			guardian = facts.patients.get(lapse["guardian"])
+		f = facts_for(
+			a, lapse, patient, touch, seg, facts, now_utc, require_consent, known_age_for_texts, guardian
+		)
 		decision = decide(f, window, caps)
 		if decision.action == SEND:
 			to = (
@@ -298,6 +340,7 @@ def decide_each(
 					to or "",
 					window_for(window, decision.channel, f.latest_end),
 					f.time_zone,
+					guardian,
 				)
 			)
 			spend_caps(facts, a.patient, f.mobile, decision.channel)
@@ -321,27 +364,34 @@ def facts_for(
 	now_utc,
 	require_consent: bool,
 	known_age_for_texts: bool,
+	guardian: dict | None = None,
 ) -> SendFacts:
-	"""The engine's view of one attempt: its step as it is now, its lapse, patient, number, email and caps."""
-	mobile = facts.mobiles.get(a.patient)
-	email = (patient.get("email") or "").strip().lower() or None
-	latest_end, state = facts.ends.get(a.patient, (None, None))
+	"""The engine's view of one attempt: its step as it is now, its lapse, patient, number, email and caps.
+
+	guardian: the parent a minor is reached through. Their number, email, consent, channel and time zone are the
+	ones that count (the messages are theirs to read); either one marked do not contact stops it; a parent counts
+	as an adult, so the no-birth-date rule does not hold their texts back. The child's caps still count."""
+	contact = guardian if guardian is not None else patient
+	contact_id = guardian["name"] if guardian is not None else a.patient
+	mobile = facts.mobiles.get(contact_id)
+	email = (contact.get("email") or "").strip().lower() or None
+	latest_end, state = facts.ends.get(contact_id, (None, None))
 	return SendFacts(
 		channel=touch.channel,  # the step as it is now, not as it was when the attempt was planned
 		now=now_utc,
-		time_zone=patient.get("winback_time_zone") or lapse.get("time_zone"),
+		time_zone=contact.get("winback_time_zone") or lapse.get("time_zone"),
 		lapse_status=lapse.get("status"),
 		replied=bool(lapse.get("replied_on")),
 		snoozed_until=to_utc(lapse["snoozed_until"]) if lapse.get("snoozed_until") else None,
 		skip_if_replied=touch.skip_if_replied,
-		do_not_contact=bool(patient.get("winback_do_not_contact")),
+		do_not_contact=bool(patient.get("winback_do_not_contact") or contact.get("winback_do_not_contact")),
 		mobile=mobile,
 		email=email,
 		number_block=facts.blocks.get(mobile) if mobile else None,
 		email_unsubscribed=bool(email) and email in facts.unsubscribed,
-		sms_consent=patient.get("winback_sms_consent") or "Unknown",
+		sms_consent=contact.get("winback_sms_consent") or "Unknown",
 		require_consent=require_consent,
-		age_unknown_no_texts=known_age_for_texts and not patient.get("dob"),
+		age_unknown_no_texts=known_age_for_texts and not patient.get("dob") and guardian is None,
 		fall_back_to_email=seg.fall_back_to_email,
 		patient_day=facts.patient_day[a.patient],
 		patient_week=facts.patient_week[a.patient],
@@ -349,7 +399,7 @@ def facts_for(
 		number_week=facts.number_week[mobile] if mobile else 0,
 		latest_end=latest_end,
 		state=state,
-		preferred_channel=patient.get("winback_preferred_channel") or None,
+		preferred_channel=contact.get("winback_preferred_channel") or None,
 	)
 
 

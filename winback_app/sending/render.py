@@ -53,16 +53,24 @@ TherapyPlanDetail = DocType("Therapy Plan Detail")
 TherapySession = DocType("Therapy Session")
 
 
-def context(lapse: dict, patient: dict, settings, token: str, language: str = "") -> dict:
+def context(
+	lapse: dict, patient: dict, settings, token: str, language: str = "", guardian: dict | None = None
+) -> dict:
 	"""Every documented variable for this lapse and patient (empty only where the records hold no such fact).
 
-	language: the language of the words being rendered ("" for the step's own words, in the site's language)."""
+	language: the language of the words being rendered ("" for the step's own words, in the site's language);
+	guardian: the parent's Patient row when a minor is reached through them (guardian_first_name; "" otherwise)."""
 	if FACTS not in lapse and lapse.get("name"):
 		load_facts([lapse])
 	facts = lapse.get(FACTS) or {}
 	last_visit = lapse.get("last_visit_date")
 	return {
 		"first_name": display_first_name(patient.get("first_name")) or in_language(THERE, language),
+		"guardian_first_name": (
+			(display_first_name(guardian.get("first_name")) or in_language(THERE, language))
+			if guardian
+			else ""
+		),
 		"practice_name": settings.practice_name or "",
 		"practice_phone": settings.practice_phone or "",
 		"booking_link": booking_url(token, settings),
@@ -129,6 +137,7 @@ SAMPLE_LAPSE = {
 	},
 }
 SAMPLE_PATIENT = {"first_name": "Alex"}
+SAMPLE_GUARDIAN = {"first_name": "Jordan"}  # the save check renders a step for parents too
 SAMPLE_TOKEN = "Xy7Qk2Lm9Np4Rs6TuV8wZa"
 
 
@@ -140,10 +149,12 @@ def sample_context(settings) -> dict:
 	from winback_app.settings import PublicAddressMissingError
 
 	try:
-		values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, settings, SAMPLE_TOKEN)
+		values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, settings, SAMPLE_TOKEN, guardian=SAMPLE_GUARDIAN)
 	except PublicAddressMissingError:
 		frappe.clear_last_message()
-		values = context(dict(SAMPLE_LAPSE), SAMPLE_PATIENT, _OutboxView(settings), SAMPLE_TOKEN)
+		values = context(
+			dict(SAMPLE_LAPSE), SAMPLE_PATIENT, _OutboxView(settings), SAMPLE_TOKEN, guardian=SAMPLE_GUARDIAN
+		)
 	values["practice_name"] = values["practice_name"] or "Bright Smile Dental"
 	values["practice_phone"] = values["practice_phone"] or "(555) 010-0100"
 	return values

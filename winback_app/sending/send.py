@@ -32,7 +32,7 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app.booking.links import booking_token
-from winback_app.engine import booking_talk, templates
+from winback_app.engine import booking_talk, guardian_words, templates
 from winback_app.engine.sending import (
 	MESSAGE_CHANNELS,
 	REPORTED,
@@ -135,16 +135,24 @@ def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> tuple[Ou
 	"""The message and the booking link it must carry."""
 	touch = c.attempt["touch_spec"]
 	token = booking_token(c.lapse, settings)
-	# The step's words in the patient's language where the campaign has them, the variables in the same language.
-	template, email_subject, language = touch.words_for(patient_language(c.lapse))
-	ctx = context(c.lapse, c.patient, settings, token, language)
+	channel = c.decision.channel
+	first = c.to not in first_sms_numbers
+	if c.guardian is None:
+		# The step's words in the patient's language where the campaign has them, the variables in that language.
+		template, email_subject, language = touch.words_for(patient_language(c.lapse))
+	else:
+		# A minor reached through a parent: words addressed to the parent, in the parent's language.
+		template, email_subject, language = touch.words_for(c.guardian.get("language"))
+		if not guardian_words.names_guardian(template):
+			template, email_subject, language = guardian_words.words(
+				c.attempt["segment_spec"].rule_kind, channel, first, c.guardian.get("language")
+			)
+	ctx = context(c.lapse, c.patient, settings, token, language, c.guardian)
 	body = templates.render(template, ctx)
 	subject = templates.render(email_subject, ctx) if email_subject else ""
-	channel = c.decision.channel
 	if channel == "Email" and not subject:  # an SMS touch sent by email (fallback) has no subject of its own
 		subject = _("A message from {0}").format(settings.practice_name or _("your clinic"))
 	if channel == "SMS":
-		first = c.to not in first_sms_numbers
 		body = ensure_first_sms_identifies(body, first, settings.practice_name or "", opt_out_text(language))
 	message = OutboundMessage(
 		attempt=c.attempt["name"],
