@@ -386,7 +386,8 @@ CORPUS = [
 	c("Ok", "Booking"),
 	c("This is Sue, Dan's mom. He's at college now", "Other"),
 	c("I'll have to check my schedule", "Other"),
-	c("Yes, but I can only do Saturdays", "Other"),
+	# A yes with the one day that works: Saturday times are offered (session 5; it used to go to a person).
+	c("Yes, but I can only do Saturdays", "Booking"),
 	c("Who dis", "Help"),
 	c("K", "Booking"),
 	# ---------------------------------------------------------------- Held out

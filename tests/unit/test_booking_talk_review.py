@@ -84,3 +84,33 @@ def test_the_spanish_no_times_text_fits_two_segments():
 	link = "https://clinic.example.com/book/" + "A" * 22
 	text = bt.no_times_text("es", phone="(202) 555-0100", link=link)
 	assert sms_size(text).segments <= 2, text
+
+
+# A yes with a contrast that names a day or a time is that wish, with or without a question pending; a yes
+# with a contrast that names none, or negates it, still reaches a person.
+@pytest.mark.parametrize(
+	"body, part, weekday",
+	[
+		("yes but mornings are better", "morning", None),
+		("yes, but mornings are better", "morning", None),
+		("sure, but thursday afternoon is better", "afternoon", 3),
+		("si pero por la tarde", "afternoon", None),
+	],
+)
+def test_a_yes_but_with_a_time_is_that_wish_without_a_question(body, part, weekday):
+	u = r.understand(body, now=NOW, tz=TZ, pending=None)
+	p = reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=None)
+	assert not p.needs_person
+	assert p.offer is not None and p.offer.part == part
+	if weekday is not None:
+		assert p.offer.first_day.isoweekday() == weekday + 1  # the Thursday after Tuesday Dec 1: Dec 3
+
+
+@pytest.mark.parametrize(
+	"body",
+	["yes but not mornings", "yes but I have a question about cost", "yes but not thursday", "ok, but"],
+)
+def test_a_yes_but_without_a_time_still_reaches_a_person(body):
+	u = r.understand(body, now=NOW, tz=TZ, pending=None)
+	p = reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=None)
+	assert p.needs_person and p.offer is None and p.book is None

@@ -674,8 +674,14 @@ def understand(
 
 	sarcasm = _sarcasm(text, flat)
 	reading = None
-	if pending is not None or kind in (BOOK, CHOICE):
+	# "Yes, but mornings are better": a yes with a contrast is not a plain yes (so not a booking by itself), but
+	# when what follows the contrast names a day or a time, that wish is the answer.
+	hedged_yes = kind == QUESTION and _AFFIRMATIVE.match(core) and _CONTRAST.search(core)
+	if pending is not None or kind in (BOOK, CHOICE) or hedged_yes:
 		reading = _booking_reading(body, pending, today, tz, now)
+		if hedged_yes and pending is None and reading is not None:
+			if reading.kind != bt.WANT or not reading.wish.has_days_or_times():
+				reading = None
 	today = _local_today(today, tz, now)
 	if sarcasm and (kind in (BOOK, CHOICE, LATER) or reading is not None and reading.about_booking):
 		return Understanding(
