@@ -154,15 +154,6 @@ def _link_checkout() -> None:
 		_say(f"linking {assets} to {public}")
 		assets.symlink_to(public, target_is_directory=True)
 
-	apps_txt = BENCH / "sites" / "apps.txt"
-	apps = apps_txt.read_text().split()
-	if "winback_app" not in apps:
-		_say(f"adding winback_app to {apps_txt}")
-		apps_txt.write_text("\n".join([*apps, "winback_app"]) + "\n")
-		# frappe keeps each site's list of apps and modules in Redis: without this, install-app finds
-		# the app but not its doctypes ("Table ... doesn't exist").
-		_bench("clear-cache")
-
 	probe = subprocess.run(
 		[
 			str(BENCH / "env" / "bin" / "python"),
@@ -180,6 +171,16 @@ def _link_checkout() -> None:
 			[str(BENCH / "env" / "bin" / "python"), "-m", "pip", "install", "-q", "-e", str(link)],
 			check=True,
 		)
+
+	# Only once the app imports: frappe 16's init imports every app listed in apps.txt.
+	apps_txt = BENCH / "sites" / "apps.txt"
+	apps = apps_txt.read_text().split()
+	if "winback_app" not in apps:
+		_say(f"adding winback_app to {apps_txt}")
+		apps_txt.write_text("\n".join([*apps, "winback_app"]) + "\n")
+		# frappe keeps each site's list of apps and modules in Redis: without this, install-app finds
+		# the app but not its doctypes ("Table ... doesn't exist").
+		_bench("clear-cache")
 
 
 def _prepare_site() -> None:
