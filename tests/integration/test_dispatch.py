@@ -1,6 +1,7 @@
 """The dispatcher on a real site: exactly once, in window, capped, opt-outs honoured, Twilio outcomes."""
 
 import json
+import threading
 import time as time_module
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
@@ -806,6 +807,50 @@ class CommittedCase(DispatchCase):
 		).run()
 		frappe.db.commit()
 
+	def twilio_run_settings(self, **values):
+		"""Twilio mode for dispatch(), one text in flight at a time unless the test says otherwise."""
+		values.setdefault("texts_in_flight", 1)
+		settings(
+			sending_mode="Twilio",
+			twilio_account_sid=TWILIO_SID,
+			twilio_auth_token=TWILIO_TOKEN,
+			twilio_messaging_service_sid="MG" + "1" * 32,
+			**{
+				f"send_on_{d}": 1
+				for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+			},
+			**values,
+		)
+		frappe.db.commit()
+
+	def rows(self) -> list[dict]:
+		frappe.db.rollback()  # a fresh snapshot: the runs committed in other transactions
+		return frappe.get_all(
+			"Win-Back Contact Attempt",
+			filters={"lapse": ("in", self.lapses)},
+			fields=[
+				"name",
+				"status",
+				"provider_id",
+				"communication",
+				"claim_token",
+				"due_at",
+				"tries",
+				"skip_reason",
+			],
+		)
+
+	def statuses(self) -> dict:
+		counts: dict = {}
+		for row in self.rows():
+			counts[row.status] = counts.get(row.status, 0) + 1
+		return counts
+
+	@staticmethod
+	def created(request):
+		sid = "SM" + frappe.generate_hash(length=32)
+		return 201, {}, json.dumps({"sid": sid, "status": "queued", "to": parse_qs(request.body)["To"][0]})
+
 
 class TestExactlyOnce(CommittedCase):
 	def test_two_dispatchers_at_once_send_each_attempt_exactly_once(self):
@@ -905,6 +950,19 @@ class TestExactlyOnce(CommittedCase):
 		self.assertIsNotNone(s)
 
 
+def restore_phones(patients: list[str]) -> None:
+	"""The phone lookup of these (committed, shared) patients rebuilt from their records, committed."""
+	from winback_app.contacts.phones import _replace
+
+	frappe.db.rollback()
+	_replace(
+		frappe.get_all(
+			"Patient", filters={"name": ("in", patients)}, fields=["name", "mobile", "phone"], as_list=True
+		)
+	)
+	frappe.db.commit()
+
+
 def in_another_connection(job):
 	"""Run job in a thread on its own site connection and commit it, as a concurrent web request would."""
 	import threading
@@ -934,48 +992,6 @@ def in_another_connection(job):
 class TestRunsAgainstTwilio(CommittedCase):
 	"""Whole dispatcher runs (claim, commit, send, commit) through the real twilio client, HTTP faked at the
 	transport."""
-
-	def twilio_run_settings(self, **values):
-		settings(
-			sending_mode="Twilio",
-			twilio_account_sid=TWILIO_SID,
-			twilio_auth_token=TWILIO_TOKEN,
-			twilio_messaging_service_sid="MG" + "1" * 32,
-			**{
-				f"send_on_{d}": 1
-				for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-			},
-			**values,
-		)
-		frappe.db.commit()
-
-	def rows(self) -> list[dict]:
-		frappe.db.rollback()  # a fresh snapshot: the runs committed in other transactions
-		return frappe.get_all(
-			"Win-Back Contact Attempt",
-			filters={"lapse": ("in", self.lapses)},
-			fields=[
-				"name",
-				"status",
-				"provider_id",
-				"communication",
-				"claim_token",
-				"due_at",
-				"tries",
-				"skip_reason",
-			],
-		)
-
-	def statuses(self) -> dict:
-		counts: dict = {}
-		for row in self.rows():
-			counts[row.status] = counts.get(row.status, 0) + 1
-		return counts
-
-	@staticmethod
-	def created(request):
-		sid = "SM" + frappe.generate_hash(length=32)
-		return 201, {}, json.dumps({"sid": sid, "status": "queued", "to": parse_qs(request.body)["To"][0]})
 
 	def test_a_report_posted_while_its_attempt_is_still_sending_is_applied(self):
 		from winback_app.api.sms import status
@@ -1257,3 +1273,104 @@ class TestPreferredChannel(DispatchCase):
 		self.run_once()
 		comm = frappe.get_doc("Communication", self.attempt(name).communication)
 		self.assertEqual(comm.communication_medium, "SMS")
+
+
+class TestTextsInFlightTogether(CommittedCase):
+	"""Several texts at Twilio at once (Win-Back Settings > Texts in flight at once): each attempt still leaves
+	exactly once, a number never has two texts in flight, and a provider in trouble still stops the run."""
+
+	def test_many_texts_leave_together_each_exactly_once(self):
+		self.many_due(40)
+		self.twilio_run_settings(texts_in_flight=4, messages_per_second=0)
+		lock = threading.Lock()
+		at_once, most = [0], [0]
+
+		def slow_created(request):
+			with lock:
+				at_once[0] += 1
+				most[0] = max(most[0], at_once[0])
+			time_module.sleep(0.05)  # Twilio's own time, which the sender threads overlap
+			with lock:
+				at_once[0] -= 1
+			return self.created(request)
+
+		with responses.RequestsMock() as rsps:
+			rsps.add_callback(responses.POST, MESSAGES_URL, callback=slow_created)
+			totals = dispatch()
+			bodies = [parse_qs(call.request.body) for call in rsps.calls]
+		self.assertEqual(totals["Sent"], 40)
+		self.assertEqual(self.statuses(), {"Sent": 40})
+		self.assertEqual(len(bodies), 40, "one POST per attempt")
+		attempts = [parse_qs(b["StatusCallback"][0].split("?", 1)[1])["attempt"][0] for b in bodies]
+		self.assertEqual(len(set(attempts)), 40, "no attempt twice")
+		self.assertTrue(2 <= most[0] <= 4, f"texts overlapped, at most 4 at once (saw {most[0]})")
+		rows = self.rows()
+		self.assertEqual(len({r.provider_id for r in rows}), 40)
+		self.assertTrue(all(r.communication for r in rows), "each on the timeline")
+
+	def test_a_number_never_has_two_texts_in_flight(self):
+		self.many_due(6)
+		# Three pairs of patients share a number (families): the second text to a number waits for the first.
+		Phone = frappe.qb.DocType("Win-Back Patient Phone")
+		patients = frappe.get_all(
+			"Win-Back Contact Attempt",
+			filters={"lapse": ("in", self.lapses)},
+			pluck="patient",
+			order_by="name",
+		)
+		self.addCleanup(restore_phones, patients)
+		for first, second in zip(patients[0::2], patients[1::2], strict=True):
+			number = frappe.db.get_value(
+				"Win-Back Patient Phone", {"patient": first, "source": "Mobile"}, "phone"
+			)
+			frappe.qb.update(Phone).set(Phone.phone, number).where(Phone.patient == second).where(
+				Phone.source == "Mobile"
+			).run()
+		frappe.db.commit()
+		self.twilio_run_settings(
+			texts_in_flight=4, messages_per_second=0, max_messages_per_day=5, max_messages_per_week=5
+		)
+		lock = threading.Lock()
+		flying: dict = {}
+		overlaps = []
+
+		def created(request):
+			to = parse_qs(request.body)["To"][0]
+			with lock:
+				if flying.get(to):
+					overlaps.append(to)
+				flying[to] = flying.get(to, 0) + 1
+			time_module.sleep(0.05)
+			with lock:
+				flying[to] -= 1
+			return self.created(request)
+
+		with responses.RequestsMock() as rsps:
+			rsps.add_callback(responses.POST, MESSAGES_URL, callback=created)
+			dispatch()
+			bodies = [parse_qs(call.request.body) for call in rsps.calls]
+		self.assertEqual(overlaps, [])
+		self.assertEqual(len(bodies), 6)
+		by_number: dict = {}
+		for b in bodies:
+			by_number.setdefault(b["To"][0], []).append(b["Body"][0])
+		self.assertEqual(len(by_number), 3)
+		for first, second in by_number.values():
+			self.assertIn("STOP", first, "the first text to the number says how to opt out")
+			self.assertNotIn("STOP", second, "the second knows the first went")
+		self.assertEqual(self.statuses(), {"Sent": 6})
+
+	def test_provider_errors_stop_the_run_with_texts_in_flight(self):
+		self.many_due(20)
+		self.twilio_run_settings(texts_in_flight=4, messages_per_second=0)
+		with responses.RequestsMock() as rsps:
+			rsps.add(responses.POST, MESSAGES_URL, body="<html>502 Bad Gateway</html>", status=502)
+			totals = dispatch()
+			calls = len(rsps.calls)
+		self.assertEqual(totals["stopped"], "3 provider errors in a row")
+		# The third error stops the run; the texts already in flight come back and are recorded (at most 3 more).
+		self.assertTrue(3 <= calls <= 6, calls)
+		statuses = self.statuses()
+		self.assertEqual(statuses.get("Unknown"), calls, "every call that went out is Unknown, never resent")
+		self.assertEqual(statuses.get("Scheduled"), 20 - calls, "the rest go back unsent")
+		self.assertNotIn("Sending", statuses)

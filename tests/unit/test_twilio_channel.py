@@ -485,3 +485,19 @@ def test_real_connection_closed_after_sending_is_unknown_and_sent_once():
 )
 def test_outcome_for(status, code, outcome):
 	assert outcome_for(status, code) == outcome
+
+
+def test_each_sender_thread_gets_a_client_of_its_own():
+	"""The dispatcher sends from several threads at once: no thread shares another's client or HTTP session."""
+	import threading
+
+	channel = TwilioSmsChannel(TwilioConfig("AC" + "1" * 32, "token"))
+	assert TwilioSmsChannel.concurrent
+	mine = channel.client
+	assert channel.client is mine, "one client per thread, kept"
+	theirs = []
+	thread = threading.Thread(target=lambda: theirs.append(channel.client))
+	thread.start()
+	thread.join()
+	assert theirs[0] is not mine
+	assert theirs[0].http_client is not mine.http_client

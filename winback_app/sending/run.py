@@ -41,6 +41,7 @@ JOB_QUEUE = "default"
 JOB_TIMEOUT = 420  # > budget + one provider call + one chunk write; rq kills the worker 60 s after it
 JOB_ID = "winback_dispatch"
 BREAKER_ERRORS = 3  # provider errors in a row that stop a run
+MAX_TEXTS_IN_FLIGHT = 16
 
 
 def dispatch_due() -> None:
@@ -119,6 +120,7 @@ def dispatch(
 		return totals | {"paused": 1}
 	check_public_address(settings)  # every link that would leave needs the https public address
 	started = time.monotonic()
+	run = None
 	# READ COMMITTED: each statement sees what other sessions committed, so an opt-out recorded by the
 	# webhook while this worker sends is seen by its last look before the provider call.
 	frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -133,7 +135,12 @@ def dispatch(
 		channels = channels or channels_for(settings)
 		pace = cint(settings.messages_per_second)
 		chunk = chunk or chunk_for_pace(pace, paced=channels["SMS"].name != "Outbox")
-		run = RunState(deadline=started + time_budget, pacer=Pacer(pace), breaker=Breaker(BREAKER_ERRORS))
+		run = RunState(
+			deadline=started + time_budget,
+			pacer=Pacer(pace),
+			breaker=Breaker(BREAKER_ERRORS),
+			senders=texts_in_flight(settings),
+		)
 		if clock is not None:
 			run.clock = clock
 		token = frappe.generate_hash(length=12)
@@ -159,9 +166,17 @@ def dispatch(
 		if run.stop_reason:
 			totals["stopped"] = run.stop_reason
 	finally:
+		if run is not None:
+			run.close()
 		frappe.db.rollback()
 		frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 	return totals
+
+
+def texts_in_flight(settings) -> int:
+	"""Win-Back Settings > Texts in flight at once: 4 when unset, at most MAX_TEXTS_IN_FLIGHT."""
+	value = settings.get("texts_in_flight")
+	return max(1, min(MAX_TEXTS_IN_FLIGHT, cint(value) if value not in (None, "") else 4))
 
 
 def _commit_what_is_known() -> None:

@@ -15,12 +15,22 @@ A provider in trouble stops the run (engine.sending.Breaker): one account-wide r
 errors in a row; whatever was claimed and not tried goes back to Scheduled, due a few minutes later. The job's own
 timeout (rq's JobTimeoutException) is never taken for a provider error: what is known is written, what was never
 tried is given back, and the exception goes on to rq.
+
+Texts through a channel that may be called from several threads at once (Twilio: it never touches the database)
+go out up to RunState.senders at a time (Win-Back Settings > Texts in flight at once): a provider call takes
+100-300 ms at Twilio, so one at a time caps a worker at a few texts a second whatever the account allows. Every
+check above still runs in the job's own thread, one text after another, right before the text is handed to a
+sender thread; the pace is kept there too (Pacer); a number never has two texts in flight (the second waits for
+the first, so "the first text to a number" stays true); results are recorded in the job's thread as they
+come back. An attempt whose call is still in flight when the job is stopped stays Sending, as with one sender.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -101,6 +111,19 @@ class RunState:
 	breaker: Breaker = field(default_factory=Breaker)
 	clock: Callable[[], datetime] = now_utc  # aware UTC "now" for the window check at the moment of leaving
 	stop_reason: str | None = None
+	senders: int = 1  # texts in flight at once through a channel that allows it (channel.concurrent)
+	pool: ThreadPoolExecutor | None = None
+
+	def sender_pool(self) -> ThreadPoolExecutor:
+		if self.pool is None:
+			self.pool = ThreadPoolExecutor(max_workers=self.senders, thread_name_prefix="winback-send")
+		return self.pool
+
+	def close(self, cancel: bool = False) -> None:
+		"""The run is over (or stopped): the sender threads end once their calls return."""
+		if self.pool is not None:
+			self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+			self.pool = None
 
 
 def blocked_now(c: Claimed, look: NumberLook | None = None) -> str | None:
@@ -210,6 +233,7 @@ def send_claimed(
 		chunk.send_all()
 	except JOB_STOPPED:
 		chunk.interrupted()
+		run.close(cancel=True)
 		raise
 	chunk.write()
 	return chunk.counts
@@ -228,7 +252,9 @@ class _Chunk:
 		self.blocked_numbers = chunk_opt_outs(claimed)
 		self.look = NumberLook(c.to for c in claimed if c.decision.channel == "SMS")
 		self.position = 0  # the attempt being worked on
-		self.in_flight = False  # its provider call has started and not returned
+		self.in_flight = False  # its provider call (in this thread) has started and not returned
+		# Texts handed to sender threads whose results are not recorded yet: {future: (claim, message)}
+		self.flying: dict[Future, tuple[Claimed, OutboundMessage]] = {}
 		# {(campaign, touch): why}: a touch whose template broke a bound is not rendered again in this chunk
 		self.broken_touches: dict[tuple[str, str], str] = {}
 		# (patient, number, lapse, question) of each text that left asking a question the patient may answer
@@ -241,11 +267,15 @@ class _Chunk:
 	def send_all(self) -> None:
 		for position, c in enumerate(self.claimed):
 			self.position = position
+			self.collect(block=False)
 			if self.run.stop_reason:
 				self.give_back(self.claimed[position:], self.run.stop_reason)
-				return
+				break
 			self.send_one(c)
-		self.position = len(self.claimed)
+		else:
+			self.position = len(self.claimed)
+		while self.flying:
+			self.collect(block=True)
 
 	def send_one(self, c: Claimed) -> None:
 		name = c.attempt["name"]
@@ -253,6 +283,13 @@ class _Chunk:
 		# Anything that really leaves gets the last look right before its provider call; the Outbox, which
 		# sends nothing, relies on the look taken for the whole chunk just before this loop.
 		leaves = channel.name != "Outbox"
+		together = leaves and self.run.senders > 1 and bool(getattr(channel, "concurrent", False))
+		if together:
+			# A sender thread free, and this number's earlier text back, before the checks below are made.
+			self.make_room(c.to)
+			if self.run.stop_reason:  # a text that came back meanwhile stopped the run
+				self.give_back([c], self.run.stop_reason)
+				return
 		reason = (
 			blocked_now(c, self.look)
 			if leaves
@@ -292,17 +329,48 @@ class _Chunk:
 			message = replace(message, valid_for=valid_for)
 		if paced:
 			self.run.pacer.wait()
+		if together:
+			self.flying[self.run.sender_pool().submit(channel.send, message)] = (c, message)
+			return
 		self.in_flight = True
 		try:
 			result = channel.send(message)
 		except JOB_STOPPED:
 			raise
 		except Exception as exc:  # a channel bug must not kill the batch; it may have sent, so Unknown
-			log_error("Win-back: channel raised", exc, doctype=ATTEMPT, name=name)
-			result = SendResult(
-				UNKNOWN, getattr(channel, "name", message.channel), error_code=type(exc).__name__
-			)
+			result = self.raised(channel, message, exc)
 		self.in_flight = False
+		self.after_send(c, message, result, leaves)
+
+	def raised(self, channel, message: OutboundMessage, exc: Exception) -> SendResult:
+		"""A channel that raised may have sent: Unknown (class and attempt in the Error Log, nothing else)."""
+		log_error("Win-back: channel raised", exc, doctype=ATTEMPT, name=message.attempt)
+		return SendResult(UNKNOWN, getattr(channel, "name", message.channel), error_code=type(exc).__name__)
+
+	def make_room(self, number: str) -> None:
+		"""Before a text is handed to a sender thread: a free thread, and no other text to its number in flight."""
+		while any(m.to == number for _c, m in self.flying.values()):
+			self.collect(block=True)
+		while len(self.flying) >= self.run.senders:
+			self.collect(block=True)
+
+	def collect(self, block: bool) -> None:
+		"""Record the texts that came back (block: wait for at least one), in this thread."""
+		if not self.flying:
+			return
+		done, _waiting = wait_for(
+			list(self.flying), timeout=None if block else 0, return_when=FIRST_COMPLETED
+		)
+		for future in done:
+			c, message = self.flying.pop(future)
+			try:
+				result = future.result()
+			except Exception as exc:
+				result = self.raised(self.channels[c.decision.channel], message, exc)
+			self.after_send(c, message, result, True)
+
+	def after_send(self, c: Claimed, message: OutboundMessage, result: SendResult, leaves: bool) -> None:
+		name = c.attempt["name"]
 		if message.channel == "SMS" and result.outcome in (SENT, UNKNOWN):
 			self.texted.add(message.to)
 			self.note_question(c, message)
@@ -367,6 +435,15 @@ class _Chunk:
 		written or given back, best effort, before the exception goes on."""
 		rest = self.claimed[self.position + (1 if self.in_flight else 0) :]
 		try:
+			# Texts that came back are recorded; those still in flight stay Sending (they may have gone).
+			done = [f for f in self.flying if f.done()]
+			for future in done:
+				c, message = self.flying.pop(future)
+				try:
+					result = future.result()
+				except Exception:
+					result = SendResult(UNKNOWN, message.channel, error_code="raised")
+				self.after_send(c, message, result, True)
 			self.give_back([c for c in rest if c.attempt["name"] not in self.updates], "the job was stopped")
 			self.write()
 		except Exception as exc:

@@ -10,6 +10,7 @@ report resolves an Unknown attempt when the message did go out.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -90,17 +91,31 @@ def callback_url(base: str, attempt: str) -> str:
 
 
 class TwilioSmsChannel:
+	"""send() may be called from several threads at once (the dispatcher's sender threads): it never touches the
+	database, and each thread gets a twilio Client (and HTTP session) of its own, unless one http_client was given
+	(tests)."""
+
 	name = "Twilio"
+	concurrent = True
 
 	def __init__(self, config: TwilioConfig, http_client=None):
 		self.config = config
-		self.client = Client(
-			config.account_sid,
-			config.auth_token,
-			http_client=http_client or TwilioHttpClient(timeout=config.timeout),
-		)
-		if config.base_url:
-			self.client.api.base_url = config.base_url.rstrip("/")
+		self.http_client = http_client
+		self._local = threading.local()
+
+	@property
+	def client(self) -> Client:
+		client = getattr(self._local, "client", None)
+		if client is None:
+			client = Client(
+				self.config.account_sid,
+				self.config.auth_token,
+				http_client=self.http_client or TwilioHttpClient(timeout=self.config.timeout),
+			)
+			if self.config.base_url:
+				client.api.base_url = self.config.base_url.rstrip("/")
+			self._local.client = client
+		return client
 
 	def send(self, message: OutboundMessage) -> SendResult:
 		params = {"to": message.to, "body": message.body}
