@@ -377,6 +377,29 @@ def record_reply(reply: frappe._dict) -> bool:
 	return True
 
 
+# What a reply needs of a lapse, selected with the patients on a number.
+LAPSE_COLUMNS = (
+	Lapse.name.as_("lapse"),
+	Lapse.choices_offered_on,
+	Lapse.booking_token_encrypted,
+	Lapse.detected_on,
+	Lapse.time_zone.as_("lapse_time_zone"),
+)
+
+
+def keep_newest_lapse(person: frappe._dict, row, **extra) -> None:
+	"""The person's lapse is the newest active one among the rows read for them."""
+	if person.lapse is None or row.detected_on > person.lapse.detected_on:
+		person.lapse = frappe._dict(
+			name=row.lapse,
+			choices_offered_on=row.choices_offered_on,
+			booking_token_encrypted=row.booking_token_encrypted,
+			detected_on=row.detected_on,
+			time_zone=row.lapse_time_zone,
+			**extra,
+		)
+
+
 def who_texted(e164: str) -> dict[str, frappe._dict]:
 	"""The patients on this number, each with their name and newest active lapse (or None): one query."""
 	rows = (
@@ -390,11 +413,7 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 			Patient.patient_name,
 			Patient.language,
 			Patient.winback_time_zone,
-			Lapse.name.as_("lapse"),
-			Lapse.choices_offered_on,
-			Lapse.booking_token_encrypted,
-			Lapse.detected_on,
-			Lapse.time_zone.as_("lapse_time_zone"),
+			*LAPSE_COLUMNS,
 		)
 		.where(PatientPhone.phone == e164)
 		.orderby(PatientPhone.patient)
@@ -411,14 +430,8 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 				lapse=None,
 			),
 		)
-		if row.lapse and (person.lapse is None or row.detected_on > person.lapse.detected_on):
-			person.lapse = frappe._dict(
-				name=row.lapse,
-				choices_offered_on=row.choices_offered_on,
-				booking_token_encrypted=row.booking_token_encrypted,
-				detected_on=row.detected_on,
-				time_zone=row.lapse_time_zone,
-			)
+		if row.lapse:
+			keep_newest_lapse(person, row)
 	if people:
 		people = with_children_reached(people)
 	return people
@@ -438,11 +451,7 @@ def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._
 			Lapse.guardian,
 			Lapse.patient,
 			Patient.patient_name,
-			Lapse.name.as_("lapse"),
-			Lapse.choices_offered_on,
-			Lapse.booking_token_encrypted,
-			Lapse.detected_on,
-			Lapse.time_zone.as_("lapse_time_zone"),
+			*LAPSE_COLUMNS,
 		)
 		.where(Lapse.guardian.isin(sorted(people)))
 		.where(Lapse.status.isin(lc.ACTIVE))
@@ -461,15 +470,7 @@ def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._
 		child.language = parent.language
 		child.time_zone = parent.time_zone
 		child.texted_by = parent.patient_name
-		if child.lapse is None or row.detected_on > child.lapse.detected_on:
-			child.lapse = frappe._dict(
-				name=row.lapse,
-				choices_offered_on=row.choices_offered_on,
-				booking_token_encrypted=row.booking_token_encrypted,
-				detected_on=row.detected_on,
-				time_zone=row.lapse_time_zone,
-				guardian=row.guardian,
-			)
+		keep_newest_lapse(child, row, guardian=row.guardian)
 	return {
 		patient: person
 		for patient, person in people.items()
