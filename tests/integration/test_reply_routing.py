@@ -95,6 +95,17 @@ class TestTriageAndRoutes(RoutingCase):
 		self.assertNotIn("swollen", todo)
 		self.assertNotIn(frappe.db.get_value("Patient", p, "first_name"), todo)
 		self.assertNotIn(number[-4:], todo)
+		# The assignment notification and its e-mail carry the reply's title: its category and four digits, never
+		# the whole number or the name (frappe logs a failed e-mail with them).
+		self.assertEqual(reply.title, f"Urgent, from ...{number[-4:]}")
+		subjects = frappe.get_all(
+			"Notification Log", {"document_type": "Win-Back SMS Reply", "document_name": sid}, pluck="subject"
+		)
+		self.assertTrue(subjects, "the assignees were notified")
+		for subject in subjects:
+			self.assertNotIn(number[1:], subject or "")
+			self.assertNotIn(number[-10:], subject or "")
+			self.assertNotIn(frappe.db.get_value("Patient", p, "first_name"), subject or "")
 
 	def test_every_urgent_reply_reaches_a_clinician_whatever_was_shared_before(self):
 		# The assignment runs in a job queued by the webhook, as Guest; a clinician who was already shared one
@@ -371,13 +382,12 @@ class TestSpanish(RoutingCase):
 		response, sid = self.text(number, "Sí, por favor")
 		text = answer_of(response)
 		self.assertTrue(
-			text.startswith("¡Excelente! Elija su hora en este enlace: https://clinic.example.com/book/"), text
+			text.startswith("¡Excelente! Elija su hora en este enlace: https://clinic.example.com/book/"),
+			text,
 		)
 		self.assertEqual(self.reply_row(sid).language, "es")
 		response, sid = self.text(number, "2")
-		self.assertRegex(
-			answer_of(response), r"^(Bright Smile Dental: )?Horas libres por la tarde: 1\) "
-		)
+		self.assertRegex(answer_of(response), r"^(Bright Smile Dental: )?Horas libres por la tarde: 1\) ")
 		response, sid = self.text(number, "Me duele mucho la muela y tengo la cara hinchada")
 		text = answer_of(response)
 		self.assertIn("Llámenos ahora al (202) 555-0100", text)

@@ -1,6 +1,6 @@
 import pytest
 
-from winback_app.engine.phone import normalize
+from winback_app.engine.phone import normalize, reply_title
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,20 @@ def test_region_reads_national_numbers():
 
 def test_fictional_555_01xx_numbers_are_accepted():
 	assert normalize("(555) 555-0100", "US") == "+15555550100"
+
+
+@pytest.mark.parametrize(
+	"category, number, title",
+	[
+		("Booking", "+12025550142", "Booking, from ...0142"),
+		("Opt-Out", "+525555010199", "Opt-Out, from ...0199"),
+		(None, "+12025550142", "Text, from ...0142"),
+		("Question", "not-a-number", "Question"),
+		("Question", "", "Question"),
+	],
+)
+def test_a_replys_title_never_carries_the_whole_number(category, number, title):
+	assert reply_title(category, number) == title
+	digits = "".join(ch for ch in number if ch.isdigit())
+	if len(digits) > 4:
+		assert digits not in reply_title(category, number)

@@ -36,3 +36,14 @@ def normalize(raw: str | None, region: str = "US") -> str | None:
 def _is_fictional_nanp(number) -> bool:
 	national = str(number.national_number)
 	return number.country_code == 1 and len(national) == 10 and national[3:8] == "55501"
+
+
+def reply_title(category: str | None, number: str | None) -> str:
+	"""A reply's title: its category and the last four digits of the number ("Booking, from ...0142").
+
+	frappe puts a document's title in the assignment e-mail and the Notification Log (and, when that e-mail fails,
+	in an Error Log), so a reply's title never carries the whole number or the patient's name; four digits are
+	enough to tell the rows of a list apart."""
+	digits = "".join(ch for ch in (number or "") if ch.isdigit())
+	tail = f" ...{digits[-4:]}" if len(digits) >= 4 else ""
+	return f"{category or 'Text'}, from{tail}" if tail else (category or "Text")

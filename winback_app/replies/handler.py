@@ -32,7 +32,7 @@ from winback_app.engine import booking_talk, replies, reply_plan, untrusted
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.answers import reply_language
 from winback_app.engine.nurture import snooze_end
-from winback_app.engine.phone import normalize
+from winback_app.engine.phone import normalize, reply_title
 from winback_app.engine.window import zone
 from winback_app.infra import bulk
 from winback_app.infra.clock import to_utc
@@ -73,6 +73,7 @@ REPLY_FIELDS = (
 	"answer",
 	"conversation",
 	"appointment",
+	"title",
 )
 MAX_BODY = 5000  # Twilio concatenates up to 1,600 characters; anything longer is kept but cut here
 DATA_LENGTH = 140  # a Data column
@@ -334,6 +335,7 @@ def reply_row(
 		answer=answer,
 		conversation=_conversation_name(sender),
 		appointment=sender.booked or conversation.booked_until(sender.conversation),
+		title=reply_title(plan.category, sender.number),
 	)
 
 

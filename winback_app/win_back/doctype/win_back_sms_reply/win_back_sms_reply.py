@@ -2,6 +2,8 @@
 
 from frappe.model.document import Document
 
+from winback_app.engine.phone import reply_title
+
 
 class WinBackSMSReply(Document):
 	# begin: auto-generated types
@@ -34,7 +36,9 @@ class WinBackSMSReply(Document):
 		patient: DF.Link | None
 		patient_name: DF.Data | None
 		received_on: DF.Datetime | None
+		title: DF.Data | None
 		to_number: DF.Data | None
 	# end: auto-generated types
 
-	pass
+	def validate(self):
+		self.title = reply_title(self.category, self.from_number)
