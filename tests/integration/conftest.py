@@ -226,6 +226,9 @@ def _connect() -> None:
 	set_in_test(True)  # frappe 16 reads frappe.in_test, 15 frappe.flags.in_test: both are set
 	frappe.set_user("Administrator")
 	frappe.clear_cache()
+	from tests.integration import factories
+
+	factories.warm_shared_records()
 	_connected = True
 
 

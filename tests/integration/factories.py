@@ -426,6 +426,47 @@ def segment(
 	return doc.name
 
 
+# The staff users tests share (committed once, like every reference record). warm_shared_records() makes them
+# before the first test: on a new site, the first test to need one would otherwise commit its own records along
+# with it (a patient and lapse that outlive the test and skew later counts).
+SHARED_USERS = {
+	"winback-desk@example.com": "Win-Back Agent",
+	"winback-agent@example.com": "Win-Back Agent",
+	"winback-agent-g@example.com": "Win-Back Agent",
+	"answers.agent@example.com": "Win-Back Agent",
+	"wb-agent-preview@example.com": "Win-Back Agent",
+	"winback-campaigns@example.com": "Win-Back Manager",
+	"winback-manager@example.com": "Win-Back Manager",
+	"winback-manager-g@example.com": "Win-Back Manager",
+	"winback-manager-14@example.com": "Win-Back Manager",
+	"winback-alerts@example.com": "Win-Back Manager",
+	"answers.manager@example.com": "Win-Back Manager",
+	"winback-clinician-g@example.com": "Physician",
+	"winback-physician-14@example.com": "Physician",
+	"winback-accounts-14@example.com": "Accounts User",
+}
+BULK_PATIENTS = 1000  # test_dispatch's committed bulk patients
+
+
+def warm_shared_records() -> None:
+	"""Before the first test, outside any test's transaction: every committed record tests share (the reference
+	records, the staff users, muted notification e-mails for staff a role route reaches, test_dispatch's bulk
+	patients). Each is made once; on a site that has them this only reads."""
+	from winback_app.staff import users_with
+
+	reference_records()
+	for email, role in SHARED_USERS.items():
+		desk_user(email, role=role)
+	clinical = {u for role in ("Physician", "Nursing User", "Accounts User") for u in users_with(role)}
+	mute_notification_emails(clinical | {"Administrator"})
+	have = frappe.db.count("Patient", {"first_name": ("like", "_T WB Bulk%")})
+	if have < BULK_PATIENTS:
+		from .test_dispatch import _bulk_patients
+
+		_bulk_patients(BULK_PATIENTS - have, start=have)
+	frappe.db.commit()
+
+
 def desk_user(email: str, role: str = "Win-Back Agent") -> str:
 	"""A staff user (a reference record, committed once) whose assignment notifications are not emailed: in
 	tests the host sends those emails at once and commits (EmailQueue.send), which would leak the test's data
