@@ -465,7 +465,10 @@ def build_channels(mode: str, loopback: Loopback | None):
 
 	channels = channels_for(get_settings())
 	if mode == "Twilio":
-		channels["SMS"].client.api.base_url = loopback.url
+		# Through the config, not one client: each sender thread builds its own client from it.
+		from dataclasses import replace
+
+		channels["SMS"].config = replace(channels["SMS"].config, base_url=loopback.url)
 	return channels
 
 
