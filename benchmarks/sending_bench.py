@@ -419,9 +419,16 @@ def reset_hwm() -> bool:
 class Loopback:
 	"""benchmarks/twilio_loopback.py in a child process (its own CPU, not our GIL)."""
 
-	def __init__(self):
+	def __init__(self, latency_ms: float = 0):
 		self.proc = subprocess.Popen(
-			[sys.executable, str(HERE / "twilio_loopback.py"), "--max-seconds", "14400"],
+			[
+				sys.executable,
+				str(HERE / "twilio_loopback.py"),
+				"--max-seconds",
+				"14400",
+				"--latency-ms",
+				str(latency_ms),
+			],
 			stdin=subprocess.PIPE,
 			stdout=subprocess.PIPE,
 			text=True,
@@ -955,6 +962,12 @@ def main():
 	)
 	parser.add_argument("--remove", action="store_true", help="delete the generated data set and stop")
 	parser.add_argument(
+		"--latency-ms",
+		type=float,
+		default=0,
+		help="the loopback answers each message this late, like Twilio's 100-300 ms (default 0: CPU cost alone)",
+	)
+	parser.add_argument(
 		"--texts-in-flight",
 		type=int,
 		default=4,
@@ -1002,7 +1015,7 @@ def main():
 	size = dataset_size()
 	modes = [m.strip() for m in args.modes.split(",") if m.strip()]
 	floor_n = args.attempts if args.floors < 0 else args.floors
-	loopback = Loopback() if ("Twilio" in modes or floor_n) else None
+	loopback = Loopback(args.latency_ms) if ("Twilio" in modes or floor_n) else None
 	results = []  # the last round's full results, one per mode (the detailed table)
 	rounds: list[dict] = []  # per round: {mode: (ours rate, floor rate, load 1m)}
 	try:

@@ -11,6 +11,9 @@ Speed: one asyncio loop, HTTP/1.1 keep-alive, and every response is built as ONE
 ONE write, on sockets with TCP_NODELAY. (Headers and body in separate small writes on a kept-alive connection
 meet Nagle + delayed ACK and cap the client at ~22 requests/s.)
 
+--latency-ms N answers each message N ms late (other connections are served meanwhile), the way a real provider's
+round trip looks from a worker; 0 (the default) measures our own CPU cost alone.
+
 Control and accounting (for the benchmark; same port):
     GET  /__stats      -> {"requests", "created", "rejected", "distinct_bodies", "duplicate_bodies", ...}
     POST /__reset      -> zero the counters
@@ -79,9 +82,10 @@ def response(status: int, payload: dict | None, keep_alive: bool) -> bytes:
 
 
 class Server:
-	def __init__(self, token: str | None = None):
+	def __init__(self, token: str | None = None, latency: float = 0.0):
 		self.stats = Stats()
 		self.token = token
+		self.latency = latency  # seconds before a message is answered, as Twilio's own 100-300 ms
 		self.stopping: asyncio.Event | None = None
 
 	def message(self, sid: str, headers: dict, body: bytes) -> tuple[int, dict]:
@@ -158,6 +162,8 @@ class Server:
 					stats.last_at = time.monotonic()
 					stats.first_at = stats.first_at or stats.last_at
 					status, payload = self.message(match.group(1), headers, body)
+					if self.latency:
+						await asyncio.sleep(self.latency)  # other connections are served meanwhile
 					if status == 201:
 						stats.created += 1
 					else:
@@ -218,8 +224,11 @@ def main():
 	parser.add_argument("--max-seconds", type=float, default=7200)
 	parser.add_argument("--token", default=None, help="require this auth token")
 	parser.add_argument("--no-stdin-watch", action="store_true", help="do not stop when stdin closes")
+	parser.add_argument(
+		"--latency-ms", type=float, default=0, help="answer each message this late (Twilio: ~100-300 ms)"
+	)
 	args = parser.parse_args()
-	server = Server(args.token)
+	server = Server(args.token, args.latency_ms / 1000)
 
 	def on_port(port):
 		print(f"PORT {port}", flush=True)
