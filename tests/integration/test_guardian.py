@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import add_years, getdate
 
 from winback_app.detection.run import detect_lapses
-from winback_app.engine.detection import MINOR, MINOR_NO_GUARDIAN
+from winback_app.engine.detection import MINOR, MINOR_NO_GUARDIAN, MINOR_SELF_REGISTERED
 from winback_app.sending.claim import GUARDIAN_NOT_ON_RECORD
 
 from . import factories as f
@@ -104,6 +104,16 @@ class TestDetection(GuardianCase):
 		result = detect_lapses()
 		self.assertEqual(f.lapses_of(kid), [])
 		self.assertGreaterEqual(result["excluded"].get(MINOR_NO_GUARDIAN, 0), 1)
+
+	def test_a_child_registered_through_the_public_form_is_not_reached_through_a_parent(self):
+		self.campaign()
+		_parent, kid = self.family()
+		frappe.db.set_value(
+			"Patient", kid, "owner", "Guest", update_modified=False
+		)  # as the web form writes it
+		result = detect_lapses()
+		self.assertEqual(f.lapses_of(kid), [])
+		self.assertGreaterEqual(result["excluded"].get(MINOR_SELF_REGISTERED, 0), 1)
 
 	def test_a_parent_marked_do_not_contact_leaves_the_child_out(self):
 		self.campaign()

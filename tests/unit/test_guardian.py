@@ -9,6 +9,7 @@ from winback_app.engine.detection import (
 	DO_NOT_CONTACT,
 	MINOR,
 	MINOR_NO_GUARDIAN,
+	MINOR_SELF_REGISTERED,
 	UNKNOWN_AGE_EMAIL_ONLY,
 	Candidate,
 	PatientFacts,
@@ -162,3 +163,11 @@ def test_a_managers_template_for_parents_is_recognized_by_the_variable():
 	assert guardian_words.names_guardian("{{guardian_first_name}}")
 	assert not guardian_words.names_guardian("Hi {{ first_name }}, you're due")
 	assert not guardian_words.names_guardian("{{ my_guardian_first_name_x }}")
+
+
+def test_a_child_a_stranger_could_have_registered_is_never_reached_through_a_parent():
+	"""The host's public registration form lets anyone create a Patient: a "child" naming a real patient as its
+	parent would put a stranger's words (the child's name) into the practice's text to that patient."""
+	kid = child(person("MOM"), self_registered=True)
+	assert guardian_to_reach(kid, ON, TODAY) is None
+	assert patient_exclusion(kid, ON, TODAY) == MINOR_SELF_REGISTERED

@@ -26,6 +26,9 @@ COOLDOWN = "Left this campaign recently (re-entry cooldown)"
 DISABLED = "Patient record is disabled"
 MINOR = "Younger than the minimum age"
 MINOR_NO_GUARDIAN = "Younger than the minimum age, and no parent on record who may be contacted"
+MINOR_SELF_REGISTERED = (
+	"Younger than the minimum age, registered through the public web form: not reached through a parent"
+)
 AGE_UNKNOWN = "Age unknown (no birth date)"
 AGE_UNKNOWN_NO_EMAIL = "Age unknown (no birth date): no texts, and no email"
 SELF_REGISTERED = "Registered through the public web form, no text consent"
@@ -170,8 +173,11 @@ def guardian_to_reach(p: PatientFacts, policy: Policy, today: date) -> PatientFa
 	The first parent on the child's record who is not a minor by their own record, is not marked do not contact
 	or disabled, and can be texted or emailed under the practice's consent choice. A parent with no birth date
 	counts as an adult (staff recorded them as the child's parent), so the no-birth-date rule does not hold
-	their texts back. The child's own do-not-contact still holds (checked before this)."""
-	if not policy.reach_minors_through_guardian or not is_minor(p, policy, today):
+	their texts back. The child's own do-not-contact still holds (checked before this).
+
+	A child whose record a stranger could have typed (the host's public registration form) is never reached
+	through a parent: its name would go, in the practice's words, to whichever patient it names as a parent."""
+	if not policy.reach_minors_through_guardian or not is_minor(p, policy, today) or p.self_registered:
 		return None
 	as_adult = replace(policy, unknown_age=UNKNOWN_AGE_TEXTS_AND_EMAIL)
 	for guardian in p.guardians:
@@ -198,6 +204,8 @@ def patient_exclusion(p: PatientFacts, policy: Policy, today: date) -> str | Non
 	if policy.minimum_age and age is not None and age < policy.minimum_age:
 		if not policy.reach_minors_through_guardian:
 			return MINOR
+		if p.self_registered:
+			return MINOR_SELF_REGISTERED
 		return None if guardian_to_reach(p, policy, today) else MINOR_NO_GUARDIAN
 	if policy.minimum_age and age is None and policy.unknown_age == UNKNOWN_AGE_NOT_CONTACTED:
 		return AGE_UNKNOWN
