@@ -218,6 +218,16 @@ class TestReplies(GuardianCase):
 		self.assertTrue(
 			frappe.db.get_value("Patient Lapse", lapse, "snoozed_until"), "the child's win-back waits"
 		)
+		# The text, then our answer: in that order on the timeline (one request writes both).
+		said = frappe.get_all(
+			"Communication",
+			{"reference_doctype": "Patient Lapse", "reference_name": lapse, "communication_medium": "SMS"},
+			["sent_or_received", "communication_date"],
+			order_by="communication_date desc",
+			limit=2,
+		)
+		self.assertEqual([c.sent_or_received for c in said], ["Sent", "Received"], "the answer comes after")
+		self.assertLess(said[1].communication_date, said[0].communication_date)
 		# On the child's timeline, written by the parent (as the timeline names its author).
 		self.assertEqual(
 			frappe.db.get_value("Communication", reply.communication, "sender_full_name"),

@@ -16,6 +16,7 @@ number and addresses are the caller's own values (our subjects, normalized numbe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import frappe
 from frappe.utils import escape_html, now_datetime
@@ -87,14 +88,17 @@ def write(messages: list[Message]) -> list[str]:
 		return []
 	now, user = now_datetime(), frappe.session.user
 	names = [m.name or new_name() for m in messages]
+	# In the order given, a microsecond apart: a patient's text and our answer written in one request would
+	# otherwise share one timestamp, and the timeline could show the answer first.
+	stamps = [now + timedelta(microseconds=i) for i in range(len(messages))]
 	bulk.insert(
 		"Communication",
 		COLUMNS,
 		[
 			(
 				name,
-				now,
-				now,
+				at,
+				at,
 				user,
 				user,
 				0,
@@ -103,7 +107,7 @@ def write(messages: list[Message]) -> list[str]:
 				"Communication",
 				"Linked",
 				m.direction,
-				now,
+				at,
 				as_html(m.content),
 				m.phone_no,
 				m.recipients,
@@ -114,7 +118,7 @@ def write(messages: list[Message]) -> list[str]:
 				as_text(m.content),
 				escape_html(m.sender_name[:140]) if m.sender_name else None,
 			)
-			for name, m in zip(names, messages, strict=True)
+			for name, m, at in zip(names, messages, stamps, strict=True)
 		],
 	)
 	links = [
