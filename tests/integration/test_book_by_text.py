@@ -127,10 +127,21 @@ class TestTranscripts(TextBookingCase):
 		self.say(number, "yes mornings")
 		options = self.offered(p, number)
 		answer, _ = self.say(number, "1")
-		self.assert_booked(p, number, options[0], lapse, answer)
+		appt = self.assert_booked(p, number, options[0], lapse, answer)
 		for body in ("thanks see you then", "Thank you!", "great thanks"):
 			_answer, sid = self.say(number, body)
 			self.assertFalse(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"), body)
+		# The texts about the appointment are on its timeline too: the pick, our confirmation, the thanks.
+		on_appointment = frappe.get_all(
+			"Communication Link",
+			{"link_doctype": "Patient Appointment", "link_name": appt.name},
+			pluck="parent",
+		)
+		kinds = frappe.get_all(
+			"Communication", {"name": ("in", on_appointment)}, pluck="sent_or_received", order_by="creation"
+		)
+		self.assertEqual(kinds[:2], ["Received", "Sent"], "the pick and the confirmation")
+		self.assertEqual(kinds.count("Received"), 4, "and the three thanks")
 
 	def test_after_a_page_booking_thanks_needs_nobody_and_a_change_reaches_a_person(self):
 		p, lapse, _a, number = self.patient_with_lapse()

@@ -75,6 +75,8 @@ class Message:
 	# Who wrote it, as the timeline names them (a patient's name or number); None: the user who wrote the row.
 	# Stored escaped: the desk's timeline template prints it as HTML.
 	sender_name: str | None = None
+	# Other documents whose timeline shows it too ((doctype, name), e.g. the appointment a text booked).
+	also_on: tuple[tuple[str, str], ...] = ()
 
 
 def new_name() -> str:
@@ -122,10 +124,16 @@ def write(messages: list[Message]) -> list[str]:
 		],
 	)
 	links = [
-		(new_name(), now, now, user, user, 0, name, "timeline_links", "Communication", 1)
-		+ ("Patient", m.patient, m.patient_title or m.patient)
+		(new_name(), now, now, user, user, 0, name, "timeline_links", "Communication", idx)
+		+ (doctype, docname, title)
 		for name, m in zip(names, messages, strict=True)
-		if m.patient
+		for idx, (doctype, docname, title) in enumerate(
+			[
+				*([("Patient", m.patient, m.patient_title or m.patient)] if m.patient else []),
+				*((doctype, docname, docname) for doctype, docname in m.also_on if docname),
+			],
+			start=1,
+		)
 	]
 	if links:
 		bulk.insert("Communication Link", LINK_COLUMNS, links)

@@ -500,4 +500,6 @@ def conversation_message(
 		sender_name=(texted_by or reply.patient_name or reply.from_number)
 		if direction == "Received"
 		else None,
+		# A text about an appointment booked by text is on that appointment's timeline too.
+		also_on=(("Patient Appointment", reply.appointment),) if reply.get("appointment") else (),
 	)
