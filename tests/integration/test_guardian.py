@@ -244,6 +244,30 @@ class TestReplies(GuardianCase):
 		self.assertEqual(frappe.db.get_value("Patient Appointment", appt.name, "patient"), kid)
 		self.assertEqual(self.appointments(parent), [], "never the parent")
 
+	def test_after_the_child_is_booked_the_parents_texts_are_still_the_childs(self):
+		parent, kid, lapse, number = self.sent_family()
+		self.say(number, "yes, mornings please")
+		self.say(number, "1")
+		self.assertEqual(frappe.db.get_value("Patient Lapse", lapse, "status"), "Booked")
+		_answer, sid = self.say(number, "thanks, see you then")
+		reply = frappe.db.get_value("Win-Back SMS Reply", sid, ["patient", "needs_person"], as_dict=True)
+		self.assertEqual(
+			(reply.patient, reply.needs_person), (kid, 0), "about the child's appointment, nobody needed"
+		)
+		_answer, sid = self.say(number, "STOP")
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Reply", sid, "patient"), kid)
+		self.assertTrue(frappe.db.get_value("Win-Back SMS Opt-Out", {"name": number, "active": 1}))
+		self.assertEqual(self.appointments(parent), [])
+
+	def test_the_childs_patient_form_shows_the_parents_number_state(self):
+		from winback_app.api.patient import state
+
+		_parent, kid, _lapse, number = self.sent_family()
+		self.assertEqual(state(kid)["texts"], frappe._("allowed"), "texted on the parent's number")
+		self.say(number, "STOP")
+		self.assertNotEqual(state(kid)["texts"], frappe._("allowed"))
+		self.assertNotEqual(state(kid)["texts"], frappe._("no mobile number"))
+
 	def test_a_parent_in_a_win_back_of_their_own_goes_to_a_person(self):
 		parent, kid, _lapse, number = self.sent_family()
 		f.past_appointment(parent, 200)

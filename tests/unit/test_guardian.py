@@ -171,3 +171,10 @@ def test_a_child_a_stranger_could_have_registered_is_never_reached_through_a_par
 	kid = child(person("MOM"), self_registered=True)
 	assert guardian_to_reach(kid, ON, TODAY) is None
 	assert patient_exclusion(kid, ON, TODAY) == MINOR_SELF_REGISTERED
+
+
+def test_a_parent_whose_record_anyone_could_have_typed_counts_only_with_consent():
+	typed = person("MOM", self_registered=True)
+	assert guardian_to_reach(child(typed), ON, TODAY) is None
+	consented = person("MOM", self_registered=True, sms_consent="Granted")
+	assert guardian_to_reach(child(consented), ON, TODAY) == consented

@@ -20,7 +20,7 @@ def state(patient: str) -> dict | None:
 	lapse = frappe.db.get_value(
 		"Patient Lapse",
 		{"patient": patient},
-		["name", "segment", "status", "detected_on", "holdout"],
+		["name", "segment", "status", "detected_on", "holdout", "guardian"],
 		as_dict=True,
 		order_by="detected_on desc",
 	)
@@ -33,7 +33,9 @@ def state(patient: str) -> dict | None:
 			as_dict=True,
 			order_by="sent_at desc",
 		)
-	mobile = frappe.db.get_value("Win-Back Patient Phone", {"patient": patient, "source": "Mobile"}, "phone")
+	# A minor reached through a parent is texted on the parent's number: that number's state is the one that counts.
+	texted = (lapse and lapse.guardian) or patient
+	mobile = frappe.db.get_value("Win-Back Patient Phone", {"patient": texted, "source": "Mobile"}, "phone")
 	blocked = (
 		frappe.db.get_value("Win-Back SMS Opt-Out", {"name": mobile, "active": 1}, "reason")
 		if mobile

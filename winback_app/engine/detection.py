@@ -176,13 +176,17 @@ def guardian_to_reach(p: PatientFacts, policy: Policy, today: date) -> PatientFa
 	their texts back. The child's own do-not-contact still holds (checked before this).
 
 	A child whose record a stranger could have typed (the host's public registration form) is never reached
-	through a parent: its name would go, in the practice's words, to whichever patient it names as a parent."""
+	through a parent: its name would go, in the practice's words, to whichever patient it names as a parent. A
+	parent whose record came from that form counts only once their text consent is on file (as for the
+	never-booked campaign): the number on it is whatever was typed."""
 	if not policy.reach_minors_through_guardian or not is_minor(p, policy, today) or p.self_registered:
 		return None
 	as_adult = replace(policy, unknown_age=UNKNOWN_AGE_TEXTS_AND_EMAIL)
 	for guardian in p.guardians:
 		if is_minor(guardian, policy, today) or guardian.do_not_contact or guardian.disabled:
 			continue
+		if guardian.self_registered and guardian.sms_consent != "Granted":
+			continue  # a record anyone could have typed (its number too): only once consent is on file
 		if guardian.patient == p.patient:
 			continue
 		if can_text(guardian, as_adult) or can_email(guardian, policy):

@@ -441,7 +441,8 @@ def who_texted(e164: str) -> dict[str, frappe._dict]:
 
 def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._dict]:
 	"""A parent's text about the minor reached through them (Patient Lapse.guardian) is the child's: the child's
-	active lapse joins the people on the number, speaking the parent's language and time. The parent, when they
+	active lapse joins the people on the number, speaking the parent's language and time (a child whose win-back
+	ended in an appointment still ahead joins without a lapse: the text is about that appointment). The parent, when they
 	have no win-back of their own, steps aside, so a parent with one child in a win-back answers for that child
 	(the reply, a "not now", a STOP's lapse, a booking by text are the child's). Two children, or a parent with a
 	win-back of their own, make several people on the number: a person decides, as for any family number."""
@@ -452,11 +453,22 @@ def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._
 		.select(
 			Lapse.guardian,
 			Lapse.patient,
+			Lapse.status,
 			Patient.patient_name,
 			*LAPSE_COLUMNS,
 		)
+		.left_join(Appointment)
+		.on(Appointment.name == Lapse.booked_appointment)
 		.where(Lapse.guardian.isin(sorted(people)))
-		.where(Lapse.status.isin(lc.ACTIVE))
+		.where(
+			Lapse.status.isin(lc.ACTIVE)
+			# booked by text or on the page and still ahead: the parent's "thanks" or "can't make it" is about it
+			| (
+				(Lapse.status == lc.BOOKED)
+				& (Appointment.appointment_date >= now_datetime().date())
+				& Appointment.status.isin(UPCOMING)
+			)
+		)
 		.orderby(Lapse.patient)
 		.run(as_dict=True)
 	)
@@ -472,7 +484,8 @@ def with_children_reached(people: dict[str, frappe._dict]) -> dict[str, frappe._
 		child.language = parent.language
 		child.time_zone = parent.time_zone
 		child.texted_by = parent.patient_name
-		keep_newest_lapse(child, row, guardian=row.guardian)
+		if row.status in lc.ACTIVE:
+			keep_newest_lapse(child, row, guardian=row.guardian)
 	return {
 		patient: person
 		for patient, person in people.items()
@@ -487,7 +500,9 @@ def conversation_message(
 	texted_by: who wrote a received text when it was not the patient (a parent answering for a child)."""
 	return Message(
 		name=name,
-		subject=_("Text message from patient") if direction == "Received" else _("Automatic answer"),
+		subject=(_("Text message from parent") if texted_by else _("Text message from patient"))
+		if direction == "Received"
+		else _("Automatic answer"),
 		medium="SMS",
 		direction=direction,
 		content=text or _("(no text: {0} attachment(s))").format(reply.num_media),
