@@ -241,6 +241,7 @@ class TestReplies(GuardianCase):
 		self.assertTrue(options, "times offered for the child")
 		answer, _sid = self.say(number, "1")
 		appt = self.assert_booked(kid, number, options[0], lapse, answer)
+		self.assertTrue(answer.startswith("For Leo: You're booked"), answer)
 		self.assertEqual(frappe.db.get_value("Patient Appointment", appt.name, "patient"), kid)
 		self.assertEqual(self.appointments(parent), [], "never the parent")
 

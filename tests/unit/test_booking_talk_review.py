@@ -114,3 +114,22 @@ def test_a_yes_but_without_a_time_still_reaches_a_person(body):
 	u = r.understand(body, now=NOW, tz=TZ, pending=None)
 	p = reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=None)
 	assert p.needs_person and p.offer is None and p.book is None
+
+
+def test_a_confirmation_to_a_parent_names_the_child_and_still_fits_two_segments():
+	from winback_app.engine.sms import sms_size
+
+	option = bt.Offered("1", "HLC-PRAC-1", "Maria Rivera", "Chair 1", datetime(2026, 12, 2, 9, 0), 30)
+	for lang, lead in (("en", "For Leo: You're booked"), ("es", "Para Leo: Cita reservada")):
+		text = bt.booked_text(
+			option,
+			lang,
+			practice="Bright Smile Dental",
+			address="12 Example Street, Springfield",
+			phone="(202) 555-0100",
+			calendar_link="https://clinic.example.com/book/" + "x" * 22 + "?done=HLC-APP-2026-00001",
+			for_name="Leo",
+		)
+		assert text.startswith(lead), text
+		assert sms_size(text).segments <= 2, text
+		assert "9:00" in text

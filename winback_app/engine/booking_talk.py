@@ -704,6 +704,7 @@ _MONTH_LABELS = {
 _WORDS = {
 	answers.ENGLISH: {
 		"with": "with {name}",
+		"for": "For {name}:",
 		"or": "or",
 		"on": "on {day}",
 		"on plural": "on {days}",
@@ -724,6 +725,7 @@ _WORDS = {
 	},
 	answers.SPANISH: {
 		"with": "con {name}",
+		"for": "Para {name}:",
 		"or": "o",
 		"on": "el {day}",
 		"on plural": "los {days}",
@@ -849,10 +851,12 @@ def booked_text(
 	address: str,
 	phone: str,
 	calendar_link: str | None,
+	for_name: str = "",
 ) -> str:
 	"""The confirmation: day, date, time, practitioner, the practice and its address, the phone, a calendar link.
 	To fit two segments the calendar link goes first, then the practitioner, the address and the phone; the day,
-	date and time always stay."""
+	date and time always stay. for_name: whose appointment it is, when that is not the one texting (a parent
+	booking for a child): "For Leo: You're booked: ..."."""
 	lang = answers.language_of(language)
 	words = _WORDS[lang]
 	text = ""
@@ -880,6 +884,8 @@ def booked_text(
 		else:
 			key = answers.BOOKED_SHORT
 		text = answers.answer_text(key, lang, time=when, place=place, link=calendar_link or "", phone=phone)
+		if for_name:
+			text = f"{words['for'].format(name=for_name)} {text}"
 		if _fits(text):
 			break
 	return text

@@ -23,6 +23,7 @@ from frappe.query_builder import DocType
 from winback_app.booking import service
 from winback_app.engine import booking_talk as talk
 from winback_app.engine import reply_plan
+from winback_app.engine.untrusted import display_first_name
 from winback_app.leads import talk as lead_talk
 from winback_app.replies import conversation
 from winback_app.settings import get_settings
@@ -161,7 +162,16 @@ def confirmation(option: talk.Offered, appointment: str, sender, language: str) 
 		address=" ".join((settings.practice_address or "").split()),
 		phone=settings.practice_phone or "",
 		calendar_link=_calendar_link(sender, appointment, settings),
+		for_name=_child_name(sender),
 	)
+
+
+def _child_name(sender) -> str:
+	"""The child's first name when a parent is booking for them (replies.handler.with_children_reached)."""
+	if not sender.texted_by:
+		return ""
+	full = (sender.people[sender.patient].patient_name or "").split()
+	return display_first_name(full[0]) if full else ""
 
 
 def _calendar_link(sender, appointment: str, settings) -> str | None:
