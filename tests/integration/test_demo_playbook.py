@@ -61,3 +61,22 @@ class TestDemoPlaybook(WinBackTestCase):
 		for body in spanish:
 			self.assertIn("Responda STOP", body)
 			self.assertNotIn("Reply STOP", body)
+
+		# A child of the demo is reached through their mother: her number, words for a parent naming the child.
+		child = frappe.get_all(
+			"Patient Lapse", {"guardian": ("is", "set")}, ["name", "patient", "guardian", "mobile"]
+		)
+		self.assertEqual(len(child), 1, child)
+		mother = frappe.db.get_value(
+			"Win-Back Patient Phone", {"patient": child[0].guardian, "source": "Mobile"}, "phone"
+		)
+		self.assertEqual(child[0].mobile, mother)
+		sent = frappe.db.get_value(
+			"Win-Back Contact Attempt",
+			{"lapse": child[0].name, "status": "Sent"},
+			["to_address", "body"],
+			as_dict=True,
+		)
+		self.assertIsNotNone(sent, "the demo's sending cycle sends the first text")
+		self.assertEqual(sent.to_address, mother)
+		self.assertIn("Leo's", sent.body)

@@ -138,6 +138,7 @@ def remove() -> dict:
 		("Clinical Procedure", "patient", names),
 		("Service Request", "patient", names),
 		("Patient Appointment", "patient", names),
+		("Patient Relation", "parent", names),
 		("Patient", "name", names),
 	):
 		if values:

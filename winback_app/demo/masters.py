@@ -75,7 +75,10 @@ def clinic() -> dict:
 		).insert(ignore_permissions=True)
 	practitioners = {first: (practitioner(first, dept), dept) for first, dept in PRACTITIONERS}
 	settings = frappe.get_single("Win-Back Settings")
-	settings.update({"sending_mode": "Outbox", "booking_appointment_type": EXAM})
+	# A child of the demo is reached through their mother (Win-Back Settings > Reach minors through a parent).
+	settings.update(
+		{"sending_mode": "Outbox", "booking_appointment_type": EXAM, "reach_minors_through_guardian": 1}
+	)
 	if not settings.practice_name:
 		settings.practice_name = company
 	if not settings.practice_phone:
@@ -125,7 +128,7 @@ def undo_clinic_setup() -> None:
 		if frappe.db.get_value("Campaign Segment", name, "enabled"):
 			frappe.db.set_value("Campaign Segment", name, "enabled", 0)
 	settings = frappe.get_single("Win-Back Settings")
-	settings.update({"send_on_saturday": 0, "send_on_sunday": 0})
+	settings.update({"send_on_saturday": 0, "send_on_sunday": 0, "reach_minors_through_guardian": 0})
 	if settings.booking_appointment_type == EXAM:
 		settings.booking_appointment_type = None
 	settings.save(ignore_permissions=True)

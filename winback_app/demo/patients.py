@@ -106,6 +106,7 @@ PATIENT_FIELDS = [
 	"invite_user",
 	"language",
 ]
+RELATION_FIELDS = [*STANDARD_COLUMNS, "parent", "parentfield", "parenttype", "idx", "relation", "patient"]
 APPOINTMENT_FIELDS = [
 	*STANDARD_COLUMNS,
 	"patient",
@@ -179,10 +180,13 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 	dentists = [v for k, v in refs["practitioners"].items() if "Dr." in k]
 	spa = refs["practitioners"][SPA_PRACTITIONER]
 	rows, names = Rows(), []
+	booked_ahead = []  # adults with an appointment ahead: not in a win-back themselves
 	for i in range(n):
 		name = f"DEMO-{i:05d}-{frappe.generate_hash(length=4)}"
 		names.append(name)
 		profile = add_patient(rows, i, name, gender, now, rng)
+		if profile == "future":
+			booked_ahead.append(i)
 		if profile == "new":
 			continue
 		practitioner, dept = spa if profile == "medspa" else rng.choice(dentists)
@@ -205,7 +209,55 @@ def make_patients(n: int, refs: dict, rng: random.Random) -> list[str]:
 		if profile == "treatment":
 			ordered = today - timedelta(days=rng.randint(35, 90))
 			rows.requests.append(service_request(name, practitioner, ordered, refs["company"], now))
+	relations = []
+	if booked_ahead:
+		# A ten-year-old due for recall, reached through their mother (one of the adults booked ahead), who gets
+		# the campaign's words for parents: "Maria, it's ...: it's time for Leo's next visit."
+		mother = booked_ahead[0]
+		child = f"DEMO-{n:05d}-{frappe.generate_hash(length=4)}"
+		names.append(child)
+		row = rows.patients[mother]
+		rows.patients.append(
+			(
+				child,
+				row[1],
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				"Leo",
+				row[7],
+				f"Leo {row[7]}",
+				gender,
+				"Active",
+				"",
+				"",
+				date(today.year - 10, 3, 14),
+				MARKER,
+				"Unknown",
+				0,
+				row[17],
+			)
+		)
+		practitioner, dept = rng.choice(dentists)
+		add_visits(rows, child, "recall", practitioner, dept, refs["company"], now, today, rng)
+		relations.append(
+			(
+				new_name("REL"),
+				now,
+				now,
+				"Administrator",
+				"Administrator",
+				0,
+				child,
+				"patient_relation",
+				"Patient",
+				1,
+			)
+			+ ("Mother", names[mother])
+		)
 	rows.write()
+	frappe.db.bulk_insert("Patient Relation", RELATION_FIELDS, relations)
 	from winback_app.contacts.phones import sync_stale
 
 	sync_stale()
