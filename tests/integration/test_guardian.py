@@ -163,6 +163,20 @@ class TestSending(GuardianCase):
 		sent = self.send_due(lapse.name)
 		self.assertTrue(sent.body.startswith("Hi Maria, Bright Smile Dental here: Leo is due."), sent.body)
 
+	def test_the_campaign_preview_shows_what_the_parent_gets(self):
+		from winback_app.api.campaign_segment import preview_messages
+
+		segment = self.campaign()
+		_parent, kid = self.family()
+		detect_lapses()
+		[lapse] = f.lapses_of(kid)
+		preview = preview_messages(segment, lapse.name)
+		[step] = preview["steps"]
+		self.assertEqual(step["problem"], "")
+		self.assertTrue(step["body"].startswith("Maria, it's Bright Smile Dental: it's time for Leo's"), step)
+		sent = self.send_due(lapse.name)
+		self.assertEqual(sent.body.split("/book/")[0], step["body"].split("/book/")[0], "what leaves")
+
 	def test_a_parent_taken_off_the_record_is_not_written_to(self):
 		self.campaign()
 		_parent, kid = self.family()

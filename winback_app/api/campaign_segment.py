@@ -49,10 +49,17 @@ def preview_messages(segment: str, lapse: str | None = None) -> dict:
 		)
 		who = {"lapse": row.name, "patient_name": patient.get("patient_name") or row.patient}
 		lapse_dict, patient_dict = dict(row), dict(patient)
+		# A minor reached through a parent: the parent's words, as they leave.
+		guardian = (
+			frappe.db.get_value("Patient", row.guardian, ["name", "first_name", "language"], as_dict=True)
+			if row.guardian
+			else None
+		)
 	else:
 		who = {"lapse": None, "patient_name": _("A sample patient")}
-		lapse_dict, patient_dict = dict(SAMPLE_LAPSE), SAMPLE_PATIENT
-	return {**who, "steps": preview_words(spec, lapse_dict, patient_dict, get_settings(), SAMPLE_TOKEN)}
+		lapse_dict, patient_dict, guardian = dict(SAMPLE_LAPSE), SAMPLE_PATIENT, None
+	steps = preview_words(spec, lapse_dict, patient_dict, get_settings(), SAMPLE_TOKEN, guardian)
+	return {**who, "steps": steps}
 
 
 def _lapse_row(segment: str, lapse: str | None):
@@ -69,6 +76,7 @@ def _lapse_row(segment: str, lapse: str | None):
 			"evidence_doctype",
 			"evidence_name",
 			"last_visit_date",
+			"guardian",
 		],
 		order_by="detected_on desc",
 		limit=1,

@@ -88,6 +88,22 @@ def context(
 	}
 
 
+def step_words(
+	touch, rule_kind: str, channel: str, first_text: bool, lapse: dict, guardian: dict | None = None
+) -> tuple[str, str, str]:
+	"""(template, email subject, language) of a campaign step for this lapse, as it leaves: the variant in the
+	patient's language; for a minor reached through a parent, in the parent's language and, unless the step is the
+	manager's own wording for parents (it uses guardian_first_name), the words for parents (engine.guardian_words)."""
+	from winback_app.engine import guardian_words
+
+	if guardian is None:
+		return touch.words_for(patient_language(lapse))
+	template, subject, language = touch.words_for(guardian.get("language"))
+	if guardian_words.names_guardian(template):
+		return template, subject, language
+	return guardian_words.words(rule_kind, channel, first_text, guardian.get("language"))
+
+
 def patient_language(lapse: dict) -> str:
 	"""The language on the lapse's patient's record ("" when none), read with the lapse's facts."""
 	if FACTS not in lapse and lapse.get("name"):
@@ -160,18 +176,24 @@ def sample_context(settings) -> dict:
 	return values
 
 
-def preview_words(spec, lapse: dict, patient: dict, settings, token: str) -> list[dict]:
+def preview_words(
+	spec, lapse: dict, patient: dict, settings, token: str, guardian: dict | None = None
+) -> list[dict]:
 	"""Each step's words for this lapse and patient, as the dispatcher would render them (the patient's language
-	included); a step that does not render says why instead. For the desk's "Preview the messages"."""
+	included; a minor's words for their parent); a step that does not render says why instead. For the desk's
+	"Preview the messages"."""
 	from winback_app.engine import templates
 	from winback_app.engine.segments import base_language
 
-	language = patient_language(lapse) if lapse.get("name") else ""
 	out = []
+	first_text = True
 	for touch in sorted(spec.touches, key=lambda t: t.day_offset):
-		template, subject, words_language = touch.words_for(language)
+		template, subject, words_language = step_words(
+			touch, spec.rule_kind, touch.channel, first_text, lapse, guardian
+		)
+		first_text = first_text and touch.channel != "SMS"
 		try:
-			values = context(lapse, patient, settings, token, words_language)
+			values = context(lapse, patient, settings, token, words_language, guardian)
 			body = templates.render(template, values, max_chars=templates.max_chars_for(touch.channel))
 			subject = templates.render(subject, values) if subject else ""
 			problem = ""

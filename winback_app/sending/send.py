@@ -42,7 +42,7 @@ from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 from winback_app.booking.links import booking_token
-from winback_app.engine import booking_talk, guardian_words, templates
+from winback_app.engine import booking_talk, templates
 from winback_app.engine.sending import (
 	MESSAGE_CHANNELS,
 	REPORTED,
@@ -70,7 +70,7 @@ from winback_app.sending.channels.base import (
 )
 from winback_app.sending.claim import Claimed
 from winback_app.sending.look import NumberLook
-from winback_app.sending.render import context, load_facts, opt_out_text, patient_language
+from winback_app.sending.render import context, load_facts, opt_out_text, step_words
 
 ATTEMPT = "Win-Back Contact Attempt"
 Attempt = DocType(ATTEMPT)
@@ -160,16 +160,11 @@ def build_message(c: Claimed, settings, first_sms_numbers: set[str]) -> tuple[Ou
 	token = booking_token(c.lapse, settings)
 	channel = c.decision.channel
 	first = c.to not in first_sms_numbers
-	if c.guardian is None:
-		# The step's words in the patient's language where the campaign has them, the variables in that language.
-		template, email_subject, language = touch.words_for(patient_language(c.lapse))
-	else:
-		# A minor reached through a parent: words addressed to the parent, in the parent's language.
-		template, email_subject, language = touch.words_for(c.guardian.get("language"))
-		if not guardian_words.names_guardian(template):
-			template, email_subject, language = guardian_words.words(
-				c.attempt["segment_spec"].rule_kind, channel, first, c.guardian.get("language")
-			)
+	# The step's words in the patient's language where the campaign has them (a minor's: for their parent, in the
+	# parent's language), the variables in the same language.
+	template, email_subject, language = step_words(
+		touch, c.attempt["segment_spec"].rule_kind, channel, first, c.lapse, c.guardian
+	)
 	ctx = context(c.lapse, c.patient, settings, token, language, c.guardian)
 	body = templates.render(template, ctx)
 	subject = templates.render(email_subject, ctx) if email_subject else ""
