@@ -195,7 +195,18 @@ def _prepare_site() -> None:
 	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
 	frappe.connect()
 	installed = "winback_app" in frappe.get_installed_apps()
+	has_company = bool(frappe.db.count("Company"))
 	frappe.destroy()
+	if not installed and not has_company:
+		# A new site whose setup was never completed: the host's own before_tests do it (a company, the clinic's
+		# time zone, the test users), as the host's CI does; before winback_app, whose install reads the time zone.
+		_say(
+			f"completing {SITE}'s setup with the host's before_tests (erpnext's; healthcare's if no company yet)"
+		)
+		_bench("execute", "erpnext.setup.utils.before_tests")
+		if not _site_has_company():
+			_bench("execute", "healthcare.healthcare.utils.before_tests")
+			_bench("execute", "erpnext.setup.utils.before_tests")
 	if not installed:
 		_say(f"installing winback_app on {SITE}")
 		_bench("install-app", "winback_app")
@@ -208,6 +219,17 @@ def _prepare_site() -> None:
 		# --parse reads the value as Python: True, not true.
 		_say(f"setting allow_tests on {SITE}")
 		_bench("set-config", "allow_tests", "True", "--parse")
+
+
+def _site_has_company() -> bool:
+	import frappe
+
+	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
+	frappe.connect()
+	try:
+		return bool(frappe.db.count("Company"))
+	finally:
+		frappe.destroy()
 
 
 _connected = False
