@@ -250,7 +250,8 @@ class TestReplies(GuardianCase):
 
 	def test_the_parent_books_the_child_by_text(self):
 		parent, kid, lapse, number = self.sent_family()
-		self.say(number, "yes, mornings please")
+		offer, _sid = self.say(number, "yes, mornings please")
+		self.assertIn("For Leo:", offer)
 		options = self.offered(kid, number)
 		self.assertTrue(options, "times offered for the child")
 		answer, _sid = self.say(number, "1")

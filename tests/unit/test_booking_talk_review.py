@@ -133,3 +133,21 @@ def test_a_confirmation_to_a_parent_names_the_child_and_still_fits_two_segments(
 		assert text.startswith(lead), text
 		assert sms_size(text).segments <= 2, text
 		assert "9:00" in text
+
+
+def test_times_offered_to_a_parent_name_the_child_and_still_fit_two_segments():
+	from winback_app.engine.sms import sms_size
+
+	options = [
+		bt.Offered(
+			str(i + 1), f"HLC-PRAC-{i}", "Maria Rivera", "Chair 1", datetime(2026, 12, 2 + i, 9, 0), 30
+		)
+		for i in range(3)
+	]
+	for lang in ("en", "es"):
+		message = bt.options_message(
+			options, lang, wish=bt.Wish(part="morning"), practice="Bright Smile Dental", for_name="Leo"
+		)
+		assert ("For Leo:" if lang == "en" else "Para Leo:") in message.text, message.text
+		assert sms_size(message.text).segments <= 2, message.text
+		assert message.shown, "at least one time is offered"

@@ -769,12 +769,16 @@ def options_text(
 	wish: Wish = Wish(),
 	practice: str = "",
 	taken: bool = False,
+	for_name: str = "",
 ) -> str:
 	"""Numbered options in at most two SMS segments. When it cannot fit, the practice name goes first, then the
 	practitioners' names, the description of the wish, and the last option: register options_message(...).shown,
 	not the options given, as the pending OPTIONS (or CONFIRM, when one is left). taken: the time the patient
-	picked was booked by someone else meanwhile; the text says so first."""
-	return options_message(options, language, exact=exact, wish=wish, practice=practice, taken=taken).text
+	picked was booked by someone else meanwhile; the text says so first. for_name: whose times they are, when
+	that is not the one texting (a parent for a child): "For Leo: ..."."""
+	return options_message(
+		options, language, exact=exact, wish=wish, practice=practice, taken=taken, for_name=for_name
+	).text
 
 
 def options_message(
@@ -785,6 +789,7 @@ def options_message(
 	wish: Wish = Wish(),
 	practice: str = "",
 	taken: bool = False,
+	for_name: str = "",
 ) -> OptionsMessage:
 	"""options_text() with the options the text shows."""
 	if not options:
@@ -800,7 +805,7 @@ def options_message(
 					core = _confirm(shown[0], lang, exact=exact, wish=wish, name=names, describe=describe)
 				else:
 					core = _options(shown, lang, exact=exact, wish=wish, names=names, describe=describe)
-				text = _compose(core, lang, practice if prefix else "", say_taken)
+				text = _compose(core, lang, practice if prefix else "", say_taken, for_name)
 				if _fits(text):
 					return OptionsMessage(text, shown)
 	return OptionsMessage(text, options[:1])
@@ -836,10 +841,12 @@ def taken_text(language: str | None) -> str:
 _SHORTER = ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
 
 
-def _compose(core: str, lang: str, practice: str, taken: bool) -> str:
+def _compose(core: str, lang: str, practice: str, taken: bool, for_name: str = "") -> str:
 	pieces = [f"{practice}:"] if practice else []
 	if taken:
 		pieces.append(taken_text(lang))
+	if for_name:
+		pieces.append(_WORDS[lang]["for"].format(name=for_name))
 	return " ".join([*pieces, core])
 
 

@@ -128,7 +128,15 @@ def _offer(
 	options = talk.offers(chosen, practitioner_names({slot.practitioner for slot in chosen}))
 	practice = settings.practice_name or ""
 	# The text may show fewer times than chosen (two SMS segments at most): what it shows is what is on offer.
-	message = talk.options_message(options, language, exact=exact, wish=wish, practice=practice, taken=taken)
+	message = talk.options_message(
+		options,
+		language,
+		exact=exact,
+		wish=wish,
+		practice=practice,
+		taken=taken,
+		for_name=_child_name(sender),
+	)
 	options = tuple(message.shown)
 	kind = talk.CONFIRM if len(options) == 1 else talk.OPTIONS
 	text = message.text
