@@ -53,9 +53,8 @@ class Claimed:
 	to: str = ""
 	window: SendWindow | None = None  # the window this message must leave in (the patient's state included)
 	time_zone: str | None = None
-	guardian: dict | None = (
-		None  # the parent a minor is reached through (their Patient row): the words go to them
-	)
+	# The parent a minor is reached through (their Patient row): the words go to them.
+	guardian: dict | None = None
 
 
 @dataclass
@@ -317,10 +316,11 @@ def decide_each(
 			continue
 		guardian = None
 		if lapse.get("guardian"):
-			if (a.patient, lapse["guardian"]) not in facts.guardians_on_record:
+			guardian = facts.patients.get(lapse["guardian"])
+			if guardian is None or (a.patient, lapse["guardian"]) not in facts.guardians_on_record:
+				# never the child's own number instead: the parent is who the practice may write to
 				skips.append((a.name, GUARDIAN_NOT_ON_RECORD))
 				continue
-			guardian = facts.patients.get(lapse["guardian"])
 		f = facts_for(
 			a, lapse, patient, touch, seg, facts, now_utc, require_consent, known_age_for_texts, guardian
 		)
