@@ -151,3 +151,13 @@ def test_times_offered_to_a_parent_name_the_child_and_still_fit_two_segments():
 		assert ("For Leo:" if lang == "en" else "Para Leo:") in message.text, message.text
 		assert sms_size(message.text).segments <= 2, message.text
 		assert message.shown, "at least one time is offered"
+
+
+@pytest.mark.parametrize(
+	"body, label", [("teh first one", "1"), ("frist one", "1"), ("the thrid", "3"), ("secnd one plese", "2")]
+)
+def test_a_slip_of_the_thumb_on_a_short_word_still_picks(body, label):
+	"""Found in the final walkthrough: "teh first one" went to a person, and the conversation with it."""
+	reading = bt.read(body, OPTIONS, NOW.date(), None)
+	assert reading.kind == bt.PICK, reading
+	assert reading.option.label == label

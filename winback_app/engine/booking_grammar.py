@@ -184,6 +184,12 @@ _SPELLINGS = {
 		("weekend", "wknd"),
 		("next", "nxt"),
 		("week", "wk"),
+		# short words a thumb slips on, too short for the distance rule below ("teh first one" is option 1)
+		("the", "teh hte"),
+		("first", "frist fisrt firts"),
+		("second", "secnd scond seccond"),
+		("third", "thrid thirs"),
+		("please", "plese pleas"),
 	)
 	for word in wrongs.split()
 }
