@@ -28,7 +28,7 @@ from frappe.query_builder.functions import Cast, Concat, IfNull, Max
 from frappe.utils import getdate
 
 from winback_app.engine import lifecycle as lc
-from winback_app.engine.detection import GUARDIAN_RELATIONS, Candidate, PatientFacts, Policy, is_minor
+from winback_app.engine.detection import Candidate, PatientFacts, Policy, is_minor
 from winback_app.engine.segments import SegmentSpec
 
 Patient = DocType("Patient")
@@ -45,7 +45,6 @@ PatientPhone = DocType("Win-Back Patient Phone")
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 User = DocType("User")
-Relation = DocType("Patient Relation")
 
 ACTIVE_APPOINTMENT = ("Scheduled", "Open", "Confirmed", "Checked In")
 MEMBER = ("Active", "Trialling")  # a Subscription in one of these is a current membership
@@ -357,18 +356,9 @@ def with_guardians(
 	minors = sorted(name for name, f in facts.items() if is_minor(f, policy, today))
 	if not minors:
 		return facts
-	rows = (
-		frappe.qb.from_(Relation)
-		.select(Relation.parent, Relation.patient)
-		.where(Relation.parenttype == "Patient")
-		.where(Relation.parentfield == "patient_relation")
-		.where(Relation.parent.isin(minors))
-		.where(Relation.relation.isin(GUARDIAN_RELATIONS))
-		.where(Relation.patient.isnotnull())
-		.orderby(Relation.parent)
-		.orderby(Relation.idx)
-		.run()
-	)
+	from winback_app.contacts.parents import parents_of
+
+	rows = parents_of(minors)
 	if not rows:
 		return facts
 	guardians = patient_facts(today, only=sorted({g for _, g in rows}), site=site)

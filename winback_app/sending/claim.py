@@ -35,7 +35,6 @@ Attempt = DocType("Win-Back Contact Attempt")
 Lapse = DocType("Patient Lapse")
 Patient = DocType("Patient")
 PatientPhone = DocType("Win-Back Patient Phone")
-Relation = DocType("Patient Relation")
 OptOut = DocType("Win-Back SMS Opt-Out")
 Unsubscribe = DocType("Email Unsubscribe")
 
@@ -174,20 +173,9 @@ def read_facts(due: list, now: datetime, state_ends: dict | None) -> ChunkFacts:
 
 def guardians_on_record(pairs: set) -> set:
 	"""Which (child, parent) pairs are still on the child's record as Father or Mother: one query."""
-	if not pairs:
-		return set()
-	from winback_app.engine.detection import GUARDIAN_RELATIONS
+	from winback_app.contacts.parents import parents_of
 
-	rows = (
-		frappe.qb.from_(Relation)
-		.select(Relation.parent, Relation.patient)
-		.where(Relation.parenttype == "Patient")
-		.where(Relation.parentfield == "patient_relation")
-		.where(Relation.parent.isin(sorted({child for child, _g in pairs})))
-		.where(Relation.relation.isin(GUARDIAN_RELATIONS))
-		.run()
-	)
-	return {(child, guardian) for child, guardian in rows} & pairs
+	return set(parents_of([child for child, _g in pairs])) & pairs
 
 
 def lock_numbers(patient_ids: list[str]) -> dict[str, str]:
