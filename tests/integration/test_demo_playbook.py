@@ -73,7 +73,7 @@ class TestDemoPlaybook(WinBackTestCase):
 		self.assertEqual(child[0].mobile, mother)
 		sent = frappe.db.get_value(
 			"Win-Back Contact Attempt",
-			{"lapse": child[0].name, "status": "Sent"},
+			{"lapse": child[0].name, "status": "Sent", "channel": "SMS", "day_offset": 1},
 			["to_address", "body"],
 			as_dict=True,
 		)
