@@ -161,3 +161,36 @@ def test_a_slip_of_the_thumb_on_a_short_word_still_picks(body, label):
 	reading = bt.read(body, OPTIONS, NOW.date(), None)
 	assert reading.kind == bt.PICK, reading
 	assert reading.option.label == label
+
+
+@pytest.mark.parametrize(
+	"body, part, weekday",
+	[
+		("can i come thursday afternoon?", "afternoon", 4),
+		("Could I come in on Thursday afternoon?", "afternoon", 4),
+		("can I do Thursday afternoon", "afternoon", 4),
+		("puedo ir el jueves por la tarde?", "afternoon", 4),
+	],
+)
+def test_a_question_asking_for_a_named_time_gets_times(body, part, weekday):
+	"""Found in the final walkthrough: "can i come thursday afternoon?" went to a person."""
+	u = r.understand(body, now=NOW, tz=TZ, pending=None)
+	p = reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=None)
+	assert not p.needs_person
+	assert p.offer is not None and p.offer.part == part
+	assert p.offer.first_day.isoweekday() == weekday
+
+
+@pytest.mark.parametrize(
+	"body",
+	[
+		"can i come in for a cleaning? my tooth hurts",
+		"can i come thursday, what is the cost?",
+		"can I bring my son thursday?",
+		"can i come not thursday",
+	],
+)
+def test_a_question_with_more_in_it_still_reaches_a_person(body):
+	u = r.understand(body, now=NOW, tz=TZ, pending=None)
+	p = reply_plan.plan(u, matched_patients=1, has_lapse=True, number_opted_out=False, pending=None)
+	assert p.needs_person and p.offer is None and p.book is None

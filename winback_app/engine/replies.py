@@ -467,6 +467,11 @@ _AFFIRMATIVE = re.compile(
 	r"|vale|de acuerdo|esta bien|perfect|perfecto|great|please do|lets do it|book|book me|book it)\b"
 )
 _CONTRAST = re.compile(r"\b(?:but|pero|however|although|though|except|unless)\b")
+# "Can I come Thursday?", "could we do Friday morning", "puedo ir el jueves": asking for a time (read for one).
+_ASKS_FOR_A_TIME = re.compile(
+	r"^(?:(?:hi|hello|hey|hola) )?(?:can|could|may) (?:i|we) (?:please )?(?:come|come in|come by|do|book|get in"
+	r"|have|make it|schedule)\b|^(?:puedo|podemos|podria|podriamos) (?:ir|venir|pasar|reservar)\b"
+)
 _BOOK_PHRASES = re.compile(
 	r"\bbook (?:me|us|it|an? |my |now)"
 	r"|\b(?:id|i d|i would|wed|we would|i want|i need|i wanna) (?:like |love )?(?:to )?(?:book|come in|come back"
@@ -676,7 +681,10 @@ def understand(
 	reading = None
 	# "Yes, but mornings are better": a yes with a contrast is not a plain yes (so not a booking by itself), but
 	# when what follows the contrast names a day or a time, that wish is the answer.
-	hedged_yes = kind == QUESTION and _AFFIRMATIVE.match(core) and _CONTRAST.search(core)
+	# "Can I come Thursday afternoon?": a question that asks for a time is answered with times when it names one.
+	hedged_yes = kind == QUESTION and (
+		(_AFFIRMATIVE.match(core) and _CONTRAST.search(core)) or _ASKS_FOR_A_TIME.match(flat)
+	)
 	if pending is not None or kind in (BOOK, CHOICE) or hedged_yes:
 		reading = _booking_reading(body, pending, today, tz, now)
 		if hedged_yes and pending is None and reading is not None:
