@@ -128,7 +128,8 @@ class TestTranscripts(TextBookingCase):
 		options = self.offered(p, number)
 		answer, _ = self.say(number, "1")
 		appt = self.assert_booked(p, number, options[0], lapse, answer)
-		for body in ("thanks see you then", "Thank you!", "great thanks"):
+		booked_day = options[0].start.strftime("%A")
+		for body in ("thanks see you then", "Thank you!", "great thanks", f"thanks! see you {booked_day}"):
 			_answer, sid = self.say(number, body)
 			self.assertFalse(frappe.db.get_value("Win-Back SMS Reply", sid, "needs_person"), body)
 		# The texts about the appointment are on its timeline too: the pick, our confirmation, the thanks.
@@ -141,7 +142,7 @@ class TestTranscripts(TextBookingCase):
 			"Communication", {"name": ("in", on_appointment)}, pluck="sent_or_received", order_by="creation"
 		)
 		self.assertEqual(kinds[:2], ["Received", "Sent"], "the pick and the confirmation")
-		self.assertEqual(kinds.count("Received"), 4, "and the three thanks")
+		self.assertEqual(kinds.count("Received"), 5, "and the four thanks")
 
 	def test_after_a_page_booking_thanks_needs_nobody_and_a_change_reaches_a_person(self):
 		p, lapse, _a, number = self.patient_with_lapse()

@@ -51,6 +51,8 @@ def find(patient: str | None, phone: str, lead: str | None = None) -> frappe._di
 		.on(Appointment.name == Conversation.appointment)
 		.select(
 			Appointment.appointment_date,
+			Appointment.appointment_time,
+			Appointment.practitioner.as_("appointment_practitioner"),
 			Appointment.status.as_("appointment_status"),
 			Conversation.name,
 			Conversation.lapse,
@@ -70,6 +72,18 @@ def find(patient: str | None, phone: str, lead: str | None = None) -> frappe._di
 		return None
 	row = rows[0]
 	row.options = []
+	if KINDS.get(row.pending) == talk.BOOKED and row.appointment_date and row.appointment_time is not None:
+		# What "see you Thursday" is checked against: the booked appointment's day and time.
+		row.options = [
+			talk.Offered(
+				label="1",
+				practitioner=row.appointment_practitioner or "",
+				practitioner_name="",
+				service_unit=None,
+				start=get_datetime(f"{row.appointment_date} {row.appointment_time}"),
+				minutes=0,
+			)
+		]
 	if KINDS.get(row.pending) in CONCRETE:
 		row.options = [
 			talk.Offered(
@@ -115,7 +129,7 @@ def pending(row: frappe._dict | None, now: datetime, lapse: str | None) -> talk.
 		# About its appointment until the day after it (a cancelled one is a person's matter already).
 		if not row.appointment_date or getdate(row.appointment_date) < getdate(now):
 			return None
-		return talk.Pending(kind, rounds=row.rounds or 0)
+		return talk.Pending(kind, options=tuple(row.get("options") or ()), rounds=row.rounds or 0)
 	if not asked or (lapse and row.lapse and row.lapse != lapse):
 		return None
 	if kind in CONCRETE:
