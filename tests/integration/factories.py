@@ -668,3 +668,15 @@ def remove_committed_campaign(segment: str, patients: list[str]) -> None:
 	remove_committed_patients(patients)
 	if frappe.db.exists("Campaign Segment", segment):
 		frappe.delete_doc("Campaign Segment", segment, force=True, ignore_permissions=True)
+
+
+def error_log_mark() -> frozenset[str]:
+	"""The Error Log rows there are now. Tests check the rows added after this mark, by name: a creation time
+	would also count a row the site dated in the future (one written before the site's time zone was set)."""
+	return frozenset(frappe.get_all("Error Log", pluck="name"))
+
+
+def error_logs_after(mark: frozenset[str], fields: list[str]) -> list:
+	"""The Error Log rows added since error_log_mark(), oldest first, with these fields."""
+	rows = frappe.get_all("Error Log", fields=["name", *fields], order_by="creation asc")
+	return [row for row in rows if row.name not in mark]

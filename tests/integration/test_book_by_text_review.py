@@ -317,13 +317,11 @@ class TestWhatIsWrittenDown(ReviewCase):
 	def test_no_patient_words_name_or_number_in_the_error_log(self):
 		"""Found in review (fixed): a text for a person writes an Error Log (the host's failed assignment e-mail, with its
 		locals) quoting the patient's name, number and words."""
-		since = frappe.db.sql("select max(creation) from `tabError Log`")[0][0]
+		since = f.error_log_mark()
 		p, _lapse, number, _options = self.offer_mornings()
 		self.say(number, "2, also my gum is bleeding")
 		name = frappe.db.get_value("Patient", p, "patient_name")
-		rows = frappe.get_all(
-			"Error Log", {"creation": (">", since)} if since else {}, ["name", "method", "error"]
-		)
+		rows = f.error_logs_after(since, ["method", "error"])
 		for row in rows:
 			for secret in (number, name, "gum is bleeding"):
 				self.assertNotIn(secret, row.error or "", f"{row.method} ({row.name}) quotes patient data")

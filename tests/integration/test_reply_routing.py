@@ -132,7 +132,7 @@ class TestTriageAndRoutes(RoutingCase):
 	def test_a_reply_that_cannot_be_assigned_holds_up_no_other_and_logs_no_words(self):
 		from winback_app.replies import routing
 
-		start = now_datetime()
+		start = f.error_log_mark()
 		sids = []
 		for body in ("Do you do Saturday visits?", "Can my husband come too?"):
 			_p, _lapse, _a, number = self.patient_with_lapse()
@@ -142,9 +142,7 @@ class TestTriageAndRoutes(RoutingCase):
 		self.assertEqual(routing.assign_waiting_replies(), 1)
 		self.assertEqual(self.todo_users(sids[1]), {AGENT})
 		self.assertFalse(self.todo_users(sids[0]), "it stays waiting for the next run")
-		logs = frappe.get_all(
-			"Error Log", filters={"creation": (">=", start)}, fields=["error", "reference_name"]
-		)
+		logs = f.error_logs_after(start, ["error", "reference_name"])
 		self.assertEqual([log.reference_name for log in logs], [sids[0]])
 		self.assertNotIn("Saturday", logs[0].error)
 		self.assertNotIn("husband", logs[0].error)

@@ -14,7 +14,6 @@ import responses
 from openpyxl import load_workbook
 
 import frappe
-from frappe.utils import now_datetime
 
 from winback_app.compat import set_in_test
 from winback_app.engine import templates
@@ -51,10 +50,8 @@ def replaced(module, name, replacement):
 		setattr(module, name, original)
 
 
-def error_logs_since(start) -> list[str]:
-	rows = frappe.get_all(
-		"Error Log", filters={"creation": (">=", start)}, fields=["method", "error", "reference_name"]
-	)
+def error_logs_since(mark) -> list[str]:
+	rows = f.error_logs_after(mark, ["method", "error", "reference_name"])
 	return [f"{r.method}\n{r.error}\n{r.reference_name or ''}" for r in rows]
 
 
@@ -203,7 +200,7 @@ class TestNoPatientDataInLogs(InboxCase):
 	def test_a_handler_that_raises_while_recording_logs_no_patient_data(self):
 		p, _lapse, _a, number = self.patient_with_lapse(**NAMES)
 		body = "My secret is Q7-hunter2, call me"
-		start = now_datetime()
+		start = f.error_log_mark()
 
 		def raising(reply):
 			# As a duplicate-key or data error would: the exception's text quotes the data it choked on.
@@ -226,7 +223,7 @@ class TestNoPatientDataInLogs(InboxCase):
 		"""The STOP and the reply stay; the text goes to a person; the log names the reply only."""
 		p, lapse, _a, number = self.patient_with_lapse(**NAMES)
 		token = frappe.db.get_value("Patient Lapse", lapse, "booking_token_hash") or ""
-		start = now_datetime()
+		start = f.error_log_mark()
 
 		def raising(name, plan, **_options):
 			raise RuntimeError(
@@ -336,7 +333,7 @@ class TestDispatcherLogs(DispatchCase):
 			names = {"first_name": f"Zebulon{'abc'[i]}", "last_name": "Quixote-Marsh"}
 			p, _lapse, attempt = self.lapse_due(**names)
 			people.append((p, attempt))
-		start = now_datetime()
+		start = f.error_log_mark()
 		sent = []
 
 		def provider(request):
@@ -411,7 +408,7 @@ class TestTemplateBounds(DispatchCase):
 			renders.append(context["first_name"])
 			return render(template, context, *args, **kwargs)
 
-		start = now_datetime()
+		start = f.error_log_mark()
 		render = templates.render
 		with replaced(templates, "render", counted):
 			_result, counts = self.run_once(now=WEDNESDAY_NOON + timedelta(minutes=1))
@@ -463,7 +460,7 @@ class TestWebhookFailureOverHttp(InboxCase):
 			f"https://clinic.example.com{path}", params
 		)
 		frappe.db.commit()  # the server is another process: it must see the settings
-		start = now_datetime()
+		start = f.error_log_mark()
 		with browser.served_site() as base:
 			request = Request(
 				f"{base}{path}",
