@@ -10,6 +10,10 @@ Nothing else in the app reads the framework's version. What differs, and what th
   changed after this one's snapshot fails with error 1020 ("Record has changed since last read"), which frappe
   raises as QueryDeadlockError. Callers that take a lock after reading (booking) retry the transaction whole,
   as they would after a deadlock: RETRYABLE names both.
+- A naming series' first number of a period (an appointment's HLC-APP-.YYYY.-, the first one of a new year) is
+  created by an INSERT into tabSeries: two bookings creating it at the same moment make the second fail with a
+  duplicate key, and a fresh transaction would simply take the next number. FirstNumberTaken says so, and is
+  RETRYABLE too.
 """
 
 from __future__ import annotations
@@ -18,7 +22,23 @@ import frappe
 
 FRAPPE_MAJOR = int(str(getattr(frappe, "__version__", "15")).split(".")[0] or 15)
 DESK = "/desk" if FRAPPE_MAJOR >= 16 else "/app"
-RETRYABLE = (frappe.QueryDeadlockError,)
+
+
+class FirstNumberTaken(Exception):
+	"""Another transaction created the first number of the same naming series at the same moment."""
+
+
+RETRYABLE = (frappe.QueryDeadlockError, FirstNumberTaken)
+
+
+def first_number_taken(exc: BaseException) -> bool:
+	"""A duplicate key raised while frappe created a naming series' row (naming.getseries inserts it on the
+	series' first use): the only duplicate a fresh transaction cannot hit again, because the row exists then."""
+	import traceback
+
+	if not getattr(exc, "args", None) or not frappe.db.is_duplicate_entry(exc):
+		return False
+	return any(frame.name == "getseries" for frame in traceback.extract_tb(exc.__traceback__))
 
 
 def desk_path(route: str) -> str:

@@ -4,6 +4,7 @@ import random
 from datetime import datetime, time, timedelta
 
 import frappe
+from frappe.query_builder.functions import Count, CustomFunction
 from frappe.utils import add_days, getdate, now_datetime
 
 from winback_app.booking.links import booking_token
@@ -434,3 +435,101 @@ class TestSequentialDoubleBooking(BookingCase):
 		with self.assertRaises(BookingProblem) as taken:
 			book(t2, slot.practitioner, slot.start, slot.service_unit)
 		self.assertEqual(taken.exception.kind, "taken")
+
+
+class TestFirstNumberOfTheYear(BookingCase):
+	"""The first bookings of a new year: the host numbers appointments HLC-APP-<year>-#####, and frappe creates a
+	year's counter row with an INSERT on its first use. Two bookings of different practitioners (their own locks
+	do not serialize them) creating that row at the same moment, at READ COMMITTED as the webhook records a text:
+	the second one's INSERT meets the first one's row. Found by the booking benchmark on a new site, where it
+	became "We couldn't book this online" and a person; now the booking runs again and takes the next number.
+
+	Made to happen every time, with no change to the host: a third connection holds the year's counter row
+	(inserted, not committed) while both bookings reach it and wait, then takes it back, so both find no row and
+	both insert it. The year is one no site has numbered (time frozen there), so the counter starts from nothing."""
+
+	YEAR = 2091
+
+	def tearDown(self):
+		frappe.db.rollback()
+		f.remove_committed_campaign("T Booking", getattr(self, "patients", []))
+		Series = frappe.qb.DocType("Series")
+		frappe.qb.from_(Series).delete().where(Series.name.like(f"%{self.YEAR}%")).run()
+		frappe.db.commit()
+		super().tearDown()
+
+	def test_two_first_bookings_of_a_year_at_once_are_both_booked(self):
+		from frappe.model.naming import parse_naming_series
+
+		Series = frappe.qb.DocType("Series")
+		with self.freeze_time(f"{self.YEAR}-03-05 08:00:00", tick=True):
+			series = frappe.get_meta("Patient Appointment").get_field("naming_series").options.split("\n")[0]
+			key = parse_naming_series(series)
+			self.assertIn(str(self.YEAR), key)
+			self.assertFalse(frappe.db.exists("Series", key), "the year has no appointment number yet")
+			(p1, _l1, t1), (p2, l2, t2) = self.lapse_with_link(), self.lapse_with_link()
+			self.patients = [p1, p2]
+			frappe.db.set_value(
+				"Patient Lapse",
+				l2,
+				{"practitioner": self.refs["room_practitioner"], "department": f.ROOM_DEPARTMENT},
+			)
+			slots = (offer(lapse_for_token(t1))[0], offer(lapse_for_token(t2))[0])
+			self.assertNotEqual(slots[0].practitioner, slots[1].practitioner)
+			frappe.db.commit()
+			mark = f.error_log_mark()
+
+			def holder():
+				import time as clock
+
+				frappe.qb.into(Series).columns(Series.name, Series.current).insert(key, 0).run()
+				deadline = now_datetime() + timedelta(seconds=60)
+				while now_datetime() < deadline and waiting_for_locks() < 2:
+					clock.sleep(0.05)
+				frappe.db.rollback()
+				return "held"
+
+			def booking(token, slot):
+				def job():
+					import time as clock
+
+					frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+					frappe.db.commit()
+					clock.sleep(0.5)  # the holder's row is there first
+					try:
+						appointment = book_retrying(token, slot.practitioner, slot.start, slot.service_unit)
+						frappe.db.commit()
+						return appointment
+					except BookingProblem as problem:
+						frappe.db.rollback()
+						return problem.kind
+
+				return job
+
+			results, errors = concurrently(
+				holder, booking(t1, slots[0]), booking(t2, slots[1]), user="Guest", timeout=120
+			)
+		self.assertEqual(errors, [])
+		self.assertEqual(results[0], "held")
+		booked = results[1:]
+		self.assertEqual(
+			[frappe.db.get_value("Patient Appointment", name, "patient") for name in booked], [p1, p2], booked
+		)
+		self.assertEqual(sorted(booked), [f"{key}00001", f"{key}00002"])
+		self.assertEqual(f.error_logs_after(mark, ["method"]), [], "nothing refused, nothing logged")
+
+
+def waiting_for_locks() -> int:
+	"""How many other connections of the site wait right now on the counter row (the bookings stopped at it)."""
+	Processes = frappe.qb.Table("PROCESSLIST", schema="information_schema")
+	return (
+		frappe.qb.from_(Processes)
+		.select(Count("*"))
+		.where(Processes.ID != ConnectionId())
+		.where(Processes.COMMAND == "Query")
+		.where(Processes.INFO.like("%tabSeries%"))
+		.run()[0][0]
+	)
+
+
+ConnectionId = CustomFunction("CONNECTION_ID", [])

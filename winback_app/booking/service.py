@@ -16,7 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import cint, get_datetime, getdate, now_datetime
 
 from winback_app.booking import reader
-from winback_app.compat import RETRYABLE
+from winback_app.compat import RETRYABLE, FirstNumberTaken, first_number_taken
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.slots import FreeSlot, filter_part_of_day, free_slots
 from winback_app.engine.tokens import looks_like_token, token_hash
@@ -172,7 +172,9 @@ def book_retrying(token: str, practitioner: str, start: datetime, service_unit: 
 		except RETRYABLE:
 			frappe.db.rollback()
 			if attempt:
-				raise BookingProblem("taken", _("Someone just took that time. Please choose another.")) from None
+				raise BookingProblem(
+					"taken", _("Someone just took that time. Please choose another.")
+				) from None
 	raise AssertionError("unreachable")
 
 
@@ -273,6 +275,9 @@ def book_for_lapse(
 	except RETRYABLE:
 		raise  # a deadlock (two bookings numbering appointments at once): the caller runs the booking again
 	except Exception as exc:
+		if first_number_taken(exc):
+			# The year's first appointment number, created by another booking at this moment: run it again.
+			raise FirstNumberTaken from None
 		log_error(
 			"Win-back booking refused by clinic settings", exc, doctype="Patient Lapse", name=lapse.name
 		)
