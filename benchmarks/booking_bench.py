@@ -150,6 +150,7 @@ def reference_records(frappe, practitioners: int) -> dict:
 
 def configure(frappe) -> dict:
 	"""Twilio as the webhook bench sets it, the booking settings for this run; returns what to restore."""
+	wb.choose_consent_policy(frappe)
 	settings = frappe.get_single("Win-Back Settings")
 	before = {f: settings.get(f) for f in SETTINGS}
 	settings.update(

@@ -51,6 +51,13 @@ def free_port() -> int:
 		return s.getsockname()[1]
 
 
+def choose_consent_policy(frappe) -> None:
+	"""Win-Back Settings cannot be saved before the practice chose who gets texts (a new site has no choice yet):
+	the benchmark's fictional patients are texted as a practice that texts everyone not opted out would."""
+	if not frappe.db.get_single_value("Win-Back Settings", "sms_consent_policy"):
+		frappe.db.set_single_value("Win-Back Settings", "sms_consent_policy", "Everyone not opted out")
+
+
 def prepare(site: str, patients: int) -> list[str]:
 	from twilio.request_validator import RequestValidator  # noqa: F401  (fail early if twilio is missing)
 
@@ -58,6 +65,7 @@ def prepare(site: str, patients: int) -> list[str]:
 
 	frappe.init(site=site, sites_path=".")
 	frappe.connect()
+	choose_consent_policy(frappe)
 	settings = frappe.get_single("Win-Back Settings")
 	settings.update(
 		{
