@@ -298,6 +298,12 @@ def ensure_installed() -> None:
 
 def enable_campaigns() -> None:
 	changed = False
+	if not frappe.db.get_single_value("Win-Back Settings", "sms_consent_policy"):
+		# A site where the practice never chose who gets texts messages only those who granted consent: most of
+		# the generated patients would be left out for that alone, and two sites would not decide alike. The
+		# benchmark measures a practice that texts everyone not opted out (as sending_bench and webhook_bench do).
+		frappe.db.set_single_value("Win-Back Settings", "sms_consent_policy", "Everyone not opted out")
+		changed = True
 	for name in CAMPAIGNS:
 		if not frappe.db.get_value("Campaign Segment", name, "enabled"):
 			frappe.db.set_value("Campaign Segment", name, "enabled", 1)
