@@ -77,8 +77,20 @@ def columns() -> list[dict]:
 		{"fieldname": "answered", "label": _("Answered"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "booked", "label": _("Booked"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "came", "label": _("Came"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "booked_rate", "label": _("Booked %"), "fieldtype": "Percent", "width": 100},
-		{"fieldname": "came_rate", "label": _("Came %"), "fieldtype": "Percent", "width": 100},
+		{
+			"fieldname": "booked_rate",
+			"label": _("Booked %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 100,
+		},
+		{
+			"fieldname": "came_rate",
+			"label": _("Came %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 100,
+		},
 		{
 			"fieldname": "median_minutes_to_answer",
 			"label": _("Median minutes to first answer"),

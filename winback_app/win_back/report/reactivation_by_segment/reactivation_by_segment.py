@@ -213,11 +213,18 @@ def columns(filters) -> list[dict]:
 		{"fieldname": "reactivated", "label": _("Came back"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "opted_out", "label": _("Opted out"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "reasons", "label": _("Reasons for leaving"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "reactivation_rate", "label": _("Came back %"), "fieldtype": "Percent", "width": 100},
+		{
+			"fieldname": "reactivation_rate",
+			"label": _("Came back %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 100,
+		},
 		{
 			"fieldname": "holdout_rate",
 			"label": _("Holdout came back %"),
 			"fieldtype": "Percent",
+			"precision": 1,
 			"width": 130,
 		},
 		{
