@@ -56,6 +56,27 @@ def error_logs_since(mark) -> list[str]:
 
 
 class TestStoredInert(InboxCase):
+	def test_a_long_name_of_markup_does_not_lose_the_patients_stop(self):
+		"""Found in the session-6 walkthrough: a patient whose name is 117 characters of markup (anyone can type a
+		name on the host's registration form) got a 500 for every text, STOP included, and nothing was recorded: the
+		name was cut to 140 and escaped after, which overflowed the Communication's sender column."""
+		p, lapse, _a, number = self.patient_with_lapse()
+		name = f"{PAYLOAD}<script>document.title=\"PWNED-NAME2\"</script>Eve {'x' * 30}"
+		self.assertLessEqual(len(name), 140)
+		frappe.db.set_value("Patient", p, "patient_name", name)
+		response, sid = self.text(number, "STOP")
+		self.assertEqual(response.status_code, 200)
+		self.assertTrue(frappe.db.get_value("Win-Back SMS Opt-Out", number, "active"), "the STOP holds")
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Reply", sid, "patient"), p)
+		sender = frappe.db.get_value(
+			"Communication",
+			{"reference_name": lapse, "sent_or_received": "Received"},
+			"sender_full_name",
+		)
+		self.assertLessEqual(len(sender), 140)
+		self.assertNotIn("<", sender)
+		self.assertTrue(html.unescape(sender).startswith("<img src=x"), sender)
+
 	def test_markup_through_the_signed_webhook_is_stored_as_text(self):
 		p, lapse, _a, number = self.patient_with_lapse()
 		response, sid = self.text(number, f"Is this ok? {PAYLOAD}\nsecond line")

@@ -72,6 +72,28 @@ def test_limit_never_cuts_an_entity_or_overflows():
 	assert as_text("<" * 100, 140) == "&lt;" * 35
 
 
+def test_with_quotes_it_escapes_as_frappe_does_and_still_fits():
+	"""A sender's name is stored escaped as frappe.utils.escape_html would (quotes too), within the 140-character
+	column: found in a walkthrough, a 117-character name of markup escaped to over 140 and every text from that
+	patient, STOP included, failed to be recorded."""
+	name = '<img src=x onerror="document.title=\'PWNED-NAME\';alert(1)"><script>document.title="PWNED-NAME2"</script>Eve'
+	assert len(name) < 140
+	stored = escape(name, 140, quotes=True)
+	assert len(stored) <= 140
+	assert "<" not in stored and '"' not in stored and "'" not in stored
+	assert html.unescape(stored) == name[: len(html.unescape(stored))]  # a prefix of the name, no entity cut
+	assert escape('Ana\'s "B" <x>', quotes=True) == "Ana&apos;s &quot;B&quot; &lt;x&gt;"
+
+
+@given(st.text(max_size=300), st.integers(min_value=0, max_value=200))
+def test_a_limited_escape_is_a_whole_prefix_within_the_limit(text, limit):
+	for quotes in (False, True):
+		stored = escape(text, limit, quotes=quotes)
+		assert len(stored) <= limit
+		assert text.startswith(html.unescape(stored))
+		assert not re.search(r"&[a-z#0-9]*$", stored)  # never ends in part of an entity
+
+
 class TestDisplayFirstName:
 	"""A name anyone could have typed, as a guest page or a text shows it."""
 

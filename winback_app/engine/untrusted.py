@@ -20,6 +20,8 @@ import html
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# frappe.utils.escape_html's table: for a value the desk may also put in an attribute (a sender's name).
+_ESCAPES_WITH_QUOTES = {**_ESCAPES, '"': "&quot;", "'": "&apos;"}
 
 
 def needs_formula_guard(text: str) -> bool:
@@ -39,14 +41,20 @@ def formula_guard(text: str | None) -> str:
 	return "'" + text if needs_formula_guard(text) else text
 
 
-def escape(text: str, limit: int | None = None) -> str:
-	"""HTML-escape & < >; with a limit, as much of the text as fits escaped in `limit` characters (an entity is
-	never cut in half, and a varchar column never overflows)."""
+def escape(text: str, limit: int | None = None, quotes: bool = False) -> str:
+	"""HTML-escape & < > (and " ' with quotes, as frappe.utils.escape_html does); with a limit, as much of the text
+	as fits escaped in `limit` characters (an entity is never cut in half, and a varchar column never overflows:
+	escaping first and cutting after can cut an entity, cutting first and escaping after can overflow)."""
+	table = _ESCAPES_WITH_QUOTES if quotes else _ESCAPES
 	if limit is None:
-		return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+		return (
+			"".join(table.get(ch, ch) for ch in text)
+			if quotes
+			else (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+		)
 	out, size = [], 0
 	for ch in text:
-		piece = _ESCAPES.get(ch, ch)
+		piece = table.get(ch, ch)
 		if size + len(piece) > limit:
 			break
 		out.append(piece)
@@ -81,7 +89,9 @@ def display_first_name(name: str | None, limit: int = FIRST_NAME_LIMIT) -> str:
 	sanitizer stored are read first."""
 	text = html.unescape(html.unescape(name or ""))
 	kept = "".join(
-		ch if ch.isalpha() else _NAME_PUNCTUATION.get(ch, " ") for ch in text if ch.isalpha() or not ch.isalnum()
+		ch if ch.isalpha() else _NAME_PUNCTUATION.get(ch, " ")
+		for ch in text
+		if ch.isalpha() or not ch.isalnum()
 	)
 	# "evil.example" would be a link in a phone's messages app: a dot is always followed by a space.
 	words = " ".join(kept.replace(".", ". ").split())

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import frappe
-from frappe.utils import escape_html, now_datetime
+from frappe.utils import now_datetime
 
-from winback_app.engine.untrusted import as_html, as_text
+from winback_app.engine.untrusted import as_html, as_text, escape
 from winback_app.infra import bulk
 from winback_app.infra.naming import STANDARD_COLUMNS
 
@@ -118,7 +118,8 @@ def write(messages: list[Message]) -> list[str]:
 				m.delivery_status,
 				m.seen,
 				as_text(m.content),
-				escape_html(m.sender_name[:140]) if m.sender_name else None,
+				# Escaped to fit the column: a 117-character name of markup escapes to far more than 140.
+				escape(m.sender_name, 140, quotes=True) if m.sender_name else None,
 			)
 			for name, m, at in zip(names, messages, stamps, strict=True)
 		],
