@@ -122,6 +122,23 @@ class TestTranscripts(TextBookingCase):
 		)
 		self.assertTrue(any("by text" in s for s in alert), "the front desk hears of it")
 
+	def test_a_number_picked_after_spanish_times_is_confirmed_in_spanish(self):
+		"""Found in the session-6 walkthrough: a patient whose record says nothing about language got the times in
+		Spanish for "si, por la tarde", then "1" (no language in it) was confirmed in English."""
+		p, lapse, _a, number = self.patient_with_lapse()
+		answer, _ = self.say(number, "si, por la tarde")
+		self.assertIn("Horas libres por la tarde", answer)
+		options = self.offered(p, number)
+		answer, sid = self.say(number, "1")
+		self.assertTrue(answer.startswith("Cita reservada:") or "Cita reservada:" in answer, answer)
+		self.assertNotIn("You're booked", answer)
+		self.assertEqual(frappe.db.get_value("Win-Back SMS Reply", sid, "language"), "es")
+		[appt] = self.appointments(p)
+		self.assertEqual(get_datetime(appt.appointment_datetime), options[0].start)
+		# An English text that says so is still answered in English.
+		answer, _ = self.say(number, "thanks, see you then")
+		self.assertNotIn("Cita", answer or "")
+
 	def test_thanks_after_booking_by_text_needs_nobody(self):
 		p, lapse, _a, number = self.patient_with_lapse()
 		self.say(number, "yes mornings")

@@ -8,7 +8,7 @@ import pytest
 
 from winback_app.engine import answers
 from winback_app.engine.answers import SMS_CONTEXT, TEXTS, answer_text, format_date, language_of
-from winback_app.engine.language import detect
+from winback_app.engine.language import decides, detect
 from winback_app.engine.replies import understand
 from winback_app.engine.templates import sms_size
 
@@ -130,6 +130,27 @@ def test_translation_file_carries_every_spanish_text():
 )
 def test_language_detection(text, language):
 	assert detect(text) == language
+
+
+@pytest.mark.parametrize(
+	"text,decided",
+	[
+		("1", False),
+		("2", False),
+		(" A ", False),
+		("3pm", False),
+		("", False),
+		(None, False),
+		("si", True),
+		("¿2?", True),
+		("ok", True),
+		("the first one", True),
+		("el primero", True),
+	],
+)
+def test_whether_a_text_says_its_language(text, decided):
+	"""A reply that names no language ("1" after the times) keeps the conversation's language (replies.handler)."""
+	assert decides(text) is decided
 
 
 def test_understanding_carries_the_language():

@@ -50,6 +50,15 @@ _ENGLISH = frozenset(
 )
 
 
+def decides(body: object) -> bool:
+	"""Whether the text says anything about its language: "1", "A" or "2pm" do not (detect() reads them English,
+	the default), "si", "ok" or "¿" do."""
+	_text, flat = normalize(body)
+	if isinstance(body, str) and any(c in body for c in "¿¡ñÑ"):
+		return True
+	return any(word in _SPANISH or word in _ENGLISH for word in flat.split(" ")) if flat else False
+
+
 def detect(body: object) -> str:
 	"""'es' when the text reads Spanish, else 'en'."""
 	_text, flat = normalize(body)

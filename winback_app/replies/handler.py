@@ -31,6 +31,7 @@ from winback_app.contacts.optouts import is_blocked
 from winback_app.engine import booking_talk, replies, reply_plan, untrusted
 from winback_app.engine import lifecycle as lc
 from winback_app.engine.answers import reply_language
+from winback_app.engine.language import decides as language_decides
 from winback_app.engine.nurture import snooze_end
 from winback_app.engine.phone import normalize, reply_title
 from winback_app.engine.window import zone
@@ -149,6 +150,10 @@ def record_inbound(form: dict) -> Recorded | None:
 	sender = identify(form.get("From") or "")
 	understood, plan = understand(body, sender)
 	language = reply_language(sender.language, understood.language)
+	if sender.pending is not None and not language_decides(body):
+		# "1" after times offered in Spanish is answered in Spanish: a reply that names no language continues the
+		# conversation in the language it was going on in.
+		language = conversation_language(sender) or language
 	# The answer is worked out before the reply row is written, so the row is written once, whole. The only
 	# write it may make (a first booking link for a lapse that never had one) is undone below on a replay.
 	frappe.db.savepoint("winback_inbound")
@@ -173,6 +178,19 @@ def record_inbound(form: dict) -> Recorded | None:
 	return Recorded(
 		reply=reply, text=body, plan=plan, lapse=sender.lapse, answer=answer, time_zone=sender.time_zone
 	)
+
+
+def conversation_language(sender: Sender) -> str | None:
+	"""The language we answered this number's last text in (one indexed query), None when there is none."""
+	last = (
+		frappe.qb.from_(Reply)
+		.select(Reply.language)
+		.where(Reply.from_number == sender.number)
+		.orderby(Reply.received_on, order=frappe.qb.desc)
+		.limit(1)
+		.run(pluck=True)
+	)
+	return last[0] if last and last[0] else None
 
 
 def identify(raw_sender: str) -> Sender:
