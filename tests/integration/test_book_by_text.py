@@ -11,7 +11,7 @@ import frappe
 from frappe.utils import get_datetime, now_datetime
 
 from winback_app.booking.links import booking_token
-from winback_app.booking.service import BookingProblem, book, book_retrying, lapse_by_name, offer
+from winback_app.booking.service import book, lapse_by_name, offer
 from winback_app.detection.run import detect_lapses
 from winback_app.engine import booking_talk as talk
 from winback_app.replies import conversation
@@ -19,6 +19,7 @@ from winback_app.setup.default_segments import RECALL_OFFER, RESCUE_OFFER, SMS_F
 
 from . import factories as f
 from .base import concurrently
+from .test_booking import book_as_the_page
 from .test_dispatch import MESSAGES_URL, WEDNESDAY_NOON
 from .test_inbox import AGENT, InboxCase
 from .test_reply_routing import answer_of
@@ -394,16 +395,9 @@ class TestTextAndPageTogether(TextBookingCase):
 			frappe.db.commit()
 			return answer_of(response)
 
-		def by_page():
-			try:
-				name = book_retrying(token, first.practitioner, first.start, first.service_unit)
-				frappe.db.commit()
-				return name
-			except BookingProblem as problem:
-				frappe.db.rollback()
-				return problem.kind
-
-		results, errors = concurrently(by_text, by_page, user="Guest", timeout=120)
+		results, errors = concurrently(
+			by_text, lambda: book_as_the_page(token, first), user="Guest", timeout=120
+		)
 		self.assertEqual(errors, [])
 		booked = frappe.get_all(
 			"Patient Appointment",

@@ -393,17 +393,7 @@ class TestDoubleBooking(BookingCase):
 		frappe.db.commit()
 
 		def attempt(token):
-			def job():
-				try:
-					# As the booking page does (api/booking.py): a transaction the database gives up is tried again.
-					appointment = book_retrying(token, slot.practitioner, slot.start, slot.service_unit)
-					frappe.db.commit()
-					return appointment
-				except BookingProblem as problem:
-					frappe.db.rollback()
-					return problem.kind
-
-			return job
+			return lambda: book_as_the_page(token, slot)
 
 		results, errors = concurrently(attempt(t1), attempt(t2), user="Guest", timeout=120)
 		self.assertEqual(errors, [])
@@ -496,13 +486,7 @@ class TestFirstNumberOfTheYear(BookingCase):
 					frappe.db.sql("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
 					frappe.db.commit()
 					clock.sleep(0.5)  # the holder's row is there first
-					try:
-						appointment = book_retrying(token, slot.practitioner, slot.start, slot.service_unit)
-						frappe.db.commit()
-						return appointment
-					except BookingProblem as problem:
-						frappe.db.rollback()
-						return problem.kind
+					return book_as_the_page(token, slot)
 
 				return job
 
@@ -517,6 +501,18 @@ class TestFirstNumberOfTheYear(BookingCase):
 		)
 		self.assertEqual(sorted(booked), [f"{key}00001", f"{key}00002"])
 		self.assertEqual(f.error_logs_after(mark, ["method"]), [], "nothing refused, nothing logged")
+
+
+def book_as_the_page(token: str, slot) -> str:
+	"""Book as the booking page does (api/booking.py), in a request of its own: a transaction the database gives up
+	is tried again, and the booking commits. Returns the appointment's name, or the problem's kind ("taken"...)."""
+	try:
+		appointment = book_retrying(token, slot.practitioner, slot.start, slot.service_unit)
+		frappe.db.commit()
+		return appointment
+	except BookingProblem as problem:
+		frappe.db.rollback()
+		return problem.kind
 
 
 def waiting_for_locks() -> int:
